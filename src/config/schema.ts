@@ -1,0 +1,109 @@
+/**
+ * The configuration schema: one TOML file, every key optional, defaults that work with no file.
+ * Validation errors name the key's path and the problem (see `load.ts`).
+ */
+import { z } from 'zod';
+
+/** Names of the listeners Loft knows; each maps to a protocol and a TLS mode. */
+export const LISTENER_NAMES = [
+  'smtp',
+  'submission',
+  'submissions',
+  'imap',
+  'imaps',
+  'pop3',
+  'pop3s',
+] as const;
+export type ListenerName = (typeof LISTENER_NAMES)[number];
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):\d{1,5}$/, 'expected HOST:PORT, e.g. 0.0.0.0:25 or [::]:25');
+
+const seconds = z.number().nonnegative();
+
+export const configSchema = z
+  .object({
+    /** The server's own name: in the greeting, Received headers, and the self-signed certificate. */
+    hostname: z.string().min(1).optional(),
+    /** The data folder: SQLite database, message files, certificates. */
+    data: z.string().min(1).default('./loft-data'),
+    /** Where each protocol listens; a listener absent here is not started. */
+    listen: z
+      .object({
+        smtp: z.array(hostPort).default(['0.0.0.0:25']),
+        submission: z.array(hostPort).default(['0.0.0.0:587']),
+        submissions: z.array(hostPort).default(['0.0.0.0:465']),
+        imap: z.array(hostPort).default([]),
+        imaps: z.array(hostPort).default([]),
+        pop3: z.array(hostPort).default([]),
+        pop3s: z.array(hostPort).default([]),
+      })
+      .strict()
+      .prefault({}),
+    tls: z
+      .object({
+        /** PEM certificate chain and key files; when both are absent a self-signed pair is made in the data folder. */
+        cert: z.string().optional(),
+        key: z.string().optional(),
+      })
+      .strict()
+      .refine((t) => (t.cert === undefined) === (t.key === undefined), 'tls.cert and tls.key go together')
+      .prefault({}),
+    auth: z
+      .object({
+        /** When plaintext mechanisms (PLAIN, LOGIN, USER/PASS) may be used: only over TLS, or also from loopback, or always. */
+        plaintext: z.enum(['tls', 'tls-or-loopback', 'always']).default('tls-or-loopback'),
+        /** Delay before answering a failed authentication, in seconds. */
+        failure_delay: seconds.default(2),
+        /** Failed authentications allowed per client IP within `failure_window` before further attempts are refused. */
+        max_failures_per_ip: z.number().int().positive().default(10),
+        failure_window: seconds.default(300),
+      })
+      .strict()
+      .prefault({}),
+    smtp: z
+      .object({
+        /** Largest message accepted, in octets (RFC 1870 SIZE). */
+        max_message_size: z
+          .number()
+          .int()
+          .positive()
+          .default(50 * 1024 * 1024),
+        /** Recipients per message (RFC 5321 §4.5.3.1.8 requires at least 100). */
+        max_recipients: z.number().int().min(1).default(100),
+        /** Longest command line, in octets including CRLF (RFC 5321 §4.5.3.1.4). */
+        max_command_line: z.number().int().min(512).default(512),
+        /** Longest text line of a message, in octets including CRLF (RFC 5321 §4.5.3.1.6); 0 disables the check. */
+        max_text_line: z.number().int().nonnegative().default(1000),
+        /** Bare CR or LF in message data: stored as CRLF, or the message refused. */
+        bare_line_ends: z.enum(['normalize', 'reject']).default('normalize'),
+        /** Time to wait for a command (RFC 5321 §4.5.3.2.7: at least 5 minutes). */
+        command_timeout: seconds.default(300),
+        /** Time to wait for each block of data during DATA/BDAT (RFC 5321 §4.5.3.2.6: 3 minutes). */
+        data_timeout: seconds.default(180),
+        /** Errors (syntax or policy) tolerated in one session before it is closed with 421. */
+        max_errors: z.number().int().positive().default(20),
+      })
+      .strict()
+      .prefault({}),
+    limits: z
+      .object({
+        connections: z.number().int().positive().default(1000),
+        connections_per_ip: z.number().int().positive().default(50),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+        /** Log protocol lines (`commands`), also credentials (`auth`), also message bodies (`bodies`). Off by default. */
+        trace: z.enum(['off', 'commands', 'auth', 'bodies']).default('off'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+/** The validated configuration with every default filled in. */
+export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,32 @@
+/**
+ * The in-process event bus for mailbox changes: delivery, flag changes and expunges are published
+ * here after they commit, and IMAP IDLE / selected sessions subscribe per mailbox.
+ * A multi-process backend also publishes what other processes did (PostgreSQL LISTEN/NOTIFY).
+ */
+import { EventEmitter } from 'node:events';
+
+/** A committed change to one mailbox. `modseq` is the mailbox's HIGHESTMODSEQ after the change. */
+export type MailboxChange =
+  | { kind: 'append'; mailboxId: number; uid: number; modseq: number }
+  | { kind: 'flags'; mailboxId: number; uid: number; modseq: number }
+  | { kind: 'expunge'; mailboxId: number; uid: number; modseq: number };
+
+/** Publishes and subscribes mailbox changes; listeners must not throw. */
+export class MailboxEvents {
+  readonly #emitter = new EventEmitter({ captureRejections: false });
+
+  constructor() {
+    this.#emitter.setMaxListeners(0);
+  }
+
+  publish(change: MailboxChange): void {
+    this.#emitter.emit(String(change.mailboxId), change);
+  }
+
+  /** Calls `listener` for each change of `mailboxId` until the returned function is called. */
+  subscribe(mailboxId: number, listener: (change: MailboxChange) => void): () => void {
+    const key = String(mailboxId);
+    this.#emitter.on(key, listener);
+    return () => this.#emitter.off(key, listener);
+  }
+}

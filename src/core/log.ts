@@ -1,0 +1,36 @@
+/**
+ * Structured JSON logs (pino). Every connection logs through a child logger carrying its `cid`.
+ * Protocol lines, credentials and message bodies are logged only at their own trace levels.
+ */
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+
+export type Logger = pino.Logger;
+export type TraceLevel = 'off' | 'commands' | 'auth' | 'bodies';
+
+/** Creates the root logger, writing JSON lines to standard error (or to `destination`). */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
+    level,
+    base: { svc: 'loft' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  return destination ? pino(options, destination) : pino(options, pino.destination(2));
+}
+
+/** A logger that drops everything: the default for tests and CLI commands. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
+
+/** A short random connection id, unique enough to follow one connection through the logs. */
+export function newConnectionId(): string {
+  return randomBytes(6).toString('base64url');
+}
+
+const TRACE_ORDER: Record<TraceLevel, number> = { off: 0, commands: 1, auth: 2, bodies: 3 };
+
+/** True when `wanted` protocol detail may be logged at the configured trace level. */
+export function traceAllows(configured: TraceLevel, wanted: Exclude<TraceLevel, 'off'>): boolean {
+  return TRACE_ORDER[configured] >= TRACE_ORDER[wanted];
+}

@@ -1,0 +1,126 @@
+/**
+ * Building and starting a whole Loft server from a configuration: the composition root used by
+ * `loft serve` and by the tests, which start it in-process on port 0.
+ */
+import path from 'node:path';
+import { effectiveHostname } from './config/load.ts';
+import type { Config, ListenerName } from './config/schema.ts';
+import { MailboxEvents } from './core/events.ts';
+import { type Logger, silentLogger } from './core/log.ts';
+import { FailureLimiter } from './core/rate-limit.ts';
+import { ConnectionLimiter, type RunningListener, startListener } from './server/net/listener.ts';
+import { loadTls } from './server/net/tls.ts';
+import { smtpListener } from './server/smtp/server.ts';
+import type { SmtpServices } from './server/smtp/services.ts';
+import { DeliveryService } from './services/delivery/delivery.ts';
+import { Directory } from './services/directory/directory.ts';
+import { FileBlobStore } from './store/blob/file-blob-store.ts';
+import { SqliteStore } from './store/sqlite/sqlite-store.ts';
+import type { Store } from './store/store.ts';
+
+export interface LoftServices {
+  store: Store;
+  blobs: FileBlobStore;
+  events: MailboxEvents;
+  directory: Directory;
+  delivery: DeliveryService;
+}
+
+/** Opens the storage of a data folder and builds the services on it (also used by the CLI). */
+export function openServices(dataDir: string): LoftServices {
+  const store = new SqliteStore(path.join(dataDir, 'loft.db'));
+  const blobs = new FileBlobStore(path.join(dataDir, 'blobs'));
+  const events = new MailboxEvents();
+  const directory = new Directory(store);
+  const delivery = new DeliveryService({ store, blobs, events });
+  return { store, blobs, events, directory, delivery };
+}
+
+export interface RunningLoft {
+  services: LoftServices;
+  hostname: string;
+  /** The bound address of each started listener (the first, when several are configured). */
+  ports: Partial<Record<ListenerName, number>>;
+  listeners: RunningListener[];
+  stop(): Promise<void>;
+}
+
+/** Starts every configured listener; `stop` closes them, waits for sessions, and closes storage. */
+export async function startLoft(config: Config, options: { log?: Logger } = {}): Promise<RunningLoft> {
+  const log = options.log ?? silentLogger();
+  const hostname = effectiveHostname(config);
+  const services = openServices(config.data);
+  const tls = await loadTls({
+    certFile: config.tls.cert,
+    keyFile: config.tls.key,
+    dataDir: config.data,
+    hostname,
+  });
+  const shutdown = new AbortController();
+  const limiter = new ConnectionLimiter({
+    connections: config.limits.connections,
+    connectionsPerIp: config.limits.connections_per_ip,
+  });
+  const authFailures = new FailureLimiter({
+    max: config.auth.max_failures_per_ip,
+    windowMs: config.auth.failure_window * 1000,
+  });
+  const listeners: RunningListener[] = [];
+  const ports: RunningLoft['ports'] = {};
+  try {
+    for (const name of ['smtp', 'submission', 'submissions'] as const) {
+      for (const hostPort of config.listen[name]) {
+        const { host, port } = splitHostPort(hostPort);
+        const spec = smtpListener({
+          name,
+          host,
+          port,
+          config,
+          hostname,
+          tls,
+          services: smtpServices(services),
+          authFailures,
+        });
+        const running = await startListener(spec, limiter, log, shutdown.signal);
+        listeners.push(running);
+        ports[name] ??= running.address.port;
+      }
+    }
+  } catch (err) {
+    shutdown.abort();
+    await Promise.allSettled(listeners.map((l) => l.close()));
+    await services.store.close();
+    throw err;
+  }
+  return {
+    services,
+    hostname,
+    ports,
+    listeners,
+    async stop(): Promise<void> {
+      shutdown.abort();
+      await Promise.allSettled(listeners.map((l) => l.close()));
+      await services.store.close();
+    },
+  };
+}
+
+/** The SMTP sessions' view of the services. */
+function smtpServices(services: LoftServices): Omit<SmtpServices, 'authFailures'> {
+  const { directory, delivery } = services;
+  return {
+    isLocalDomain: (domain) => directory.isLocalDomain(domain),
+    resolve: (address) => directory.resolve(address),
+    accountId: async (address) => (await directory.getAccount(address))?.id,
+    credentials: directory,
+    deliver: (message, id) => delivery.deliver(message, id),
+    primaryDomain: async () => (await directory.listDomains())[0]?.name,
+  };
+}
+
+/** Splits `host:port` or `[v6]:port`. */
+export function splitHostPort(text: string): { host: string; port: number } {
+  const at = text.lastIndexOf(':');
+  const host = text.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  return { host, port: Number(text.slice(at + 1)) };
+}

@@ -1,0 +1,114 @@
+/**
+ * The compact JSON form of a {@link MessageStructure}, stored beside each message. Property names
+ * are shortened by the table below; everything else (arrays, parameter pairs, strings, numbers) is
+ * kept as it is, and absent members stay absent.
+ *
+ * | long | short | long | short | long | short |
+ * |---|---|---|---|---|---|
+ * | version | v | size | z | limited | x |
+ * | envelope | ev | root | r | headerStart | h |
+ * | bodyStart | b | bodyEnd | e | headerLines | hl |
+ * | bodyLines | bl | type | t | subtype | st |
+ * | params | p | id | i | description | d |
+ * | encoding | c | md5 | m | disposition | dp |
+ * | language | la | location | lo | boundary | bd |
+ * | children | ch | message | mg | date | dt |
+ * | time | tm | subject | sj | from | f |
+ * | sender | sd | replyTo | rp | to | to |
+ * | cc | cc | bcc | bc | inReplyTo | ir |
+ * | messageId | mi | name | n | route | ro |
+ * | mailbox | mb | host | ho | group | g |
+ * | members | gm | | | | |
+ */
+
+import type { MessageStructure } from './types.ts';
+
+const SHORT: Readonly<Record<string, string>> = {
+  version: 'v',
+  size: 'z',
+  limited: 'x',
+  envelope: 'ev',
+  root: 'r',
+  headerStart: 'h',
+  bodyStart: 'b',
+  bodyEnd: 'e',
+  headerLines: 'hl',
+  bodyLines: 'bl',
+  type: 't',
+  subtype: 'st',
+  params: 'p',
+  id: 'i',
+  description: 'd',
+  encoding: 'c',
+  md5: 'm',
+  disposition: 'dp',
+  language: 'la',
+  location: 'lo',
+  boundary: 'bd',
+  children: 'ch',
+  message: 'mg',
+  date: 'dt',
+  time: 'tm',
+  subject: 'sj',
+  from: 'f',
+  sender: 'sd',
+  replyTo: 'rp',
+  to: 'to',
+  cc: 'cc',
+  bcc: 'bc',
+  inReplyTo: 'ir',
+  messageId: 'mi',
+  name: 'n',
+  route: 'ro',
+  mailbox: 'mb',
+  host: 'ho',
+  group: 'g',
+  members: 'gm',
+};
+
+const LONG: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(SHORT).map(([k, v]) => [v, k]),
+);
+
+/** The compact JSON text of a structure. */
+export function encodeStructure(structure: MessageStructure): string {
+  return JSON.stringify(rename(structure, SHORT));
+}
+
+/**
+ * Reads what {@link encodeStructure} wrote. Returns undefined, never throws, when the text is not
+ * such JSON or is of another format version: the caller then indexes the raw message again.
+ */
+export function decodeStructure(json: string): MessageStructure | undefined {
+  let data: unknown;
+  try {
+    data = rename(JSON.parse(json), LONG);
+  } catch {
+    return undefined;
+  }
+  if (typeof data !== 'object' || data === null) return undefined;
+  const s = data as Partial<MessageStructure>;
+  if (
+    s.version !== 1 ||
+    typeof s.size !== 'number' ||
+    typeof s.root !== 'object' ||
+    typeof s.envelope !== 'object'
+  ) {
+    return undefined;
+  }
+  return s as MessageStructure;
+}
+
+/** Renames object keys recursively; throws on a key the table does not know. */
+function rename(value: unknown, table: Readonly<Record<string, string>>): unknown {
+  if (Array.isArray(value)) return value.map((item) => rename(item, table));
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item === undefined) continue;
+    const renamed = Object.hasOwn(table, key) ? table[key] : undefined;
+    if (renamed === undefined) throw new Error(`unknown key ${key}`);
+    out[renamed] = rename(item, table);
+  }
+  return out;
+}

@@ -1,0 +1,93 @@
+/**
+ * The dot-stuffing encoder (RFC 5321 §4.5.2) for content sent with DATA, and for POP3 multi-line
+ * responses (RFC 1939 §3), which use the same rule: a "." is added before every line that starts
+ * with ".", the content is made to end with CRLF, and "." CRLF is appended.
+ *
+ * Against outbound SMTP smuggling, every bare CR or bare LF in the input is written as CRLF (and
+ * the line after it is dot-stuffed too), so the output never holds an end-of-data sequence that
+ * some receiver could read differently.
+ */
+
+const CR = 0x0d;
+const LF = 0x0a;
+const DOT = 0x2e;
+const CRLF = Buffer.from('\r\n');
+const DOT_ONLY = Buffer.from('.');
+const TERMINATOR = Buffer.from('.\r\n');
+const CRLF_TERMINATOR = Buffer.from('\r\n.\r\n');
+
+const LINE_START = 0;
+const TEXT = 1;
+const AFTER_CR = 2;
+
+/**
+ * Incremental dot-stuffer: `push` each chunk of content, then `end` once. Output buffers may be
+ * views of the input (not copies) or shared constants: treat them as read-only.
+ */
+export class DotStuffer {
+  #state = LINE_START;
+  #ended = false;
+
+  /** Encodes a chunk of content. */
+  push(chunk: Buffer): Buffer[] {
+    if (this.#ended) throw new Error('DotStuffer.push after end');
+    const out: Buffer[] = [];
+    const n = chunk.length;
+    let state = this.#state;
+    let run = -1;
+    let i = 0;
+    const flush = (end: number): void => {
+      if (run >= 0 && end > run) out.push(chunk.subarray(run, end));
+      run = -1;
+    };
+    while (i < n) {
+      const b = chunk[i]!;
+      if (state === LINE_START) {
+        state = TEXT;
+        if (b === DOT) {
+          flush(i);
+          out.push(DOT_ONLY); // the stuffed dot; the original one starts the next run
+        }
+      } else if (state === TEXT) {
+        if (b === CR) {
+          if (run < 0) run = i;
+          state = AFTER_CR;
+        } else if (b === LF) {
+          flush(i);
+          out.push(CRLF); // bare LF written as CRLF
+          state = LINE_START;
+        } else if (run < 0) {
+          run = i;
+        }
+        i++;
+      } else if (b === LF) {
+        // AFTER_CR: a real CRLF (in the run, or completing a CR held back from the last chunk).
+        if (run < 0) out.push(CRLF);
+        i++;
+        state = LINE_START;
+      } else {
+        // AFTER_CR: a bare CR, written as CRLF; this byte starts the next line.
+        if (run >= 0) flush(i - 1);
+        out.push(CRLF);
+        state = LINE_START;
+      }
+    }
+    if (state === AFTER_CR && run >= 0) flush(n - 1);
+    else flush(n);
+    this.#state = state;
+    return out;
+  }
+
+  /** Ends the content: CRLF if the last line lacks one, then the "." CRLF terminator. */
+  end(): Buffer[] {
+    if (this.#ended) return [];
+    this.#ended = true;
+    return [this.#state === LINE_START ? TERMINATOR : CRLF_TERMINATOR];
+  }
+}
+
+/** Dot-stuffs a whole message and appends the terminator (a convenience over {@link DotStuffer}). */
+export function dotStuff(content: Buffer): Buffer {
+  const s = new DotStuffer();
+  return Buffer.concat([...s.push(content), ...s.end()]);
+}

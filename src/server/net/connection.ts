@@ -1,0 +1,260 @@
+/**
+ * A buffered, pull-based view of one client connection, shared by the SMTP, POP3 and IMAP
+ * sessions: read a CRLF line (with a length limit), feed raw bytes to a decoder (DATA, BDAT,
+ * literals), write with backpressure, upgrade to TLS. Reads take a timeout; a timed-out or
+ * closed connection rejects the pending read with {@link ConnectionClosed}.
+ */
+import type { Socket } from 'node:net';
+import { type SecureContext, TLSSocket } from 'node:tls';
+
+/** The connection ended (peer closed, error, timeout, or local close) while a read was pending. */
+export class ConnectionClosed extends Error {
+  readonly reason: 'eof' | 'timeout' | 'error' | 'closed';
+  constructor(reason: 'eof' | 'timeout' | 'error' | 'closed') {
+    super(`connection ${reason}`);
+    this.name = 'ConnectionClosed';
+    this.reason = reason;
+  }
+}
+
+/** One line read: its bytes without the CRLF, whether a bare CR or LF occurred in it, or that it was too long. */
+export type LineRead = { kind: 'line'; line: Buffer; bareLineEnd: boolean } | { kind: 'too-long' };
+
+/** A decoder fed from the connection: returns how many bytes of `chunk` it used, and whether it is done. */
+export type ChunkConsumer = (chunk: Buffer) => { used: number; done: boolean };
+
+/** Pause reading from the socket while this much is buffered and unread. */
+const HIGH_WATER = 1024 * 1024;
+
+export class Connection {
+  #socket: Socket;
+  #buffer: Buffer = Buffer.alloc(0);
+  /** Where the search for LF resumes in `#buffer` (bytes before it hold no CRLF). */
+  #scanFrom = 0;
+  #ended: ConnectionClosed | undefined;
+  #wake: (() => void) | undefined;
+  #tls = false;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localPort: number;
+
+  constructor(socket: Socket) {
+    this.#socket = socket;
+    this.remoteAddress = normalizeIp(socket.remoteAddress ?? '');
+    this.remotePort = socket.remotePort ?? 0;
+    this.localPort = socket.localPort ?? 0;
+    this.#tls = socket instanceof TLSSocket;
+    this.#attach(socket);
+  }
+
+  get secure(): boolean {
+    return this.#tls;
+  }
+
+  get socket(): Socket {
+    return this.#socket;
+  }
+
+  get closed(): boolean {
+    return this.#ended !== undefined;
+  }
+
+  #attach(socket: Socket): void {
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('close', this.#onClose);
+    socket.on('error', this.#onError);
+  }
+
+  #detach(socket: Socket): void {
+    socket.off('data', this.#onData);
+    socket.off('end', this.#onEnd);
+    socket.off('close', this.#onClose);
+    socket.off('error', this.#onError);
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+    if (this.#buffer.length > HIGH_WATER) this.#socket.pause();
+    this.#signal();
+  };
+  readonly #onEnd = (): void => this.#finish(new ConnectionClosed('eof'));
+  readonly #onClose = (): void => this.#finish(new ConnectionClosed('eof'));
+  readonly #onError = (): void => this.#finish(new ConnectionClosed('error'));
+
+  #finish(reason: ConnectionClosed): void {
+    this.#ended ??= reason;
+    this.#signal();
+  }
+
+  #signal(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** Waits until more data arrives or the connection ends; rejects on end, timeout or abort. */
+  #waitForData(timeoutMs: number): Promise<void> {
+    if (this.#ended) return Promise.reject(this.#ended);
+    if (this.#socket.isPaused()) this.#socket.resume();
+    return new Promise((resolve, reject) => {
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              this.#wake = undefined;
+              reject(new ConnectionClosed('timeout'));
+            }, timeoutMs)
+          : undefined;
+      this.#wake = () => {
+        if (timer) clearTimeout(timer);
+        if (this.#ended && this.#buffer.length === 0) reject(this.#ended);
+        else resolve();
+      };
+    });
+  }
+
+  #consume(n: number): Buffer {
+    const head = this.#buffer.subarray(0, n);
+    this.#buffer = this.#buffer.subarray(n);
+    this.#scanFrom = 0;
+    if (this.#buffer.length < HIGH_WATER && this.#socket.isPaused() && !this.#ended) this.#socket.resume();
+    return head;
+  }
+
+  /**
+   * Reads one line ended by CRLF (RFC 5321 §2.3.8; bare CR or LF never end a line).
+   * A line longer than `maxLength` octets (CRLF included) is read to its end and discarded,
+   * and reported as `too-long`.
+   */
+  async readLine(maxLength: number, timeoutMs: number): Promise<LineRead> {
+    let discarding = false;
+    for (;;) {
+      const buffer = this.#buffer;
+      let found = -1;
+      for (
+        let index = buffer.indexOf(10, this.#scanFrom);
+        index !== -1;
+        index = buffer.indexOf(10, index + 1)
+      ) {
+        if (index > 0 && buffer[index - 1] === 13) {
+          found = index;
+          break;
+        }
+      }
+      if (found !== -1) {
+        const line = this.#consume(found + 1).subarray(0, found - 1);
+        if (discarding || found + 1 > maxLength) return { kind: 'too-long' };
+        return { kind: 'line', line, bareLineEnd: line.includes(10) || line.includes(13) };
+      }
+      if (buffer.length > maxLength) {
+        // Keep only a possible trailing CR, discard the rest of the overlong line.
+        const keep = buffer[buffer.length - 1] === 13 ? 1 : 0;
+        this.#consume(buffer.length - keep);
+        discarding = true;
+      } else {
+        this.#scanFrom = Math.max(0, buffer.length - 1);
+      }
+      await this.#waitForData(timeoutMs);
+    }
+  }
+
+  /** Feeds buffered and arriving bytes to `consume` until it reports done; each wait for data has its own timeout. */
+  async feed(consume: ChunkConsumer, timeoutMs: number): Promise<void> {
+    for (;;) {
+      if (this.#buffer.length > 0) {
+        const { used, done } = consume(this.#buffer);
+        this.#consume(used);
+        if (done) return;
+      }
+      await this.#waitForData(timeoutMs);
+    }
+  }
+
+  /** Drops any buffered input (used before STARTTLS: RFC 3207 §4.2, CVE-2011-0411). */
+  discardBuffered(): number {
+    const n = this.#buffer.length;
+    this.#consume(n);
+    return n;
+  }
+
+  /** True when unread input is waiting (the client pipelined more commands). */
+  hasBuffered(): boolean {
+    return this.#buffer.length > 0;
+  }
+
+  /** Writes and resolves when the data is handed to the kernel (or buffered under the limit). */
+  write(data: string | Buffer): Promise<void> {
+    if (this.#ended || this.#socket.destroyed) return Promise.resolve();
+    const flushed = this.#socket.write(data);
+    if (flushed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.#socket.off('drain', done);
+        this.#socket.off('close', done);
+        resolve();
+      };
+      this.#socket.once('drain', done);
+      this.#socket.once('close', done);
+    });
+  }
+
+  /** Upgrades the connection to TLS as the server side; buffered plaintext is discarded first. */
+  async startTls(context: SecureContext, timeoutMs: number): Promise<void> {
+    this.discardBuffered();
+    const raw = this.#socket;
+    this.#detach(raw);
+    const secure = new TLSSocket(raw, { isServer: true, secureContext: context });
+    this.#socket = secure;
+    this.#tls = true;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => fail(new ConnectionClosed('timeout')), timeoutMs);
+      const fail = (err: unknown): void => {
+        clearTimeout(timer);
+        secure.off('secure', ok);
+        reject(err instanceof ConnectionClosed ? err : new ConnectionClosed('error'));
+      };
+      const ok = (): void => {
+        clearTimeout(timer);
+        secure.off('error', fail);
+        resolve();
+      };
+      secure.once('secure', ok);
+      secure.once('error', fail);
+    }).catch((err: unknown) => {
+      this.#ended ??= err as ConnectionClosed;
+      secure.destroy();
+      throw err;
+    });
+    this.#attach(secure);
+  }
+
+  /** TLS details for trace headers and logs, when the connection is secure. */
+  tlsInfo(): { protocol: string; cipher: string } | undefined {
+    const socket = this.#socket;
+    if (!(socket instanceof TLSSocket)) return undefined;
+    return { protocol: socket.getProtocol() ?? 'TLS', cipher: socket.getCipher()?.name ?? 'unknown' };
+  }
+
+  /** Closes after flushing what was written. */
+  close(): void {
+    this.#finish(new ConnectionClosed('closed'));
+    this.#socket.end();
+    const socket = this.#socket;
+    setTimeout(() => socket.destroy(), 2000).unref();
+  }
+
+  destroy(): void {
+    this.#finish(new ConnectionClosed('closed'));
+    this.#socket.destroy();
+  }
+}
+
+/** IPv4-mapped IPv6 addresses (::ffff:1.2.3.4) are shown as plain IPv4. */
+export function normalizeIp(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+/** True for 127.0.0.0/8 and ::1 (RFC 6890), as Dovecot treats local connections. */
+export function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.');
+}

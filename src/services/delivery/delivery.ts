@@ -1,0 +1,161 @@
+/**
+ * The one delivery point for every accepted message, whatever its source (MX, submission, and
+ * later imports): it prepends the trace headers, indexes the MIME structure, writes the body
+ * durably once, and commits a message row in the INBOX of every local recipient plus an outbound
+ * queue entry for remote recipients, all in one transaction. Only when this resolves may a
+ * protocol acknowledge the message (SMTP 250).
+ */
+import { randomBytes } from 'node:crypto';
+import { LoftError } from '../../core/errors.ts';
+import type { MailboxEvents } from '../../core/events.ts';
+import { indexMessage } from '../../mime/structure.ts';
+import type { BlobStore } from '../../store/blob/blob-store.ts';
+import type { QueueRecipientInput, Store } from '../../store/store.ts';
+
+export type { QueueRecipientInput };
+
+import { receivedHeader, returnPathHeader, type TraceInfo } from './trace.ts';
+
+/** One accepted recipient: where it resolved (local accounts, or a remote address) and its DSN parameters. */
+export interface AcceptedRecipient extends QueueRecipientInput {
+  /** Local account ids this recipient resolved to (empty for a remote address). */
+  accounts: number[];
+  /** Remote addresses it resolved to (itself, for a remote recipient; forward targets of an alias). */
+  remote: string[];
+}
+
+export interface InboundMessage {
+  /** The envelope sender; '' for the null reverse-path. */
+  sender: string;
+  recipients: AcceptedRecipient[];
+  /** The content as received, CRLF line ends, no dot-stuffing. */
+  content: readonly Buffer[];
+  trace: Omit<TraceInfo, 'id' | 'date' | 'forRecipient'>;
+  envId?: string | undefined;
+  ret?: 'FULL' | 'HDRS' | undefined;
+  requireTls?: boolean;
+  eightBit?: boolean;
+  accountId?: number | undefined;
+}
+
+export interface DeliveryReceipt {
+  id: string;
+  localCopies: number;
+  queueId: number | undefined;
+}
+
+/** A message with this many Received fields or more is refused as a loop (RFC 5321 §6.3). */
+export const MAX_HOPS = 50;
+
+export class DeliveryService {
+  readonly #store: Store;
+  readonly #blobs: BlobStore;
+  readonly #events: MailboxEvents;
+  readonly #now: () => Date;
+
+  constructor(deps: { store: Store; blobs: BlobStore; events: MailboxEvents; now?: () => Date }) {
+    this.#store = deps.store;
+    this.#blobs = deps.blobs;
+    this.#events = deps.events;
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  /** A fresh transaction id for trace headers and logs. */
+  static newId(): string {
+    return randomBytes(9).toString('base64url');
+  }
+
+  /**
+   * Delivers durably or throws LoftError (NOSPACE, TEMP, PERM for a mail loop, INTERNAL).
+   * Nothing is acknowledged by the caller unless this resolves.
+   */
+  async deliver(message: InboundMessage, id = DeliveryService.newId()): Promise<DeliveryReceipt> {
+    const date = this.#now();
+    if (countReceived(message.content) >= MAX_HOPS) {
+      throw new LoftError('PERM', 'too many hops: mail loop detected');
+    }
+    const accountIds = unique(message.recipients.flatMap((r) => r.accounts));
+    const remote = message.recipients.filter((r) => r.remote.length > 0);
+    const allRecipients = message.recipients.map((r) => r.address);
+    const received = Buffer.from(
+      receivedHeader({
+        ...message.trace,
+        id,
+        date,
+        forRecipient: allRecipients.length === 1 ? allRecipients[0] : undefined,
+      }),
+    );
+    const returnPath =
+      accountIds.length > 0 ? Buffer.from(returnPathHeader(message.sender)) : Buffer.alloc(0);
+    const chunks = [returnPath, received, ...message.content];
+    const raw = Buffer.concat(chunks);
+    const structure = indexMessage(raw);
+
+    const inboxes: number[] = [];
+    for (const accountId of accountIds) {
+      const inbox = await this.#store.getMailbox(accountId, 'INBOX');
+      if (!inbox) throw new LoftError('INTERNAL', `account ${accountId} has no INBOX`);
+      inboxes.push(inbox.id);
+    }
+
+    const blob = await this.#blobs.put([raw]);
+    try {
+      const result = await this.#store.commitDelivery({
+        blob,
+        structure,
+        internalDate: date.getTime(),
+        placements: inboxes.map((mailboxId) => ({ mailboxId })),
+        queue:
+          remote.length > 0
+            ? {
+                sender: message.sender,
+                recipients: remote.flatMap((r) =>
+                  r.remote.map((address) => ({ address, orcpt: r.orcpt, notify: r.notify })),
+                ),
+                blob,
+                blobOffset: returnPath.length,
+                envId: message.envId,
+                ret: message.ret,
+                requireTls: message.requireTls ?? false,
+                smtpUtf8: message.trace.smtpUtf8,
+                eightBit: message.eightBit ?? false,
+                accountId: message.accountId,
+              }
+            : undefined,
+      });
+      for (const placed of result.placed) {
+        this.#events.publish({
+          kind: 'append',
+          mailboxId: placed.mailboxId,
+          uid: placed.uid,
+          modseq: placed.modseq,
+        });
+      }
+      return { id, localCopies: result.placed.length, queueId: result.queueId };
+    } catch (err) {
+      await this.#blobs.remove(blob.id).catch(() => {});
+      throw err;
+    }
+  }
+}
+
+function unique(values: number[]): number[] {
+  return [...new Set(values)];
+}
+
+/** Counts Received header fields in the header section of the content (RFC 5321 §6.3 loop detection). */
+export function countReceived(content: readonly Buffer[]): number {
+  const parts: Buffer[] = [];
+  let length = 0;
+  for (const chunk of content) {
+    if (length >= 256 * 1024) break;
+    parts.push(chunk);
+    length += chunk.length;
+  }
+  const head = Buffer.concat(parts);
+  const end = head.indexOf('\r\n\r\n');
+  const header = (end === -1 ? head : head.subarray(0, end)).toString('latin1');
+  let count = 0;
+  for (const line of header.split('\r\n')) if (/^received[ \t]*:/i.test(line)) count++;
+  return count;
+}

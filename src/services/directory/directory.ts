@@ -1,0 +1,232 @@
+/**
+ * The directory service: domains, accounts and aliases, recipient resolution and authentication.
+ * Sessions and the CLI use it; it reaches storage only through the {@link Store} interface.
+ */
+import { LoftError } from '../../core/errors.ts';
+import type { SaslCredentials, ScramCredentials } from '../../proto/sasl/mechanism.ts';
+import type { AccountRecord, AliasRecord, DomainRecord, SpecialUse, Store } from '../../store/store.ts';
+import { normalizeAddress, normalizeAliasSource, normalizeDomain } from './names.ts';
+import { hashPassword, scramSha256Keys, verifyPassword, verifyPasswordOfNobody } from './password.ts';
+
+/** The mailboxes every new account gets (RFC 6154 special-use attributes). */
+export const DEFAULT_MAILBOXES: readonly { name: string; specialUse: SpecialUse | undefined }[] = [
+  { name: 'INBOX', specialUse: undefined },
+  { name: 'Sent', specialUse: '\\Sent' },
+  { name: 'Drafts', specialUse: '\\Drafts' },
+  { name: 'Trash', specialUse: '\\Trash' },
+  { name: 'Junk', specialUse: '\\Junk' },
+  { name: 'Archive', specialUse: '\\Archive' },
+];
+
+/** Where mail for one address goes: local accounts (ids) and remote forwarding addresses. */
+export interface Resolution {
+  accounts: number[];
+  remote: string[];
+}
+
+const MAX_ALIAS_DEPTH = 10;
+
+export class Directory implements SaslCredentials {
+  readonly #store: Store;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  // Domains
+
+  async addDomain(name: string): Promise<DomainRecord> {
+    const domain = normalizeDomain(name);
+    return this.#store.addDomain(domain).catch((err: unknown) => {
+      if (err instanceof LoftError && err.code === 'EXISTS')
+        throw new LoftError('EXISTS', `domain ${domain} exists already`);
+      throw err;
+    });
+  }
+
+  listDomains(): Promise<DomainRecord[]> {
+    return this.#store.listDomains();
+  }
+
+  removeDomain(name: string): Promise<void> {
+    return this.#store.removeDomain(normalizeDomain(name));
+  }
+
+  /** True when `domain` (any case, U-label or A-label) is one of Loft's domains. */
+  async isLocalDomain(domain: string): Promise<boolean> {
+    let normalized: string;
+    try {
+      normalized = normalizeDomain(domain);
+    } catch {
+      return false;
+    }
+    return (await this.#store.getDomain(normalized)) !== undefined;
+  }
+
+  // Accounts
+
+  async addUser(address: string, password: string): Promise<AccountRecord> {
+    const parsed = normalizeAddress(address);
+    const domain = await this.#store.getDomain(parsed.domain);
+    if (!domain)
+      throw new LoftError(
+        'NOTFOUND',
+        `unknown domain ${parsed.domain} (add it first: loft domain add ${parsed.domain})`,
+      );
+    checkPassword(password);
+    const [passwordHash, scram] = await Promise.all([hashPassword(password), safeScramKeys(password)]);
+    return this.#store
+      .addAccount({
+        address: parsed.address,
+        domainId: domain.id,
+        passwordHash,
+        scram,
+        mailboxes: [...DEFAULT_MAILBOXES],
+      })
+      .catch((err: unknown) => {
+        if (err instanceof LoftError && err.code === 'EXISTS')
+          throw new LoftError('EXISTS', `user ${parsed.address} exists already`);
+        throw err;
+      });
+  }
+
+  async setPassword(address: string, password: string): Promise<void> {
+    const { address: normalized } = normalizeAddress(address);
+    checkPassword(password);
+    const [passwordHash, scram] = await Promise.all([hashPassword(password), safeScramKeys(password)]);
+    await this.#store.setPassword(normalized, passwordHash, scram);
+  }
+
+  listUsers(domain?: string): Promise<AccountRecord[]> {
+    return this.#store.listAccounts(domain === undefined ? undefined : normalizeDomain(domain));
+  }
+
+  /** Removes the account with all its mail; returns blob ids to delete from the blob store. */
+  async removeUser(address: string): Promise<string[]> {
+    const { orphanBlobs } = await this.#store.removeAccount(normalizeAddress(address).address);
+    return orphanBlobs;
+  }
+
+  async getAccount(address: string): Promise<AccountRecord | undefined> {
+    let normalized: string;
+    try {
+      normalized = normalizeAddress(address).address;
+    } catch {
+      return undefined;
+    }
+    return this.#store.getAccount(normalized);
+  }
+
+  // Aliases
+
+  async addAlias(source: string, targets: string[]): Promise<void> {
+    const parsed = normalizeAliasSource(source);
+    if (!(await this.#store.getDomain(parsed.domain)))
+      throw new LoftError('NOTFOUND', `unknown domain ${parsed.domain}`);
+    if (targets.length === 0) throw new LoftError('INVALID', 'an alias needs at least one target address');
+    for (const target of targets) {
+      const normalized = normalizeAddress(target).address;
+      await this.#store.addAlias(parsed.source, normalized).catch((err: unknown) => {
+        if (err instanceof LoftError && err.code === 'EXISTS')
+          throw new LoftError('EXISTS', `alias ${parsed.source} → ${normalized} exists already`);
+        throw err;
+      });
+    }
+  }
+
+  async removeAlias(source: string, targets: string[]): Promise<void> {
+    const parsed = normalizeAliasSource(source);
+    let removed = 0;
+    if (targets.length === 0) removed = await this.#store.removeAlias(parsed.source);
+    for (const target of targets)
+      removed += await this.#store.removeAlias(parsed.source, normalizeAddress(target).address);
+    if (removed === 0) throw new LoftError('NOTFOUND', `no such alias ${parsed.source}`);
+  }
+
+  listAliases(): Promise<AliasRecord[]> {
+    return this.#store.listAliases();
+  }
+
+  // Resolution
+
+  /**
+   * Resolves a recipient address of a local domain: exact alias or account first, then the
+   * address without its `+tag` (subaddressing), then the domain's catch-all `@domain`.
+   * Aliases may point at aliases (up to 10 levels, loops ignored) and at remote addresses.
+   * Returns undefined for an unknown recipient.
+   */
+  async resolve(address: string): Promise<Resolution | undefined> {
+    let normalized: ReturnType<typeof normalizeAddress>;
+    try {
+      normalized = normalizeAddress(address);
+    } catch {
+      return undefined;
+    }
+    const result: Resolution = { accounts: [], remote: [] };
+    const found = await this.#expand(normalized.address, result, new Set(), 0);
+    return found ? result : undefined;
+  }
+
+  async #expand(address: string, into: Resolution, seen: Set<string>, depth: number): Promise<boolean> {
+    if (seen.has(address) || depth > MAX_ALIAS_DEPTH) return seen.has(address);
+    seen.add(address);
+    const { localPart, domain } = splitAddress(address);
+    if (!(await this.#store.getDomain(domain))) {
+      if (!into.remote.includes(address)) into.remote.push(address);
+      return true;
+    }
+    const candidates = [address];
+    const plus = localPart.indexOf('+');
+    if (plus > 0) candidates.push(`${localPart.slice(0, plus)}@${domain}`);
+    candidates.push(`@${domain}`);
+    for (const candidate of candidates) {
+      const aliases = await this.#store.listAliases(candidate);
+      if (aliases.length > 0) {
+        let any = false;
+        for (const alias of aliases) any = (await this.#expand(alias.target, into, seen, depth + 1)) || any;
+        return any;
+      }
+      if (candidate.startsWith('@')) break;
+      const account = await this.#store.getAccount(candidate);
+      if (account) {
+        if (!into.accounts.includes(account.id)) into.accounts.push(account.id);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Authentication (SaslCredentials)
+
+  /** Checks a login; usernames are full addresses, compared case-insensitively. */
+  async verifyPassword(username: string, password: string): Promise<boolean> {
+    const account = await this.getAccount(username);
+    if (!account) {
+      await verifyPasswordOfNobody(password);
+      return false;
+    }
+    return verifyPassword(password, account.passwordHash);
+  }
+
+  async scramCredentials(username: string): Promise<ScramCredentials | undefined> {
+    return (await this.getAccount(username))?.scram;
+  }
+}
+
+function splitAddress(address: string): { localPart: string; domain: string } {
+  const at = address.lastIndexOf('@');
+  return { localPart: address.slice(0, at), domain: address.slice(at + 1) };
+}
+
+function checkPassword(password: string): void {
+  if (password.length === 0) throw new LoftError('INVALID', 'the password is empty');
+  if (/[\r\n\0]/.test(password)) throw new LoftError('INVALID', 'the password contains a line break or NUL');
+}
+
+async function safeScramKeys(password: string): Promise<ScramCredentials | undefined> {
+  try {
+    return await scramSha256Keys(password);
+  } catch {
+    return undefined; // not SASLprep-able: the account can use PLAIN/LOGIN only
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * The blob store interface: immutable message bodies, written durably before any index row
+ * refers to them.
+ */
+
+/** A stored blob: its id (opaque, stable) and its size in octets. */
+export interface BlobRef {
+  id: string;
+  size: number;
+}
+
+export interface BlobStore {
+  /**
+   * Writes `chunks` as one new immutable blob and makes it durable (file and directory fsynced)
+   * before resolving. Raises LoftError NOSPACE when the disk is full, TEMP on other I/O errors;
+   * nothing is left behind on failure.
+   */
+  put(chunks: readonly Buffer[]): Promise<BlobRef>;
+  /** Reads a whole blob, or the byte range [start, end). NOTFOUND if absent. */
+  read(id: string, start?: number, end?: number): Promise<Buffer>;
+  /** Removes a blob; absent blobs are ignored. */
+  remove(id: string): Promise<void>;
+  /** Every blob id present, for the orphan sweeper. */
+  list(): AsyncIterable<string>;
+}

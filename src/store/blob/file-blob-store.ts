@@ -1,0 +1,124 @@
+/**
+ * Message bodies as files in the data folder: `blobs/<YYYYMMDD>/<HHMM>/<random>`.
+ * A minute's bucket keeps concurrent writes in one directory, so their directory fsyncs are
+ * shared (see {@link DirSyncer}), and no directory grows without bound.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, opendir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fromSystemError, LoftError } from '../../core/errors.ts';
+import type { BlobRef, BlobStore } from './blob-store.ts';
+import { DirSyncer } from './dir-sync.ts';
+
+const ID_PATTERN = /^(\d{8})-(\d{4})-([0-9a-z]{20,32})$/;
+
+export class FileBlobStore implements BlobStore {
+  readonly #root: string;
+  readonly #dirSync = new DirSyncer();
+  /** Bucket directories known to exist durably. */
+  readonly #knownDirs = new Set<string>();
+  readonly #now: () => Date;
+
+  constructor(root: string, options: { now?: () => Date } = {}) {
+    this.#root = root;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async put(chunks: readonly Buffer[]): Promise<BlobRef> {
+    const now = this.#now();
+    const iso = now.toISOString();
+    const day = iso.slice(0, 10).replaceAll('-', '');
+    const minute = iso.slice(11, 16).replace(':', '');
+    const id = `${day}-${minute}-${randomBytes(15).toString('hex').slice(0, 24)}`;
+    const file = this.#pathOf(id);
+    const dir = path.dirname(file);
+    let size = 0;
+    for (const chunk of chunks) size += chunk.length;
+    let created = false;
+    try {
+      await this.#ensureDir(dir);
+      const handle = await open(file, 'wx');
+      created = true;
+      try {
+        await handle.writev(chunks as Buffer[]);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      await this.#dirSync.sync(dir);
+      return { id, size };
+    } catch (err) {
+      if (created) await rm(file, { force: true }).catch(() => {});
+      throw fromSystemError(err, 'writing message file');
+    }
+  }
+
+  async read(id: string, start?: number, end?: number): Promise<Buffer> {
+    const file = this.#pathOf(id);
+    try {
+      if (start === undefined && end === undefined) return await readFile(file);
+      const handle = await open(file, 'r');
+      try {
+        const from = start ?? 0;
+        const to = end ?? (await handle.stat()).size;
+        const buffer = Buffer.alloc(Math.max(0, to - from));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, from);
+        return bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new LoftError('NOTFOUND', `blob ${id} is missing`);
+      throw fromSystemError(err, 'reading message file');
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    await rm(this.#pathOf(id), { force: true });
+  }
+
+  async *list(): AsyncIterable<string> {
+    let days: string[];
+    try {
+      days = await readNames(this.#root);
+    } catch {
+      return;
+    }
+    for (const day of days) {
+      for (const minute of await readNames(path.join(this.#root, day)).catch(() => [] as string[])) {
+        for (const name of await readNames(path.join(this.#root, day, minute)).catch(() => [] as string[])) {
+          const id = `${day}-${minute}-${name}`;
+          if (ID_PATTERN.test(id)) yield id;
+        }
+      }
+    }
+  }
+
+  #pathOf(id: string): string {
+    const match = ID_PATTERN.exec(id);
+    if (!match) throw new LoftError('INVALID', `not a blob id: ${id}`);
+    return path.join(this.#root, match[1]!, match[2]!, match[3]!);
+  }
+
+  /** Creates the bucket directory and makes its entry durable in its parents (once per process). */
+  async #ensureDir(dir: string): Promise<void> {
+    if (this.#knownDirs.has(dir)) return;
+    const dayDir = path.dirname(dir);
+    const created = await mkdir(dir, { recursive: true });
+    if (created !== undefined) {
+      // New directories: fsync each parent whose entries changed.
+      await this.#dirSync.sync(dayDir);
+      await this.#dirSync.sync(this.#root);
+      await this.#dirSync.sync(path.dirname(this.#root));
+    }
+    if (this.#knownDirs.size > 4096) this.#knownDirs.clear();
+    this.#knownDirs.add(dir);
+  }
+}
+
+async function readNames(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of await opendir(dir)) names.push(entry.name);
+  return names.sort();
+}

@@ -1,0 +1,76 @@
+/**
+ * Opening the SQLite database (node:sqlite): WAL, synchronous=FULL, foreign keys, migrations,
+ * and the mapping of SQLite failures to Loft's domain errors.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { LoftError } from '../../core/errors.ts';
+import { SQLITE_MIGRATIONS } from './migrations.ts';
+
+/** Opens (creating if needed) and migrates the database at `file`. */
+export function openDatabase(file: string, options: { busyTimeoutMs?: number } = {}): DatabaseSync {
+  mkdirSync(path.dirname(file), { recursive: true });
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(file, { timeout: options.busyTimeoutMs ?? 10_000 });
+  } catch (err) {
+    throw new LoftError('TEMP', `cannot open database ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = FULL');
+  db.exec('PRAGMA foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: DatabaseSync): void {
+  const row = db.prepare('PRAGMA user_version').get() as { user_version: number };
+  const current = row.user_version;
+  if (current > SQLITE_MIGRATIONS.length) {
+    throw new LoftError('PERM', `database schema version ${current} is newer than this Loft knows`);
+  }
+  for (let version = current; version < SQLITE_MIGRATIONS.length; version++) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec(SQLITE_MIGRATIONS[version]!);
+      db.exec(`PRAGMA user_version = ${version + 1}`);
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+}
+
+/** SQLite primary result codes we map (https://sqlite.org/rescode.html). */
+const SQLITE_BUSY = 5;
+const SQLITE_LOCKED = 6;
+const SQLITE_IOERR = 10;
+const SQLITE_FULL = 13;
+const SQLITE_CANTOPEN = 14;
+const SQLITE_CONSTRAINT = 19;
+
+/** Turns an error thrown by node:sqlite into a LoftError with a domain code. */
+export function mapSqliteError(err: unknown, what: string): LoftError {
+  if (err instanceof LoftError) return err;
+  const errcode = (err as { errcode?: number }).errcode;
+  const message = err instanceof Error ? err.message : String(err);
+  if (typeof errcode === 'number') {
+    const primary = errcode & 0xff;
+    if (primary === SQLITE_FULL)
+      return new LoftError('NOSPACE', `${what}: database or disk is full`, { cause: err });
+    if (
+      primary === SQLITE_BUSY ||
+      primary === SQLITE_LOCKED ||
+      primary === SQLITE_IOERR ||
+      primary === SQLITE_CANTOPEN
+    ) {
+      return new LoftError('TEMP', `${what}: ${message}`, { cause: err });
+    }
+    if (primary === SQLITE_CONSTRAINT && /UNIQUE|PRIMARY KEY/.test(message)) {
+      return new LoftError('EXISTS', `${what}: already exists`, { cause: err });
+    }
+  }
+  return new LoftError('INTERNAL', `${what}: ${message}`, { cause: err });
+}

@@ -1,0 +1,89 @@
+/**
+ * Versioned schema migrations for SQLite, applied in order; `PRAGMA user_version` records the
+ * last one applied. Never edit a released migration: add a new one.
+ */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  // 1: the initial schema
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+  CREATE TABLE domains (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE accounts (
+    id INTEGER PRIMARY KEY,
+    address TEXT NOT NULL UNIQUE,
+    domain_id INTEGER NOT NULL REFERENCES domains(id),
+    password_hash TEXT NOT NULL,
+    scram_salt BLOB,
+    scram_iterations INTEGER,
+    scram_stored_key BLOB,
+    scram_server_key BLOB,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX accounts_domain ON accounts(domain_id);
+  CREATE TABLE aliases (
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    PRIMARY KEY (source, target)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE mailboxes (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    special_use TEXT,
+    uid_validity INTEGER NOT NULL,
+    uid_next INTEGER NOT NULL DEFAULT 1,
+    highest_modseq INTEGER NOT NULL DEFAULT 1,
+    subscribed INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (account_id, name)
+  ) STRICT;
+  CREATE TABLE blobs (
+    id TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    structure TEXT NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE messages (
+    mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+    uid INTEGER NOT NULL,
+    blob_id TEXT NOT NULL REFERENCES blobs(id),
+    size INTEGER NOT NULL,
+    internal_date INTEGER NOT NULL,
+    flags INTEGER NOT NULL DEFAULT 0,
+    keywords TEXT NOT NULL DEFAULT '[]',
+    modseq INTEGER NOT NULL,
+    PRIMARY KEY (mailbox_id, uid)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX messages_blob ON messages(blob_id);
+  CREATE TABLE queue_messages (
+    id INTEGER PRIMARY KEY,
+    sender TEXT NOT NULL,
+    blob_id TEXT NOT NULL REFERENCES blobs(id),
+    blob_offset INTEGER NOT NULL,
+    env_id TEXT,
+    ret TEXT,
+    require_tls INTEGER NOT NULL,
+    smtp_utf8 INTEGER NOT NULL,
+    eight_bit INTEGER NOT NULL,
+    account_id INTEGER,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX queue_messages_blob ON queue_messages(blob_id);
+  CREATE TABLE queue_recipients (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES queue_messages(id) ON DELETE CASCADE,
+    address TEXT NOT NULL,
+    orcpt_type TEXT,
+    orcpt_address TEXT,
+    notify TEXT,
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error TEXT,
+    lease_until INTEGER
+  ) STRICT;
+  CREATE INDEX queue_recipients_due ON queue_recipients(status, next_attempt_at);
+  CREATE INDEX queue_recipients_message ON queue_recipients(message_id);
+  `,
+];

@@ -1,0 +1,350 @@
+/**
+ * The embedded default backend: one SQLite file in the data folder (node:sqlite, WAL,
+ * synchronous=FULL). Statements are synchronous under the hood; the interface is asynchronous so
+ * the PostgreSQL backend can implement it alike.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import { LoftError } from '../../core/errors.ts';
+import type {
+  AccountRecord,
+  AliasRecord,
+  DeliveryCommit,
+  DeliveryResult,
+  DomainRecord,
+  MailboxRecord,
+  MessageRecord,
+  QueueMessageRecord,
+  ScramKeys,
+  SpecialUse,
+  Store,
+} from '../store.ts';
+import { mapSqliteError, openDatabase } from './database.ts';
+import { DeliveryCommitter } from './deliveries.ts';
+import { readQueue } from './queue.ts';
+
+type Row = Record<string, unknown>;
+
+export class SqliteStore implements Store {
+  readonly #db: DatabaseSync;
+  readonly #committer: DeliveryCommitter;
+
+  constructor(file: string) {
+    this.#db = openDatabase(file);
+    this.#committer = new DeliveryCommitter(this.#db);
+  }
+
+  /** Runs `fn` in an immediate transaction, mapping SQLite errors to domain errors. */
+  #tx<T>(what: string, fn: () => T): T {
+    try {
+      this.#db.exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      throw mapSqliteError(err, what);
+    }
+    try {
+      const result = fn();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        this.#db.exec('ROLLBACK');
+      } catch {
+        // already rolled back
+      }
+      throw mapSqliteError(err, what);
+    }
+  }
+
+  #query<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw mapSqliteError(err, what);
+    }
+  }
+
+  async addDomain(name: string): Promise<DomainRecord> {
+    return this.#tx(`adding domain ${name}`, () => {
+      const row = this.#db
+        .prepare('INSERT INTO domains (name, created_at) VALUES (?, ?) RETURNING *')
+        .get(name, Date.now()) as Row;
+      return toDomain(row);
+    });
+  }
+
+  async getDomain(name: string): Promise<DomainRecord | undefined> {
+    const row = this.#query('reading domain', () =>
+      this.#db.prepare('SELECT * FROM domains WHERE name = ?').get(name),
+    ) as Row | undefined;
+    return row ? toDomain(row) : undefined;
+  }
+
+  async listDomains(): Promise<DomainRecord[]> {
+    const rows = this.#query('listing domains', () =>
+      this.#db.prepare('SELECT * FROM domains ORDER BY name').all(),
+    ) as Row[];
+    return rows.map(toDomain);
+  }
+
+  async removeDomain(name: string): Promise<void> {
+    this.#tx(`removing domain ${name}`, () => {
+      const domain = this.#db.prepare('SELECT id FROM domains WHERE name = ?').get(name) as Row | undefined;
+      if (!domain) throw new LoftError('NOTFOUND', `no domain ${name}`);
+      const users = this.#db
+        .prepare('SELECT count(*) AS n FROM accounts WHERE domain_id = ?')
+        .get(domain.id as number) as Row;
+      if ((users.n as number) > 0)
+        throw new LoftError('INUSE', `domain ${name} still has ${users.n} user(s)`);
+      this.#db.prepare("DELETE FROM aliases WHERE source LIKE '%@' || ?").run(name);
+      this.#db.prepare('DELETE FROM domains WHERE id = ?').run(domain.id as number);
+    });
+  }
+
+  async addAccount(input: {
+    address: string;
+    domainId: number;
+    passwordHash: string;
+    scram: ScramKeys | undefined;
+    mailboxes: { name: string; specialUse: SpecialUse | undefined }[];
+  }): Promise<AccountRecord> {
+    return this.#tx(`adding user ${input.address}`, () => {
+      const scram = input.scram;
+      const row = this.#db
+        .prepare(
+          `INSERT INTO accounts (address, domain_id, password_hash, scram_salt, scram_iterations, scram_stored_key,
+           scram_server_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        )
+        .get(
+          input.address,
+          input.domainId,
+          input.passwordHash,
+          scram?.salt ?? null,
+          scram?.iterations ?? null,
+          scram?.storedKey ?? null,
+          scram?.serverKey ?? null,
+          Date.now(),
+        ) as Row;
+      const insertMailbox = this.#db.prepare(
+        'INSERT INTO mailboxes (account_id, name, special_use, uid_validity) VALUES (?, ?, ?, ?)',
+      );
+      for (const mailbox of input.mailboxes) {
+        insertMailbox.run(row.id as number, mailbox.name, mailbox.specialUse ?? null, this.#newUidValidity());
+      }
+      return toAccount(row);
+    });
+  }
+
+  /** A UIDVALIDITY never used before in this database (RFC 9051 §2.3.1.1). */
+  #newUidValidity(): number {
+    const row = this.#db.prepare("SELECT value FROM meta WHERE key = 'last_uid_validity'").get() as
+      | Row
+      | undefined;
+    const last = row ? Number(row.value) : 0;
+    const next = Math.max(Math.floor(Date.now() / 1000), last + 1);
+    this.#db
+      .prepare(
+        "INSERT INTO meta (key, value) VALUES ('last_uid_validity', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      )
+      .run(String(next));
+    return next;
+  }
+
+  async getAccount(address: string): Promise<AccountRecord | undefined> {
+    const row = this.#query('reading user', () =>
+      this.#db.prepare('SELECT * FROM accounts WHERE address = ?').get(address),
+    ) as Row | undefined;
+    return row ? toAccount(row) : undefined;
+  }
+
+  async getAccountById(id: number): Promise<AccountRecord | undefined> {
+    const row = this.#query('reading user', () =>
+      this.#db.prepare('SELECT * FROM accounts WHERE id = ?').get(id),
+    ) as Row | undefined;
+    return row ? toAccount(row) : undefined;
+  }
+
+  async listAccounts(domain?: string): Promise<AccountRecord[]> {
+    const rows = this.#query('listing users', () =>
+      domain === undefined
+        ? this.#db.prepare('SELECT * FROM accounts ORDER BY address').all()
+        : this.#db
+            .prepare(
+              'SELECT a.* FROM accounts a JOIN domains d ON d.id = a.domain_id WHERE d.name = ? ORDER BY address',
+            )
+            .all(domain),
+    ) as Row[];
+    return rows.map(toAccount);
+  }
+
+  async setPassword(address: string, passwordHash: string, scram: ScramKeys | undefined): Promise<void> {
+    this.#tx(`changing password of ${address}`, () => {
+      const result = this.#db
+        .prepare(
+          `UPDATE accounts SET password_hash = ?, scram_salt = ?, scram_iterations = ?, scram_stored_key = ?,
+           scram_server_key = ? WHERE address = ?`,
+        )
+        .run(
+          passwordHash,
+          scram?.salt ?? null,
+          scram?.iterations ?? null,
+          scram?.storedKey ?? null,
+          scram?.serverKey ?? null,
+          address,
+        );
+      if (result.changes === 0) throw new LoftError('NOTFOUND', `no user ${address}`);
+    });
+  }
+
+  async removeAccount(address: string): Promise<{ orphanBlobs: string[] }> {
+    return this.#tx(`removing user ${address}`, () => {
+      const account = this.#db.prepare('SELECT id FROM accounts WHERE address = ?').get(address) as
+        | Row
+        | undefined;
+      if (!account) throw new LoftError('NOTFOUND', `no user ${address}`);
+      const blobs = this.#db
+        .prepare(
+          `SELECT DISTINCT m.blob_id AS id FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.account_id = ?`,
+        )
+        .all(account.id as number) as Row[];
+      this.#db.prepare('DELETE FROM accounts WHERE id = ?').run(account.id as number);
+      const orphanBlobs: string[] = [];
+      const stillUsed = this.#db.prepare(
+        `SELECT (EXISTS (SELECT 1 FROM messages WHERE blob_id = ?1) OR EXISTS (SELECT 1 FROM queue_messages WHERE blob_id = ?1)) AS used`,
+      );
+      const removeBlob = this.#db.prepare('DELETE FROM blobs WHERE id = ?');
+      for (const blob of blobs) {
+        const used = (stillUsed.get(blob.id as string) as Row).used as number;
+        if (!used) {
+          removeBlob.run(blob.id as string);
+          orphanBlobs.push(blob.id as string);
+        }
+      }
+      return { orphanBlobs };
+    });
+  }
+
+  async addAlias(source: string, target: string): Promise<void> {
+    this.#tx(`adding alias ${source}`, () => {
+      this.#db.prepare('INSERT INTO aliases (source, target) VALUES (?, ?)').run(source, target);
+    });
+  }
+
+  async removeAlias(source: string, target?: string): Promise<number> {
+    return this.#tx(`removing alias ${source}`, () => {
+      const result =
+        target === undefined
+          ? this.#db.prepare('DELETE FROM aliases WHERE source = ?').run(source)
+          : this.#db.prepare('DELETE FROM aliases WHERE source = ? AND target = ?').run(source, target);
+      return Number(result.changes);
+    });
+  }
+
+  async listAliases(source?: string): Promise<AliasRecord[]> {
+    const rows = this.#query('listing aliases', () =>
+      source === undefined
+        ? this.#db.prepare('SELECT source, target FROM aliases ORDER BY source, target').all()
+        : this.#db.prepare('SELECT source, target FROM aliases WHERE source = ? ORDER BY target').all(source),
+    ) as Row[];
+    return rows.map((row) => ({ source: row.source as string, target: row.target as string }));
+  }
+
+  async listMailboxes(accountId: number): Promise<MailboxRecord[]> {
+    const rows = this.#query('listing mailboxes', () =>
+      this.#db.prepare('SELECT * FROM mailboxes WHERE account_id = ? ORDER BY name').all(accountId),
+    ) as Row[];
+    return rows.map(toMailbox);
+  }
+
+  async getMailbox(accountId: number, name: string): Promise<MailboxRecord | undefined> {
+    const row = this.#query('reading mailbox', () =>
+      this.#db.prepare('SELECT * FROM mailboxes WHERE account_id = ? AND name = ?').get(accountId, name),
+    ) as Row | undefined;
+    return row ? toMailbox(row) : undefined;
+  }
+
+  async listMessages(mailboxId: number): Promise<MessageRecord[]> {
+    const rows = this.#query('listing messages', () =>
+      this.#db.prepare('SELECT * FROM messages WHERE mailbox_id = ? ORDER BY uid').all(mailboxId),
+    ) as Row[];
+    return rows.map(toMessage);
+  }
+
+  async getStructure(blobId: string): Promise<unknown> {
+    const row = this.#query('reading message structure', () =>
+      this.#db.prepare('SELECT structure FROM blobs WHERE id = ?').get(blobId),
+    ) as Row | undefined;
+    if (!row) throw new LoftError('NOTFOUND', `no blob ${blobId}`);
+    return JSON.parse(row.structure as string);
+  }
+
+  commitDelivery(delivery: DeliveryCommit): Promise<DeliveryResult> {
+    return this.#committer.commit(delivery);
+  }
+
+  async listQueue(): Promise<QueueMessageRecord[]> {
+    return this.#query('listing the queue', () => readQueue(this.#db, undefined));
+  }
+
+  async getQueued(id: number): Promise<QueueMessageRecord | undefined> {
+    return this.#query('reading the queue', () => readQueue(this.#db, id)[0]);
+  }
+
+  async isBlobReferenced(blobId: string): Promise<boolean> {
+    const row = this.#query('checking blob', () =>
+      this.#db.prepare('SELECT EXISTS (SELECT 1 FROM blobs WHERE id = ?) AS used').get(blobId),
+    ) as Row;
+    return (row.used as number) === 1;
+  }
+
+  async close(): Promise<void> {
+    this.#db.close();
+  }
+}
+
+function toDomain(row: Row): DomainRecord {
+  return { id: row.id as number, name: row.name as string, createdAt: row.created_at as number };
+}
+
+function toAccount(row: Row): AccountRecord {
+  const salt = row.scram_salt as Uint8Array | null;
+  return {
+    id: row.id as number,
+    address: row.address as string,
+    domainId: row.domain_id as number,
+    passwordHash: row.password_hash as string,
+    scram: salt
+      ? {
+          salt: Buffer.from(salt),
+          iterations: row.scram_iterations as number,
+          storedKey: Buffer.from(row.scram_stored_key as Uint8Array),
+          serverKey: Buffer.from(row.scram_server_key as Uint8Array),
+        }
+      : undefined,
+    createdAt: row.created_at as number,
+  };
+}
+
+function toMailbox(row: Row): MailboxRecord {
+  return {
+    id: row.id as number,
+    accountId: row.account_id as number,
+    name: row.name as string,
+    specialUse: (row.special_use as SpecialUse | null) ?? undefined,
+    uidValidity: row.uid_validity as number,
+    uidNext: row.uid_next as number,
+    highestModseq: row.highest_modseq as number,
+    subscribed: row.subscribed === 1,
+  };
+}
+
+function toMessage(row: Row): MessageRecord {
+  return {
+    mailboxId: row.mailbox_id as number,
+    uid: row.uid as number,
+    blobId: row.blob_id as string,
+    size: row.size as number,
+    internalDate: row.internal_date as number,
+    flags: row.flags as number,
+    keywords: JSON.parse(row.keywords as string) as string[],
+    modseq: row.modseq as number,
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * The storage interface: everything Loft keeps, behind promises so that the SQLite backend
+ * (embedded default) and the PostgreSQL backend implement the same contract
+ * (`test/store/contract.ts` is the suite every backend passes).
+ *
+ * Storage raises {@link LoftError} with domain codes (EXISTS, NOTFOUND, TEMP, NOSPACE…), never
+ * protocol replies. Names and addresses arrive already validated and normalised (lower-case
+ * domains, lower-case addresses) by the services.
+ */
+import type { BlobRef } from './blob/blob-store.ts';
+
+export interface DomainRecord {
+  id: number;
+  name: string;
+  createdAt: number;
+}
+
+export interface ScramKeys {
+  salt: Buffer;
+  iterations: number;
+  storedKey: Buffer;
+  serverKey: Buffer;
+}
+
+export interface AccountRecord {
+  id: number;
+  /** The full address, lower-case: the login name. */
+  address: string;
+  domainId: number;
+  passwordHash: string;
+  scram: ScramKeys | undefined;
+  createdAt: number;
+}
+
+export interface AliasRecord {
+  /** `local@domain`, or `@domain` for a catch-all. */
+  source: string;
+  target: string;
+}
+
+/** RFC 6154 special-use attributes. */
+export type SpecialUse = '\\Sent' | '\\Drafts' | '\\Trash' | '\\Junk' | '\\Archive' | '\\All' | '\\Flagged';
+
+export interface MailboxRecord {
+  id: number;
+  accountId: number;
+  name: string;
+  specialUse: SpecialUse | undefined;
+  uidValidity: number;
+  uidNext: number;
+  highestModseq: number;
+  subscribed: boolean;
+}
+
+/** System flags as a bit set (RFC 9051 §2.3.2); keywords are kept apart. */
+export const FLAG_BITS = {
+  '\\Seen': 1,
+  '\\Answered': 2,
+  '\\Flagged': 4,
+  '\\Deleted': 8,
+  '\\Draft': 16,
+} as const;
+export type SystemFlag = keyof typeof FLAG_BITS;
+
+export interface MessageRecord {
+  mailboxId: number;
+  uid: number;
+  blobId: string;
+  size: number;
+  /** Milliseconds since the epoch (IMAP INTERNALDATE). */
+  internalDate: number;
+  flags: number;
+  keywords: string[];
+  modseq: number;
+}
+
+/** One message placed in one mailbox by a delivery. */
+export interface MailboxPlacement {
+  mailboxId: number;
+  flags?: number;
+  keywords?: string[];
+}
+
+/** A recipient of a queued (outbound) message, with its RFC 3461 DSN parameters. */
+export interface QueueRecipientInput {
+  address: string;
+  /** RFC 3461 ORCPT: address type and decoded address. */
+  orcpt?: { type: string; address: string } | undefined;
+  /** RFC 3461 NOTIFY: undefined when not given. */
+  notify?: ('NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY')[] | undefined;
+}
+
+export interface QueueMessageInput {
+  /** Envelope sender, '' for the null reverse-path. */
+  sender: string;
+  recipients: QueueRecipientInput[];
+  /** The blob, and where the content to send starts in it (after local-only trace headers). */
+  blob: BlobRef;
+  blobOffset: number;
+  envId?: string | undefined;
+  ret?: 'FULL' | 'HDRS' | undefined;
+  requireTls: boolean;
+  smtpUtf8: boolean;
+  eightBit: boolean;
+  /** The account that submitted it, if any. */
+  accountId?: number | undefined;
+}
+
+export interface QueueRecipientRecord extends QueueRecipientInput {
+  id: number;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | undefined;
+}
+
+export interface QueueMessageRecord {
+  id: number;
+  sender: string;
+  blobId: string;
+  blobOffset: number;
+  size: number;
+  envId: string | undefined;
+  ret: 'FULL' | 'HDRS' | undefined;
+  requireTls: boolean;
+  smtpUtf8: boolean;
+  eightBit: boolean;
+  accountId: number | undefined;
+  createdAt: number;
+  recipients: QueueRecipientRecord[];
+}
+
+/** Everything one accepted message commits in a single transaction. */
+export interface DeliveryCommit {
+  blob: BlobRef;
+  /** The MIME structure computed at delivery (stored once per blob, as JSON). */
+  structure: unknown;
+  internalDate: number;
+  placements: MailboxPlacement[];
+  queue?: QueueMessageInput | undefined;
+}
+
+export interface DeliveryResult {
+  /** The UID each placement received, in the order of `placements`. */
+  placed: { mailboxId: number; uid: number; modseq: number }[];
+  queueId: number | undefined;
+}
+
+export interface Store {
+  // Domains
+  addDomain(name: string): Promise<DomainRecord>;
+  getDomain(name: string): Promise<DomainRecord | undefined>;
+  listDomains(): Promise<DomainRecord[]>;
+  /** Removes a domain; NOTFOUND if absent, INUSE while accounts remain in it. */
+  removeDomain(name: string): Promise<void>;
+
+  // Accounts
+  /** Adds an account with its mailboxes in one transaction; EXISTS if the address is taken. */
+  addAccount(input: {
+    address: string;
+    domainId: number;
+    passwordHash: string;
+    scram: ScramKeys | undefined;
+    mailboxes: { name: string; specialUse: SpecialUse | undefined }[];
+  }): Promise<AccountRecord>;
+  getAccount(address: string): Promise<AccountRecord | undefined>;
+  getAccountById(id: number): Promise<AccountRecord | undefined>;
+  listAccounts(domain?: string): Promise<AccountRecord[]>;
+  setPassword(address: string, passwordHash: string, scram: ScramKeys | undefined): Promise<void>;
+  /** Removes an account, its mailboxes and messages; the blobs no longer referenced are returned for deletion. */
+  removeAccount(address: string): Promise<{ orphanBlobs: string[] }>;
+
+  // Aliases
+  addAlias(source: string, target: string): Promise<void>;
+  removeAlias(source: string, target?: string): Promise<number>;
+  listAliases(source?: string): Promise<AliasRecord[]>;
+
+  // Mailboxes and messages
+  listMailboxes(accountId: number): Promise<MailboxRecord[]>;
+  getMailbox(accountId: number, name: string): Promise<MailboxRecord | undefined>;
+  listMessages(mailboxId: number): Promise<MessageRecord[]>;
+  getStructure(blobId: string): Promise<unknown>;
+
+  /**
+   * Commits one accepted message: the blob row, a message row in each placement's mailbox with a
+   * fresh UID (strictly increasing per mailbox, never reused), and the outbound queue entry.
+   * The blob itself must already be durable. Concurrent calls may be committed together in one
+   * transaction (group commit); each resolves only after its transaction is durable.
+   */
+  commitDelivery(delivery: DeliveryCommit): Promise<DeliveryResult>;
+
+  // Outbound queue
+  listQueue(): Promise<QueueMessageRecord[]>;
+  getQueued(id: number): Promise<QueueMessageRecord | undefined>;
+
+  /** Blob ids referenced by nothing (for the sweeper after a crash). */
+  isBlobReferenced(blobId: string): Promise<boolean>;
+
+  close(): Promise<void>;
+}

@@ -70,7 +70,10 @@ const LONG: Readonly<Record<string, string>> = Object.fromEntries(
   Object.entries(SHORT).map(([k, v]) => [v, k]),
 );
 
-/** The compact JSON text of a structure. */
+/**
+ * The compact JSON text of a structure. Throws only on a property the table does not know, which
+ * is a programming error (the round-trip tests cover every property the indexer writes).
+ */
 export function encodeStructure(structure: MessageStructure): string {
   return JSON.stringify(rename(structure, SHORT));
 }

@@ -16,6 +16,7 @@
  * - the preamble and the epilogue belong to the multipart's body but to no child.
  */
 
+import { BoundaryStack, type OpenBoundary } from './boundary.ts';
 import {
   defaultContentType,
   getParam,
@@ -45,10 +46,6 @@ const NL_DASHES = Buffer.from('\n--', 'latin1');
 /** Longer boundary parameters are ignored (RFC 2046 §5.1.1 allows 70 characters). */
 const MAX_BOUNDARY = 1000;
 const IDENTITY_ENCODINGS = new Set(['7bit', '8bit', 'binary']);
-
-interface OpenBoundary {
-  bytes: Buffer;
-}
 
 /** Where a part's content stops: a boundary line at `at`, or the end of the message. */
 interface Stop {
@@ -102,7 +99,7 @@ class Indexer {
   readonly maxDepth: number;
   readonly maxParts: number;
   readonly maxFields: number;
-  readonly stack: OpenBoundary[] = [];
+  readonly stack = new BoundaryStack();
   parts = 0;
   limited = false;
 
@@ -119,7 +116,7 @@ class Indexer {
     this.parts++;
     const block = parseHeaderBlock(buf, start, {
       maxFields: this.maxFields,
-      isStop: this.stack.length === 0 ? undefined : (line) => this.stopAt(line) !== undefined,
+      isStop: this.stack.size === 0 ? undefined : (line) => this.stopAt(line) !== undefined,
     });
     const fields = indexFields(block);
     const part = describe(buf, fields, context);
@@ -180,10 +177,9 @@ class Indexer {
 
   /** Splits a multipart body (RFC 2046 §5.1.1) and returns where the multipart stops. */
   multipart(part: MimePart, bytes: Buffer, depth: number, digest: boolean): Stop {
-    const own: OpenBoundary = { bytes };
     const children: MimePart[] = [];
     part.children = children;
-    this.stack.push(own);
+    const own = this.stack.push(bytes);
     let stop = this.findStop(part.bodyStart);
     let last: MimePart | undefined;
     while (stop.boundary === own) {
@@ -207,40 +203,45 @@ class Indexer {
     return stop;
   }
 
-  /** The next boundary line of an open multipart at or after `from`, else the end of the message. */
+  /**
+   * The next boundary line of an open multipart at or after `from` (a line start), else the end of
+   * the message. Lines starting with `--` are found with a short byte loop (cheap when they are
+   * dense) falling back to a native search (fast over long attachments); `BoundaryStack` rejects
+   * most of them from their next two bytes.
+   */
   findStop(from: number): Stop {
     const buf = this.buf;
     const len = buf.length;
-    const eof: Stop = { at: len, boundary: undefined, close: false, next: len };
-    if (this.stack.length === 0) return eof;
-    let line = from;
-    if (line > 0 && buf[line - 1] !== LF) {
-      const nl = buf.indexOf(LF, line);
-      if (nl === -1) return eof;
-      line = nl + 1;
-    }
-    while (line < len) {
-      if (buf[line] === DASH && buf[line + 1] === DASH) {
-        const stop = this.stopAt(line);
-        if (stop !== undefined) return stop;
+    if (this.stack.size > 0) {
+      let line = from;
+      while (line !== -1 && line < len) {
+        if (buf[line] === DASH && buf[line + 1] === DASH) {
+          const stop = this.stopAt(line);
+          if (stop !== undefined) return stop;
+        }
+        line = this.nextDashLine(line);
       }
-      const next = buf.indexOf(NL_DASHES, line);
-      if (next === -1) return eof;
-      line = next + 1;
     }
-    return eof;
+    return { at: len, boundary: undefined, close: false, next: len };
+  }
+
+  /** The start of the next line after `pos` that starts with `--`, or -1. */
+  nextDashLine(pos: number): number {
+    const buf = this.buf;
+    const end = Math.min(buf.length - 2, pos + 256);
+    let i = pos;
+    for (; i < end; i++) {
+      if (buf[i] === LF && buf[i + 1] === DASH && buf[i + 2] === DASH) return i + 1;
+    }
+    const at = buf.indexOf(NL_DASHES, i);
+    return at === -1 ? -1 : at + 1;
   }
 
   /** The boundary line at `line` (which starts with `--`), if it matches an open boundary. */
   stopAt(line: number): Stop | undefined {
     const buf = this.buf;
-    let best: OpenBoundary | undefined;
-    for (let k = this.stack.length - 1; k >= 0; k--) {
-      const b = this.stack[k]!;
-      const n = b.bytes.length;
-      if (best !== undefined && n <= best.bytes.length) continue;
-      if (line + 2 + n <= buf.length && buf.compare(b.bytes, 0, n, line + 2, line + 2 + n) === 0) best = b;
-    }
+    if (!this.stack.mayMatch(buf, line + 2)) return undefined;
+    const best = this.stack.match(buf, line + 2);
     if (best === undefined) return undefined;
     const after = line + 2 + best.bytes.length;
     const close = buf[after] === DASH && buf[after + 1] === DASH;

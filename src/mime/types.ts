@@ -74,11 +74,12 @@ export interface MimeMessage {
  *
  * Invariants: `headerStart <= bodyStart <= bodyEnd`; the header block (including its blank line)
  * is `[headerStart, bodyStart)`, the body `[bodyStart, bodyEnd)`. Children lie inside the body in
- * order. A part is a multipart exactly when `children` is present (possibly empty when no
- * boundary line was found: write it as Dovecot does, with one empty text/plain child); it holds
- * an encapsulated message exactly when `message` is present. A multipart without a usable
- * boundary, a message/rfc822 with a transfer encoding other than 7bit/8bit/binary, and parts
- * beyond the nesting or part limits are leaves that keep their declared type.
+ * order. A part was split as a multipart exactly when `children` is present; it may be empty
+ * (no boundary line found, or one cut the part's header short), and IMAP should then write it as
+ * Dovecot does, with one empty text/plain child. A part holds an encapsulated message exactly when
+ * `message` is present. A multipart without a usable boundary, a message/rfc822 with a transfer
+ * encoding other than 7bit/8bit/binary, and parts beyond the nesting or part limits are leaves
+ * that keep their declared type.
  */
 export interface MimePart {
   headerStart: number;

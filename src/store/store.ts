@@ -133,8 +133,8 @@ export interface QueueMessageRecord {
 /** Everything one accepted message commits in a single transaction. */
 export interface DeliveryCommit {
   blob: BlobRef;
-  /** The MIME structure computed at delivery (stored once per blob, as JSON). */
-  structure: unknown;
+  /** The MIME structure computed at delivery, serialised (`encodeStructure`); stored once per blob. */
+  structure: string;
   internalDate: number;
   placements: MailboxPlacement[];
   queue?: QueueMessageInput | undefined;
@@ -179,7 +179,8 @@ export interface Store {
   listMailboxes(accountId: number): Promise<MailboxRecord[]>;
   getMailbox(accountId: number, name: string): Promise<MailboxRecord | undefined>;
   listMessages(mailboxId: number): Promise<MessageRecord[]>;
-  getStructure(blobId: string): Promise<unknown>;
+  /** The serialised MIME structure stored with the blob; NOTFOUND if absent. */
+  getStructure(blobId: string): Promise<string>;
 
   /**
    * Commits one accepted message: the blob row, a message row in each placement's mailbox with a

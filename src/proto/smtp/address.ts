@@ -93,7 +93,10 @@ export function scanLocalPart(input: string, pos: number, opts: GrammarOptions =
         out += input[end];
         end++;
       } else {
-        return { ok: false, reason: c >= 0x80 ? '8-bit local part without SMTPUTF8' : 'invalid character in quoted string' };
+        return {
+          ok: false,
+          reason: c >= 0x80 ? '8-bit local part without SMTPUTF8' : 'invalid character in quoted string',
+        };
       }
     }
     end++;
@@ -106,11 +109,13 @@ export function scanLocalPart(input: string, pos: number, opts: GrammarOptions =
     }
     value = input.slice(pos, end);
     if (!isDotString(value, utf8)) {
-      if (!utf8 && input.charCodeAt(end) >= 0x80) return { ok: false, reason: '8-bit local part without SMTPUTF8' };
+      if (!utf8 && input.charCodeAt(end) >= 0x80)
+        return { ok: false, reason: '8-bit local part without SMTPUTF8' };
       return { ok: false, reason: 'invalid local part' };
     }
   }
-  if (octets(input.slice(pos, end)) > MAX_LOCAL_PART_OCTETS) return { ok: false, reason: 'local part too long' };
+  if (octets(input.slice(pos, end)) > MAX_LOCAL_PART_OCTETS)
+    return { ok: false, reason: 'local part too long' };
   return { ok: true, value, end };
 }
 
@@ -153,7 +158,8 @@ function scanPathBody(input: string, pos: number, opts: GrammarOptions): ScanRes
 }
 
 function checkPathLength<T>(input: string, pos: number, r: ScanResult<T>): ScanResult<T> {
-  if (r.ok && octets(input.slice(pos, r.end)) > MAX_PATH_OCTETS) return { ok: false, reason: 'path too long' };
+  if (r.ok && octets(input.slice(pos, r.end)) > MAX_PATH_OCTETS)
+    return { ok: false, reason: 'path too long' };
   return r;
 }
 
@@ -161,7 +167,11 @@ function checkPathLength<T>(input: string, pos: number, r: ScanResult<T>): ScanR
  * RFC 5321 §4.1.2 `Reverse-path = Path / "<>"`, scanned from `pos` (which must be at `<`).
  * The null path `<>` gives `null`. Source routes are skipped. Paths longer than 256 octets fail.
  */
-export function scanReversePath(input: string, pos: number, opts: GrammarOptions = {}): ScanResult<Mailbox | null> {
+export function scanReversePath(
+  input: string,
+  pos: number,
+  opts: GrammarOptions = {},
+): ScanResult<Mailbox | null> {
   if (input[pos] !== '<') return { ok: false, reason: 'path must be enclosed in <>' };
   if (input[pos + 1] === '>') return { ok: true, value: null, end: pos + 2 };
   return checkPathLength(input, pos, scanPathBody(input, pos, opts));
@@ -171,9 +181,14 @@ export function scanReversePath(input: string, pos: number, opts: GrammarOptions
  * RFC 5321 §4.1.2 `Forward-path = Path`, plus `<Postmaster>` without a domain (§4.1.1.3,
  * case-insensitive), which gives `'postmaster'`. Scanned from `pos` (which must be at `<`).
  */
-export function scanForwardPath(input: string, pos: number, opts: GrammarOptions = {}): ScanResult<ForwardPath> {
+export function scanForwardPath(
+  input: string,
+  pos: number,
+  opts: GrammarOptions = {},
+): ScanResult<ForwardPath> {
   if (input[pos] !== '<') return { ok: false, reason: 'path must be enclosed in <>' };
-  if (input.slice(pos, pos + 12).toLowerCase() === '<postmaster>') return { ok: true, value: 'postmaster', end: pos + 12 };
+  if (input.slice(pos, pos + 12).toLowerCase() === '<postmaster>')
+    return { ok: true, value: 'postmaster', end: pos + 12 };
   if (input[pos + 1] === '>') return { ok: false, reason: 'empty forward path' };
   return checkPathLength(input, pos, scanPathBody(input, pos, opts));
 }

@@ -7,7 +7,7 @@
  * tabs are ignored, and several spaces between the verb and its arguments are accepted.
  * Verbs are case-insensitive (§2.4).
  */
-import { parseAddressLiteral, parseDomain } from './domain.ts';
+
 import {
   type AuthCommand,
   type BdatCommand,
@@ -21,13 +21,14 @@ import {
   isCommandError,
   type VerifyCommand,
 } from './command-types.ts';
+import { parseAddressLiteral, parseDomain } from './domain.ts';
 import { parseMail, parseRcpt } from './mail.ts';
 
 export * from './command-types.ts';
 
 type Parser = (args: string | null, opts: CommandOptions) => Command | CommandError;
 
-const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
+const utf8Fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Decodes the octets of one command line (without CRLF) for {@link parseCommand}: UTF-8, or
@@ -101,7 +102,8 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 function auth(args: string | null): AuthCommand | CommandError {
   const parts = args === null ? [] : args.split(/ +/);
   const mech = parts[0];
-  if (mech === undefined || parts.length > 2 || !SASL_MECH.test(mech)) return badArguments('Syntax: AUTH mechanism [initial-response]');
+  if (mech === undefined || parts.length > 2 || !SASL_MECH.test(mech))
+    return badArguments('Syntax: AUTH mechanism [initial-response]');
   const ir = parts[1];
   if (ir === undefined) return { verb: 'AUTH', mechanism: mech.toUpperCase(), initialResponse: null };
   if (ir === '=') return { verb: 'AUTH', mechanism: mech.toUpperCase(), initialResponse: Buffer.alloc(0) };
@@ -110,7 +112,10 @@ function auth(args: string | null): AuthCommand | CommandError {
 }
 
 /** Verbs that need arguments: the parser receives the text after the verb (spaces skipped). */
-function needsArgs(parse: (args: string, opts: CommandOptions) => Command | CommandError, usage: string): Parser {
+function needsArgs(
+  parse: (args: string, opts: CommandOptions) => Command | CommandError,
+  usage: string,
+): Parser {
   return (args, opts) => (args === null ? badArguments(usage) : parse(args, opts));
 }
 
@@ -142,7 +147,8 @@ const NOT_IMPLEMENTED: ReadonlySet<string> = new Set(['SEND', 'SOML', 'SAML', 'T
  * in the line give 500 5.5.2.
  */
 export function parseCommand(line: string, opts: CommandOptions = {}): CommandResult {
-  if (/[\x00-\x08\x0a-\x1f\x7f]/.test(line)) return commandError(500, '5.5.2', 'Invalid character in command');
+  if (/[\x00-\x08\x0a-\x1f\x7f]/.test(line))
+    return commandError(500, '5.5.2', 'Invalid character in command');
   const trimmed = line.replace(/[ \t]+$/, '');
   const sp = trimmed.indexOf(' ');
   const word = sp < 0 ? trimmed : trimmed.slice(0, sp);

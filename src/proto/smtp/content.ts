@@ -38,7 +38,7 @@ export interface ContentStatus {
 
 const CRLF = Buffer.from('\r\n');
 
-/** Mutable accounting behind a decoder. Not exported from the package surface. */
+/** The mutable accounting behind `DataDecoder` and `BdatNormalizer` (internal to proto/smtp). */
 export class ContentSink implements ContentStatus {
   size = 0;
   tooLarge = false;
@@ -69,7 +69,8 @@ export class ContentSink implements ContentStatus {
     this.size += buf.length;
     if (this.size > this.#maxSize && !this.tooLarge) {
       this.tooLarge = true;
-      if (this.refused === null && this.#maxSize > before) this.#out.push(buf.subarray(0, this.#maxSize - before));
+      if (this.refused === null && this.#maxSize > before)
+        this.#out.push(buf.subarray(0, this.#maxSize - before));
       this.refused ??= 'too-large';
     }
     if (this.refused === null) this.#out.push(buf);

@@ -46,12 +46,16 @@ function checkLdhDomain(ascii: string): string | null {
  * Returns the domain lower-cased, with U-labels converted to A-labels (`node:url` domainToASCII),
  * or a reason when it is not a valid domain. `text` must be the whole candidate.
  */
-export function parseDomain(text: string, opts: GrammarOptions = {}): { ok: true; value: string } | { ok: false; reason: string } {
+export function parseDomain(
+  text: string,
+  opts: GrammarOptions = {},
+): { ok: true; value: string } | { ok: false; reason: string } {
   let ascii = true;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 0x80) ascii = false;
-    else if (!isLetDigCode(c) && c !== 0x2d && c !== 0x2e) return { ok: false, reason: 'invalid character in domain' };
+    else if (!isLetDigCode(c) && c !== 0x2d && c !== 0x2e)
+      return { ok: false, reason: 'invalid character in domain' };
   }
   if (ascii) {
     const lower = text.toLowerCase();
@@ -80,7 +84,9 @@ function parseSnum(s: string): number | null {
  * canonical dotted decimal (`[192.0.2.1]`); IPv6 literals as `[IPv6:…]` with the address lower-cased.
  * General-address-literals are refused: no standardised tag other than `IPv6` exists.
  */
-export function parseAddressLiteral(text: string): { ok: true; value: string } | { ok: false; reason: string } {
+export function parseAddressLiteral(
+  text: string,
+): { ok: true; value: string } | { ok: false; reason: string } {
   if (text.length < 3 || text[0] !== '[' || text[text.length - 1] !== ']') {
     return { ok: false, reason: 'invalid address literal' };
   }
@@ -95,7 +101,8 @@ export function parseAddressLiteral(text: string): { ok: true; value: string } |
   // RFC 5321 §4.1.3 IPv6-address-literal = "IPv6:" IPv6-addr (zone identifiers are not part of it)
   if (inner.slice(0, 5).toLowerCase() === 'ipv6:') {
     const addr = inner.slice(5);
-    if (!/^[0-9A-Fa-f:.]+$/.test(addr) || !isIPv6(addr)) return { ok: false, reason: 'invalid IPv6 address literal' };
+    if (!/^[0-9A-Fa-f:.]+$/.test(addr) || !isIPv6(addr))
+      return { ok: false, reason: 'invalid IPv6 address literal' };
     return { ok: true, value: `[IPv6:${addr.toLowerCase()}]` };
   }
   return { ok: false, reason: 'unsupported address literal' };
@@ -105,7 +112,11 @@ export function parseAddressLiteral(text: string): { ok: true; value: string } |
  * Scans `Domain / address-literal` starting at `pos` and stops before the first character that
  * cannot belong to it (`>`, `,`, `:`, SP…). Used by path and EHLO parsing.
  */
-export function scanDomainOrLiteral(input: string, pos: number, opts: GrammarOptions = {}): ScanResult<string> {
+export function scanDomainOrLiteral(
+  input: string,
+  pos: number,
+  opts: GrammarOptions = {},
+): ScanResult<string> {
   if (input[pos] === '[') {
     const close = input.indexOf(']', pos);
     if (close < 0) return { ok: false, reason: 'unterminated address literal' };

@@ -56,8 +56,16 @@ export class DotStuffer {
           flush(i);
           out.push(CRLF); // bare LF written as CRLF
           state = LINE_START;
-        } else if (run < 0) {
-          run = i;
+        } else {
+          if (run < 0) run = i;
+          // Skip the rest of the line's ordinary bytes in one tight loop.
+          i++;
+          while (i < n) {
+            const c = chunk[i]!;
+            if (c === CR || c === LF) break;
+            i++;
+          }
+          continue;
         }
         i++;
       } else if (b === LF) {

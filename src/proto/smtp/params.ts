@@ -56,7 +56,7 @@ function name(keyword: string): string {
 export function splitEsmtpParams(text: string, opts: CommandOptions): EsmtpParam[] | CommandError {
   const out: EsmtpParam[] = [];
   if (text.length === 0) return out;
-  const seen = new Set<string>();
+  const seen = new Map<string, string | undefined>();
   for (const token of text.split(/ +/)) {
     const eq = token.indexOf('=');
     const keyword = eq < 0 ? token : token.slice(0, eq);
@@ -66,8 +66,12 @@ export function splitEsmtpParams(text: string, opts: CommandOptions): EsmtpParam
       return badArguments(`Invalid value for parameter ${name(keyword.toUpperCase())}`);
     }
     const upper = keyword.toUpperCase();
-    if (seen.has(upper)) return badArguments(`Duplicate parameter ${name(upper)}`);
-    seen.add(upper);
+    if (seen.has(upper)) {
+      // An exact repeat (Python's smtplib sends SMTPUTF8 twice) changes nothing; a conflicting one is refused.
+      if (seen.get(upper) === value) continue;
+      return badArguments(`Duplicate parameter ${name(upper)}`);
+    }
+    seen.set(upper, value);
     out.push({ keyword: upper, value });
   }
   return out;
@@ -197,7 +201,8 @@ function parseNotify(value: string): 'NEVER' | NotifyEvent[] | CommandError {
   }
   const out: NotifyEvent[] = [];
   for (const item of items) {
-    if (item !== 'SUCCESS' && item !== 'FAILURE' && item !== 'DELAY') return badArguments('Invalid NOTIFY value');
+    if (item !== 'SUCCESS' && item !== 'FAILURE' && item !== 'DELAY')
+      return badArguments('Invalid NOTIFY value');
     if (!out.includes(item)) out.push(item);
   }
   return out;

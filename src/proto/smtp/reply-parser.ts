@@ -25,7 +25,7 @@ export type ReplyPushResult =
 
 const LF = 0x0a;
 const CR = 0x0d;
-const decoder = new TextDecoder('utf-8');
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 /** RFC 2034 §4: the enhanced code starts the text and is followed by SP (or ends the line). */
 const ENHANCED_PREFIX = /^([245]\.[0-9]{1,3}\.[0-9]{1,3})(?: |$)/;
 
@@ -59,12 +59,15 @@ export class ReplyParser {
   push(chunk: Uint8Array): ReplyPushResult {
     const replies: Reply[] = [];
     if (this.#failure !== null) return { ok: false, reason: this.#failure, replies };
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let start = 0;
     while (start < buf.length) {
       const lf = buf.indexOf(LF, start);
       const end = lf < 0 ? buf.length : lf + 1;
-      if (this.#partialLength + (end - start) > this.#maxLineLength) return this.#fail('reply line too long', replies);
+      if (this.#partialLength + (end - start) > this.#maxLineLength)
+        return this.#fail('reply line too long', replies);
       if (lf < 0) {
         // Copy: the caller may reuse its buffer, and partial lines are short.
         this.#partial.push(Buffer.from(buf.subarray(start)));

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { LoftError } from '../../core/errors.ts';
 import type { MailboxEvents } from '../../core/events.ts';
-import { indexMessage } from '../../mime/structure.ts';
+import { encodeStructure, indexMessage } from '../../mime/index.ts';
 import type { BlobStore } from '../../store/blob/blob-store.ts';
 import type { QueueRecipientInput, Store } from '../../store/store.ts';
 
@@ -89,7 +89,7 @@ export class DeliveryService {
       accountIds.length > 0 ? Buffer.from(returnPathHeader(message.sender)) : Buffer.alloc(0);
     const chunks = [returnPath, received, ...message.content];
     const raw = Buffer.concat(chunks);
-    const structure = indexMessage(raw);
+    const structure = encodeStructure(indexMessage(raw));
 
     const inboxes: number[] = [];
     for (const accountId of accountIds) {

@@ -95,7 +95,7 @@ export class DeliveryCommitter {
 
   #apply(delivery: DeliveryCommit): DeliveryResult {
     const { blob } = delivery;
-    this.#insertBlob.run(blob.id, blob.size, JSON.stringify(delivery.structure ?? null));
+    this.#insertBlob.run(blob.id, blob.size, delivery.structure);
     const placed: DeliveryResult['placed'] = [];
     for (const placement of delivery.placements) {
       const row = this.#nextUid.get(placement.mailboxId) as { uid: number; modseq: number } | undefined;

@@ -268,12 +268,12 @@ export class SqliteStore implements Store {
     return rows.map(toMessage);
   }
 
-  async getStructure(blobId: string): Promise<unknown> {
+  async getStructure(blobId: string): Promise<string> {
     const row = this.#query('reading message structure', () =>
       this.#db.prepare('SELECT structure FROM blobs WHERE id = ?').get(blobId),
     ) as Row | undefined;
     if (!row) throw new LoftError('NOTFOUND', `no blob ${blobId}`);
-    return JSON.parse(row.structure as string);
+    return row.structure as string;
   }
 
   commitDelivery(delivery: DeliveryCommit): Promise<DeliveryResult> {

@@ -18,20 +18,35 @@ const mb = (localPart: string, domain: string): Mailbox => ({ localPart, domain 
 
 describe('parseMailbox (RFC 5321 §4.1.2 Mailbox)', () => {
   it('parses dot-strings and lower-cases the domain only', () => {
-    assert.deepEqual(parseMailbox('John.Smith@Example.COM'), { ok: true, value: mb('John.Smith', 'example.com') });
-    assert.deepEqual(parseMailbox("a!#$%&'*+-/=?^_`{|}~@x.y"), { ok: true, value: mb("a!#$%&'*+-/=?^_`{|}~", 'x.y') });
+    assert.deepEqual(parseMailbox('John.Smith@Example.COM'), {
+      ok: true,
+      value: mb('John.Smith', 'example.com'),
+    });
+    assert.deepEqual(parseMailbox("a!#$%&'*+-/=?^_`{|}~@x.y"), {
+      ok: true,
+      value: mb("a!#$%&'*+-/=?^_`{|}~", 'x.y'),
+    });
   });
 
   it('decodes quoted local parts', () => {
-    assert.deepEqual(parseMailbox('"john smith"@example.com'), { ok: true, value: mb('john smith', 'example.com') });
-    assert.deepEqual(parseMailbox('"a\\"b\\\\c"@example.com'), { ok: true, value: mb('a"b\\c', 'example.com') });
+    assert.deepEqual(parseMailbox('"john smith"@example.com'), {
+      ok: true,
+      value: mb('john smith', 'example.com'),
+    });
+    assert.deepEqual(parseMailbox('"a\\"b\\\\c"@example.com'), {
+      ok: true,
+      value: mb('a"b\\c', 'example.com'),
+    });
     assert.deepEqual(parseMailbox('""@example.com'), { ok: true, value: mb('', 'example.com') });
     assert.deepEqual(parseMailbox('"a@b"@example.com'), { ok: true, value: mb('a@b', 'example.com') });
   });
 
   it('accepts address literals', () => {
     assert.deepEqual(parseMailbox('root@[192.0.2.1]'), { ok: true, value: mb('root', '[192.0.2.1]') });
-    assert.deepEqual(parseMailbox('root@[IPv6:2001:DB8::1]'), { ok: true, value: mb('root', '[IPv6:2001:db8::1]') });
+    assert.deepEqual(parseMailbox('root@[IPv6:2001:DB8::1]'), {
+      ok: true,
+      value: mb('root', '[IPv6:2001:db8::1]'),
+    });
   });
 
   it('refuses malformed mailboxes', () => {
@@ -63,7 +78,10 @@ describe('parseMailbox (RFC 5321 §4.1.2 Mailbox)', () => {
       ok: true,
       value: mb('Jörg', 'xn--bcher-kva.example'),
     });
-    assert.deepEqual(parseMailbox('"jö rg"@example.com', { smtputf8: true }), { ok: true, value: mb('jö rg', 'example.com') });
+    assert.deepEqual(parseMailbox('"jö rg"@example.com', { smtputf8: true }), {
+      ok: true,
+      value: mb('jö rg', 'example.com'),
+    });
   });
 
   it('limits the local part to 64 octets (RFC 5321 §4.5.3.1.1), counting UTF-8 octets', () => {
@@ -83,12 +101,18 @@ describe('paths (RFC 5321 §4.1.2)', () => {
   it('parses <Postmaster> without domain in forward paths only (§4.1.1.3)', () => {
     assert.deepEqual(parseForwardPath('<Postmaster>'), { ok: true, value: 'postmaster' });
     assert.deepEqual(parseForwardPath('<POSTMASTER>'), { ok: true, value: 'postmaster' });
-    assert.deepEqual(parseForwardPath('<postmaster@Example.com>'), { ok: true, value: mb('postmaster', 'example.com') });
+    assert.deepEqual(parseForwardPath('<postmaster@Example.com>'), {
+      ok: true,
+      value: mb('postmaster', 'example.com'),
+    });
     assert.equal(parseReversePath('<Postmaster>').ok, false);
   });
 
   it('accepts and ignores source routes (§4.1.1.3, Appendix C)', () => {
-    assert.deepEqual(parseForwardPath('<@hosta.int,@jkl.org:userc@d.bar.org>'), { ok: true, value: mb('userc', 'd.bar.org') });
+    assert.deepEqual(parseForwardPath('<@hosta.int,@jkl.org:userc@d.bar.org>'), {
+      ok: true,
+      value: mb('userc', 'd.bar.org'),
+    });
     assert.deepEqual(parseReversePath('<@a.example:x@b.example>'), { ok: true, value: mb('x', 'b.example') });
     for (const bad of ['<@a.example,x@b.example>', '<@:x@b.example>', '<@a..b:x@b.example>', '<@a,b:x@c>']) {
       assert.equal(parseForwardPath(bad).ok, false, bad);
@@ -111,7 +135,11 @@ describe('paths (RFC 5321 §4.1.2)', () => {
   });
 
   it('scans from a position and reports where the path ends', () => {
-    assert.deepEqual(scanReversePath('FROM:<a@b.c> SIZE=10', 5), { ok: true, value: mb('a', 'b.c'), end: 12 });
+    assert.deepEqual(scanReversePath('FROM:<a@b.c> SIZE=10', 5), {
+      ok: true,
+      value: mb('a', 'b.c'),
+      end: 12,
+    });
   });
 });
 

@@ -57,9 +57,17 @@ describe('verbs', () => {
 
 describe('EHLO / HELO (RFC 5321 §4.1.1.1)', () => {
   it('parses domains and address literals', () => {
-    assert.deepEqual(ok('EHLO Mail.Example.com'), { verb: 'EHLO', host: 'Mail.Example.com', domain: 'mail.example.com' });
+    assert.deepEqual(ok('EHLO Mail.Example.com'), {
+      verb: 'EHLO',
+      host: 'Mail.Example.com',
+      domain: 'mail.example.com',
+    });
     assert.deepEqual(ok('helo [192.0.2.1]'), { verb: 'HELO', host: '[192.0.2.1]', domain: '[192.0.2.1]' });
-    assert.deepEqual(ok('EHLO [IPv6:2001:db8::1]'), { verb: 'EHLO', host: '[IPv6:2001:db8::1]', domain: '[IPv6:2001:db8::1]' });
+    assert.deepEqual(ok('EHLO [IPv6:2001:db8::1]'), {
+      verb: 'EHLO',
+      host: '[IPv6:2001:db8::1]',
+      domain: '[IPv6:2001:db8::1]',
+    });
   });
 
   it('keeps a name that is not a valid domain, with domain null, for the session to judge', () => {
@@ -89,13 +97,19 @@ describe('MAIL (RFC 5321 §4.1.1.2)', () => {
       params: { smtputf8: false, requireTls: false },
       utf8: false,
     });
-    assert.deepEqual(ok('mail from:<>'), { verb: 'MAIL', from: null, params: { smtputf8: false, requireTls: false }, utf8: false });
+    assert.deepEqual(ok('mail from:<>'), {
+      verb: 'MAIL',
+      from: null,
+      params: { smtputf8: false, requireTls: false },
+      utf8: false,
+    });
   });
 
   it('tolerates spaces after the colon and between parameters', () => {
     const c = ok('MAIL FROM: <a@b.c>  SIZE=10   BODY=8bitmime');
     assert.equal(c.verb, 'MAIL');
-    if (c.verb === 'MAIL') assert.deepEqual(c.params, { size: 10, body: '8BITMIME', smtputf8: false, requireTls: false });
+    if (c.verb === 'MAIL')
+      assert.deepEqual(c.params, { size: 10, body: '8BITMIME', smtputf8: false, requireTls: false });
   });
 
   it('parses every known parameter', () => {
@@ -186,7 +200,10 @@ describe('RCPT (RFC 5321 §4.1.1.3, RFC 3461)', () => {
     assert.deepEqual(c, {
       verb: 'RCPT',
       to: { localPart: 'a', domain: 'b.c' },
-      params: { notify: ['SUCCESS', 'DELAY'], orcpt: { addrType: 'rfc822', address: 'Joe+Smith@example.com' } },
+      params: {
+        notify: ['SUCCESS', 'DELAY'],
+        orcpt: { addrType: 'rfc822', address: 'Joe+Smith@example.com' },
+      },
       utf8: false,
     });
     const never = ok('RCPT TO:<a@b.c> NOTIFY=NEVER');
@@ -197,9 +214,11 @@ describe('RCPT (RFC 5321 §4.1.1.3, RFC 3461)', () => {
 
   it('decodes utf-8 ORCPT values (RFC 6533 §3)', () => {
     const x = ok('RCPT TO:<a@b.c> ORCPT=UTF-8;j\\x{F6}rg@example.com');
-    if (x.verb === 'RCPT') assert.deepEqual(x.params.orcpt, { addrType: 'utf-8', address: 'jörg@example.com' });
+    if (x.verb === 'RCPT')
+      assert.deepEqual(x.params.orcpt, { addrType: 'utf-8', address: 'jörg@example.com' });
     const u = ok('RCPT TO:<a@b.c> ORCPT=utf-8;jörg@example.com', { smtputf8: true });
-    if (u.verb === 'RCPT') assert.deepEqual(u.params.orcpt, { addrType: 'utf-8', address: 'jörg@example.com' });
+    if (u.verb === 'RCPT')
+      assert.deepEqual(u.params.orcpt, { addrType: 'utf-8', address: 'jörg@example.com' });
   });
 
   it('refuses bad NOTIFY / ORCPT and unknown parameters', () => {
@@ -212,7 +231,10 @@ describe('RCPT (RFC 5321 §4.1.1.3, RFC 3461)', () => {
     err('RCPT TO:<a@b.c> ORCPT=;a@b.c', 501, '5.5.4');
     err('RCPT TO:<a@b.c> ORCPT=rfc822;a+0A@b.c', 501, '5.5.4');
     err('RCPT TO:<a@b.c> ORCPT=rfc822;a+0', 501, '5.5.4');
-    err('RCPT TO:<a@b.c> NOTIFY=NEVER NOTIFY=NEVER', 501, '5.5.4');
+    // A conflicting repeat is refused; an exact repeat changes nothing (smtplib repeats SMTPUTF8).
+    err('RCPT TO:<a@b.c> NOTIFY=NEVER NOTIFY=SUCCESS', 501, '5.5.4');
+    assert.deepEqual(ok('RCPT TO:<a@b.c> NOTIFY=NEVER NOTIFY=NEVER'), ok('RCPT TO:<a@b.c> NOTIFY=NEVER'));
+    assert.deepEqual(ok('MAIL FROM:<a@b.c> SMTPUTF8 SMTPUTF8'), ok('MAIL FROM:<a@b.c> SMTPUTF8'));
     err('RCPT TO:<a@b.c> SIZE=10', 555, '5.5.4');
     err('RCPT TO:<a@b.c> RRVS=2024-01-01T00:00:00Z', 555, '5.5.4');
   });
@@ -234,20 +256,29 @@ describe('BDAT (RFC 3030 §2)', () => {
   });
 
   it('refuses anything else', () => {
-    for (const l of ['BDAT', 'BDAT x', 'BDAT 1 2', 'BDAT -1', 'BDAT 1 LASTX', 'BDAT 99999999999999999999']) err(l, 501, '5.5.4');
+    for (const l of ['BDAT', 'BDAT x', 'BDAT 1 2', 'BDAT -1', 'BDAT 1 LASTX', 'BDAT 99999999999999999999'])
+      err(l, 501, '5.5.4');
   });
 });
 
 describe('AUTH (RFC 4954 §4)', () => {
   it('parses the mechanism and an optional initial response', () => {
     assert.deepEqual(ok('AUTH plain'), { verb: 'AUTH', mechanism: 'PLAIN', initialResponse: null });
-    assert.deepEqual(ok('AUTH PLAIN ='), { verb: 'AUTH', mechanism: 'PLAIN', initialResponse: Buffer.alloc(0) });
+    assert.deepEqual(ok('AUTH PLAIN ='), {
+      verb: 'AUTH',
+      mechanism: 'PLAIN',
+      initialResponse: Buffer.alloc(0),
+    });
     assert.deepEqual(ok('AUTH PLAIN AHRlc3QAMTIzNA=='), {
       verb: 'AUTH',
       mechanism: 'PLAIN',
       initialResponse: Buffer.from('\0test\x001234'),
     });
-    assert.deepEqual(ok('AUTH SCRAM-SHA-256'), { verb: 'AUTH', mechanism: 'SCRAM-SHA-256', initialResponse: null });
+    assert.deepEqual(ok('AUTH SCRAM-SHA-256'), {
+      verb: 'AUTH',
+      mechanism: 'SCRAM-SHA-256',
+      initialResponse: null,
+    });
   });
 
   it('refuses bad mechanisms, extra arguments and bad base64', () => {
@@ -274,7 +305,11 @@ describe('VRFY, EXPN, NOOP, HELP', () => {
     err('VRFY', 501, '5.5.4');
     err('EXPN', 501, '5.5.4');
     err('VRFY jörg', 501, '5.5.4');
-    assert.deepEqual(ok('VRFY jörg SMTPUTF8', { smtputf8: true }), { verb: 'VRFY', arg: 'jörg', smtputf8: true });
+    assert.deepEqual(ok('VRFY jörg SMTPUTF8', { smtputf8: true }), {
+      verb: 'VRFY',
+      arg: 'jörg',
+      smtputf8: true,
+    });
   });
 });
 
@@ -282,6 +317,10 @@ describe('decodeCommandLine', () => {
   it('decodes UTF-8 and refuses invalid octets', () => {
     assert.equal(decodeCommandLine(Buffer.from('EHLO bücher.example')), 'EHLO bücher.example');
     assert.equal(decodeCommandLine(Buffer.from([0x45, 0xff, 0x4c])), null);
+    // A byte-order mark is kept, so it cannot hide in front of a verb.
+    const bom = decodeCommandLine(Buffer.from('\ufeffQUIT'));
+    assert.equal(bom, '\ufeffQUIT');
+    assert.equal(parseCommand(bom!).ok, false);
   });
 });
 

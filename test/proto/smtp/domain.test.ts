@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isAddressLiteral, parseAddressLiteral, parseDomain, scanDomainOrLiteral } from '../../../src/proto/smtp/domain.ts';
+import {
+  isAddressLiteral,
+  parseAddressLiteral,
+  parseDomain,
+  scanDomainOrLiteral,
+} from '../../../src/proto/smtp/domain.ts';
 
 describe('parseDomain (RFC 5321 §4.1.2 Domain)', () => {
   it('accepts LDH domains and lower-cases them', () => {
@@ -28,8 +33,14 @@ describe('parseDomain (RFC 5321 §4.1.2 Domain)', () => {
 
   it('refuses U-labels without SMTPUTF8 and converts them to A-labels with it (RFC 6531 §3.3)', () => {
     assert.equal(parseDomain('bücher.example').ok, false);
-    assert.deepEqual(parseDomain('Bücher.Example', { smtputf8: true }), { ok: true, value: 'xn--bcher-kva.example' });
-    assert.deepEqual(parseDomain('例え.テスト', { smtputf8: true }), { ok: true, value: 'xn--r8jz45g.xn--zckzah' });
+    assert.deepEqual(parseDomain('Bücher.Example', { smtputf8: true }), {
+      ok: true,
+      value: 'xn--bcher-kva.example',
+    });
+    assert.deepEqual(parseDomain('例え.テスト', { smtputf8: true }), {
+      ok: true,
+      value: 'xn--r8jz45g.xn--zckzah',
+    });
     assert.equal(parseDomain('bücher..example', { smtputf8: true }).ok, false);
   });
 });
@@ -48,7 +59,10 @@ describe('parseAddressLiteral (RFC 5321 §4.1.3)', () => {
 
   it('accepts IPv6 literals with the tag case-insensitively, address lower-cased', () => {
     assert.deepEqual(parseAddressLiteral('[IPv6:2001:DB8::1]'), { ok: true, value: '[IPv6:2001:db8::1]' });
-    assert.deepEqual(parseAddressLiteral('[ipv6:::ffff:192.0.2.1]'), { ok: true, value: '[IPv6:::ffff:192.0.2.1]' });
+    assert.deepEqual(parseAddressLiteral('[ipv6:::ffff:192.0.2.1]'), {
+      ok: true,
+      value: '[IPv6:::ffff:192.0.2.1]',
+    });
   });
 
   it('refuses bad IPv6 literals, zone ids and general literals', () => {
@@ -60,7 +74,11 @@ describe('parseAddressLiteral (RFC 5321 §4.1.3)', () => {
 
 describe('scanDomainOrLiteral', () => {
   it('stops at the first character outside the domain', () => {
-    assert.deepEqual(scanDomainOrLiteral('<a@Example.com> SIZE=1', 3), { ok: true, value: 'example.com', end: 14 });
+    assert.deepEqual(scanDomainOrLiteral('<a@Example.com> SIZE=1', 3), {
+      ok: true,
+      value: 'example.com',
+      end: 14,
+    });
     assert.deepEqual(scanDomainOrLiteral('x[1.2.3.4]>', 1), { ok: true, value: '[1.2.3.4]', end: 10 });
   });
 

@@ -30,7 +30,8 @@ function parseChunks(chunks: Buffer[], opts?: ReplyParserOptions): Outcome {
 function parseAll(input: string | Buffer, opts?: ReplyParserOptions): Outcome {
   const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
   const whole = parseChunks([buf], opts);
-  for (const size of CHUNK_SIZES) assert.deepEqual(parseChunks(split(buf, size), opts), whole, `chunk size ${size}`);
+  for (const size of CHUNK_SIZES)
+    assert.deepEqual(parseChunks(split(buf, size), opts), whole, `chunk size ${size}`);
   return whole;
 }
 
@@ -54,7 +55,9 @@ describe('ReplyParser (RFC 5321 §4.2)', () => {
 
   it('leaves text alone when the enhanced code is of another class or absent from the first line', () => {
     assert.deepEqual(parseAll('250 5.1.1 odd\r\n').replies, [{ code: 250, lines: ['5.1.1 odd'] }]);
-    assert.deepEqual(parseAll('250-hello\r\n250 2.0.0 x\r\n').replies, [{ code: 250, lines: ['hello', '2.0.0 x'] }]);
+    assert.deepEqual(parseAll('250-hello\r\n250 2.0.0 x\r\n').replies, [
+      { code: 250, lines: ['hello', '2.0.0 x'] },
+    ]);
     assert.deepEqual(parseAll('250 2.0.0x\r\n').replies, [{ code: 250, lines: ['2.0.0x'] }]);
   });
 
@@ -102,7 +105,9 @@ describe('ReplyParser (RFC 5321 §4.2)', () => {
   });
 
   it('accepts a bare LF only when asked', () => {
-    assert.deepEqual(parseAll('250-a\n250 b\r\n', { allowBareLf: true }).replies, [{ code: 250, lines: ['a', 'b'] }]);
+    assert.deepEqual(parseAll('250-a\n250 b\r\n', { allowBareLf: true }).replies, [
+      { code: 250, lines: ['a', 'b'] },
+    ]);
   });
 
   it('rejects overlong lines before buffering them, and too many lines', () => {
@@ -110,8 +115,15 @@ describe('ReplyParser (RFC 5321 §4.2)', () => {
     assert.equal(parseAll(long, { maxLineLength: 106 }).error, null);
     assert.equal(parseAll(long, { maxLineLength: 105 }).error, 'reply line too long');
     const p = new ReplyParser({ maxLineLength: 64 });
-    assert.deepEqual(p.push(Buffer.alloc(65, 0x78)), { ok: false, reason: 'reply line too long', replies: [] });
-    assert.equal(parseAll('250-a\r\n'.repeat(10) + '250 b\r\n', { maxLines: 10 }).error, 'too many lines in reply');
+    assert.deepEqual(p.push(Buffer.alloc(65, 0x78)), {
+      ok: false,
+      reason: 'reply line too long',
+      replies: [],
+    });
+    assert.equal(
+      parseAll('250-a\r\n'.repeat(10) + '250 b\r\n', { maxLines: 10 }).error,
+      'too many lines in reply',
+    );
     assert.equal(parseAll('250-a\r\n'.repeat(9) + '250 b\r\n', { maxLines: 10 }).error, null);
   });
 
@@ -120,7 +132,11 @@ describe('ReplyParser (RFC 5321 §4.2)', () => {
     const r = p.push(Buffer.from('250 ok\r\nbad\r\n250 ok\r\n'));
     assert.equal(r.ok, false);
     assert.deepEqual(r.replies, [{ code: 250, lines: ['ok'] }]);
-    assert.deepEqual(p.push(Buffer.from('250 ok\r\n')), { ok: false, reason: 'malformed reply code', replies: [] });
+    assert.deepEqual(p.push(Buffer.from('250 ok\r\n')), {
+      ok: false,
+      reason: 'malformed reply code',
+      replies: [],
+    });
   });
 
   it('never throws, and chunking never changes the result', () => {

@@ -56,17 +56,25 @@ describe('encodeReply (RFC 5321 §4.2.1, RFC 2034 §4)', () => {
 });
 
 describe('encode then parse', () => {
-  const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 40 });
+  const printable = fc.string({
+    unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+    maxLength: 40,
+  });
   const reply = fc.record({
     code: fc.integer({ min: 200, max: 599 }).filter(isReplyCode),
-    enhanced: fc.option(fc.tuple(fc.integer({ min: 0, max: 999 }), fc.integer({ min: 0, max: 999 })), { nil: undefined }),
+    enhanced: fc.option(fc.tuple(fc.integer({ min: 0, max: 999 }), fc.integer({ min: 0, max: 999 })), {
+      nil: undefined,
+    }),
     lines: fc.array(printable, { minLength: 1, maxLength: 5 }),
   });
 
   it('the parser returns what the encoder wrote', () => {
     fc.assert(
       fc.property(reply, ({ code, enhanced, lines }) => {
-        const e = enhanced === undefined || Math.floor(code / 100) === 3 ? undefined : `${Math.floor(code / 100)}.${enhanced[0]}.${enhanced[1]}`;
+        const e =
+          enhanced === undefined || Math.floor(code / 100) === 3
+            ? undefined
+            : `${Math.floor(code / 100)}.${enhanced[0]}.${enhanced[1]}`;
         const wire = encodeReply({ code, enhanced: e, lines });
         const r = new ReplyParser().push(wire);
         assert.equal(r.ok, true);

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { decodeUtf8AddrXtext, decodeXtext, encodeUtf8AddrXtext, encodeXtext } from '../../../src/proto/smtp/xtext.ts';
+import {
+  decodeUtf8AddrXtext,
+  decodeXtext,
+  encodeUtf8AddrXtext,
+  encodeXtext,
+} from '../../../src/proto/smtp/xtext.ts';
 
 describe('xtext (RFC 3461 §4)', () => {
   it('decodes xchars and +XX', () => {

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { DataDecoder } from '../../../src/proto/smtp/data-decoder.ts';
+import { DotStuffer, dotStuff } from '../../../src/proto/smtp/dot-stuff.ts';
+import { CHUNK_SIZES, octetString, split } from './chunks.ts';
+
+function stuffChunks(chunks: Buffer[]): string {
+  const s = new DotStuffer();
+  const out: Buffer[] = [];
+  for (const c of chunks) out.push(...s.push(c));
+  out.push(...s.end());
+  return Buffer.concat(out).toString('latin1');
+}
+
+function stuff(input: string): string {
+  const buf = Buffer.from(input, 'latin1');
+  const whole = dotStuff(buf).toString('latin1');
+  for (const size of CHUNK_SIZES) assert.equal(stuffChunks(split(buf, size)), whole, `chunk size ${size}`);
+  return whole;
+}
+
+describe('dot-stuffing (RFC 5321 §4.5.2)', () => {
+  it('doubles leading dots and appends the terminator', () => {
+    assert.equal(stuff('a\r\n.b\r\n..\r\n.\r\n'), 'a\r\n..b\r\n...\r\n..\r\n.\r\n');
+    assert.equal(stuff('.first\r\n'), '..first\r\n.\r\n');
+    assert.equal(stuff('a.b\r\n'), 'a.b\r\n.\r\n');
+  });
+
+  it('adds the missing final CRLF', () => {
+    assert.equal(stuff(''), '.\r\n');
+    assert.equal(stuff('abc'), 'abc\r\n.\r\n');
+    assert.equal(stuff('abc\r\n'), 'abc\r\n.\r\n');
+  });
+
+  it('writes bare CR and LF as CRLF and stuffs the line after them (no outbound smuggling)', () => {
+    assert.equal(stuff('a\n.\nb'), 'a\r\n..\r\nb\r\n.\r\n');
+    assert.equal(stuff('a\r.\rb'), 'a\r\n..\r\nb\r\n.\r\n');
+    assert.equal(stuff('a\r'), 'a\r\n.\r\n');
+    assert.equal(stuff('a\r\r\n'), 'a\r\n\r\n.\r\n');
+  });
+
+  it('handles CRLF split across chunks', () => {
+    assert.equal(
+      stuffChunks([Buffer.from('a\r'), Buffer.from('\n.b\r'), Buffer.from('\n')]),
+      'a\r\n..b\r\n.\r\n',
+    );
+  });
+
+  it('refuses push after end', () => {
+    const s = new DotStuffer();
+    s.end();
+    assert.throws(() => s.push(Buffer.from('x')));
+    assert.deepEqual(s.end(), []);
+  });
+
+  it('the output of any input is read back by the decoder as exactly one message with no bare line ends', () => {
+    fc.assert(
+      fc.property(octetString(200), (x) => {
+        const wire = Buffer.from(stuff(x), 'latin1');
+        const d = new DataDecoder({ bareLineEnds: 'reject' });
+        const r = d.push(Buffer.concat([wire, Buffer.from('QUIT\r\n')]));
+        assert.equal(r.done, true);
+        assert.equal(r.consumed, wire.length);
+        assert.equal(d.status.refused, null);
+        // The content is x with its line ends made CRLF and a final CRLF added when missing.
+        const expected = x.replace(/\r\n|\r|\n/g, '\r\n');
+        const content = Buffer.concat(r.chunks).toString('latin1');
+        assert.equal(content, expected === '' || expected.endsWith('\r\n') ? expected : `${expected}\r\n`);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -1,0 +1,314 @@
+/**
+ * The storage contract: every backend (SQLite now, PostgreSQL later) must pass this suite.
+ * `makeStore` returns a fresh, empty store; `cleanup` removes it.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { isLoftError } from '../../src/core/errors.ts';
+import type { BlobRef } from '../../src/store/blob/blob-store.ts';
+import type { Store } from '../../src/store/store.ts';
+
+export interface StoreFactory {
+  makeStore(): Promise<Store>;
+  cleanup(store: Store): Promise<void>;
+}
+
+const MAILBOXES = [
+  { name: 'INBOX', specialUse: undefined },
+  { name: 'Sent', specialUse: '\\Sent' as const },
+];
+const KEYS = {
+  salt: Buffer.from('salt'),
+  iterations: 4096,
+  storedKey: Buffer.alloc(32, 1),
+  serverKey: Buffer.alloc(32, 2),
+};
+
+let blobCounter = 0;
+function fakeBlob(size = 100): BlobRef {
+  blobCounter++;
+  return { id: `20260101-0000-${String(blobCounter).padStart(24, '0')}`, size };
+}
+
+function rejectsWith(code: string) {
+  return (err: unknown) => {
+    assert.ok(isLoftError(err), `expected a LoftError, got ${err}`);
+    assert.equal(err.code, code);
+    return true;
+  };
+}
+
+export function storeContract(name: string, factory: StoreFactory): void {
+  describe(`storage contract: ${name}`, () => {
+    let store: Store;
+    before(async () => {
+      store = await factory.makeStore();
+    });
+    after(() => factory.cleanup(store));
+
+    test('domains: add, get, list, duplicates, remove', async () => {
+      const d = await store.addDomain('a.test');
+      assert.equal(d.name, 'a.test');
+      assert.equal((await store.getDomain('a.test'))?.id, d.id);
+      assert.equal(await store.getDomain('missing.test'), undefined);
+      await assert.rejects(store.addDomain('a.test'), rejectsWith('EXISTS'));
+      await store.addDomain('b.test');
+      assert.deepEqual(
+        (await store.listDomains()).map((x) => x.name).filter((n) => n.endsWith('.test') && n.length === 6),
+        ['a.test', 'b.test'],
+      );
+      await store.removeDomain('b.test');
+      assert.equal(await store.getDomain('b.test'), undefined);
+      await assert.rejects(store.removeDomain('b.test'), rejectsWith('NOTFOUND'));
+    });
+
+    test('accounts: created with their mailboxes; a domain in use cannot be removed', async () => {
+      const domain = await store.addDomain('acct.test');
+      const account = await store.addAccount({
+        address: 'u@acct.test',
+        domainId: domain.id,
+        passwordHash: 'h1',
+        scram: KEYS,
+        mailboxes: MAILBOXES,
+      });
+      assert.equal(account.address, 'u@acct.test');
+      assert.deepEqual((await store.getAccount('u@acct.test'))?.scram, KEYS);
+      assert.equal((await store.getAccountById(account.id))?.address, 'u@acct.test');
+      await assert.rejects(
+        store.addAccount({
+          address: 'u@acct.test',
+          domainId: domain.id,
+          passwordHash: 'x',
+          scram: undefined,
+          mailboxes: [],
+        }),
+        rejectsWith('EXISTS'),
+      );
+      const boxes = await store.listMailboxes(account.id);
+      assert.deepEqual(boxes.map((b) => b.name).sort(), ['INBOX', 'Sent']);
+      assert.equal(boxes.find((b) => b.name === 'Sent')?.specialUse, '\\Sent');
+      const validities = boxes.map((b) => b.uidValidity);
+      assert.equal(new Set(validities).size, validities.length, 'UIDVALIDITY differs per mailbox');
+      for (const box of boxes) {
+        assert.equal(box.uidNext, 1);
+        assert.ok(box.uidValidity > 0);
+      }
+      await store.setPassword('u@acct.test', 'h2', undefined);
+      const changed = await store.getAccount('u@acct.test');
+      assert.equal(changed?.passwordHash, 'h2');
+      assert.equal(changed?.scram, undefined);
+      await assert.rejects(store.setPassword('nobody@acct.test', 'h', undefined), rejectsWith('NOTFOUND'));
+      await assert.rejects(store.removeDomain('acct.test'), rejectsWith('INUSE'));
+      assert.deepEqual(
+        (await store.listAccounts('acct.test')).map((a) => a.address),
+        ['u@acct.test'],
+      );
+    });
+
+    test('aliases: add, list, duplicate, remove one target or all', async () => {
+      await store.addAlias('team@al.test', 'a@al.test');
+      await store.addAlias('team@al.test', 'b@al.test');
+      await store.addAlias('@al.test', 'a@al.test');
+      await assert.rejects(store.addAlias('team@al.test', 'a@al.test'), rejectsWith('EXISTS'));
+      assert.deepEqual(
+        (await store.listAliases('team@al.test')).map((a) => a.target),
+        ['a@al.test', 'b@al.test'],
+      );
+      assert.equal(await store.removeAlias('team@al.test', 'a@al.test'), 1);
+      assert.equal(await store.removeAlias('team@al.test'), 1);
+      assert.deepEqual(await store.listAliases('team@al.test'), []);
+      assert.equal((await store.listAliases('@al.test')).length, 1);
+    });
+
+    test('deliveries: UIDs strictly increasing, MODSEQ growing, one blob for many mailboxes', async () => {
+      const domain = await store.addDomain('dl.test');
+      const a = await store.addAccount({
+        address: 'a@dl.test',
+        domainId: domain.id,
+        passwordHash: 'h',
+        scram: undefined,
+        mailboxes: MAILBOXES,
+      });
+      const b = await store.addAccount({
+        address: 'b@dl.test',
+        domainId: domain.id,
+        passwordHash: 'h',
+        scram: undefined,
+        mailboxes: MAILBOXES,
+      });
+      const inboxA = (await store.getMailbox(a.id, 'INBOX'))!;
+      const inboxB = (await store.getMailbox(b.id, 'INBOX'))!;
+      const blob = fakeBlob(123);
+      const first = await store.commitDelivery({
+        blob,
+        structure: '{"t":"text"}',
+        internalDate: 1_700_000_000_000,
+        placements: [{ mailboxId: inboxA.id }, { mailboxId: inboxB.id, flags: 1, keywords: ['$Label'] }],
+      });
+      assert.deepEqual(
+        first.placed.map((p) => [p.mailboxId, p.uid]),
+        [
+          [inboxA.id, 1],
+          [inboxB.id, 1],
+        ],
+      );
+      assert.equal(await store.getStructure(blob.id), '{"t":"text"}');
+      const messagesB = await store.listMessages(inboxB.id);
+      assert.equal(messagesB[0]?.blobId, blob.id);
+      assert.equal(messagesB[0]?.flags, 1);
+      assert.deepEqual(messagesB[0]?.keywords, ['$Label']);
+      assert.equal(messagesB[0]?.internalDate, 1_700_000_000_000);
+      assert.equal(messagesB[0]?.size, 123);
+
+      // Many concurrent deliveries (group commit): every UID unique, strictly increasing, no gaps.
+      const results = await Promise.all(
+        Array.from({ length: 100 }, () =>
+          store.commitDelivery({
+            blob: fakeBlob(),
+            structure: '{}',
+            internalDate: Date.now(),
+            placements: [{ mailboxId: inboxA.id }],
+          }),
+        ),
+      );
+      const uids = results.map((r) => r.placed[0]!.uid).sort((x, y) => x - y);
+      assert.deepEqual(
+        uids,
+        Array.from({ length: 100 }, (_, i) => i + 2),
+      );
+      const box = (await store.getMailbox(a.id, 'INBOX'))!;
+      assert.equal(box.uidNext, 102);
+      const modseqs = (await store.listMessages(inboxA.id)).map((m) => m.modseq);
+      assert.ok(
+        modseqs.every((m, i) => i === 0 || m > modseqs[i - 1]!),
+        'MODSEQ grows with each delivery',
+      );
+      assert.ok(box.highestModseq >= modseqs.at(-1)!);
+    });
+
+    test('a failing delivery does not fail the others committed with it', async () => {
+      const domain = await store.addDomain('gc.test');
+      const a = await store.addAccount({
+        address: 'a@gc.test',
+        domainId: domain.id,
+        passwordHash: 'h',
+        scram: undefined,
+        mailboxes: MAILBOXES,
+      });
+      const inbox = (await store.getMailbox(a.id, 'INBOX'))!;
+      const outcomes = await Promise.allSettled([
+        store.commitDelivery({
+          blob: fakeBlob(),
+          structure: '{}',
+          internalDate: 1,
+          placements: [{ mailboxId: inbox.id }],
+        }),
+        store.commitDelivery({
+          blob: fakeBlob(),
+          structure: '{}',
+          internalDate: 1,
+          placements: [{ mailboxId: 999_999 }],
+        }),
+        store.commitDelivery({
+          blob: fakeBlob(),
+          structure: '{}',
+          internalDate: 1,
+          placements: [{ mailboxId: inbox.id }],
+        }),
+      ]);
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      assert.equal((await store.listMessages(inbox.id)).length, 2);
+    });
+
+    test('queue: a delivery with remote recipients is queued with its DSN parameters', async () => {
+      const blob = fakeBlob(500);
+      const result = await store.commitDelivery({
+        blob,
+        structure: '{}',
+        internalDate: Date.now(),
+        placements: [],
+        queue: {
+          sender: 'me@q.test',
+          recipients: [
+            {
+              address: 'x@remote.example',
+              notify: ['SUCCESS', 'FAILURE'],
+              orcpt: { type: 'rfc822', address: 'x@remote.example' },
+            },
+            { address: 'y@remote.example' },
+          ],
+          blob,
+          blobOffset: 40,
+          envId: 'env-1',
+          ret: 'HDRS',
+          requireTls: true,
+          smtpUtf8: false,
+          eightBit: true,
+        },
+      });
+      assert.ok(result.queueId !== undefined);
+      const queued = await store.getQueued(result.queueId);
+      assert.ok(queued);
+      assert.equal(queued.sender, 'me@q.test');
+      assert.equal(queued.blobOffset, 40);
+      assert.equal(queued.size, 460);
+      assert.equal(queued.envId, 'env-1');
+      assert.equal(queued.ret, 'HDRS');
+      assert.equal(queued.requireTls, true);
+      assert.equal(queued.eightBit, true);
+      assert.deepEqual(
+        queued.recipients.map((r) => [r.address, r.status, r.notify, r.orcpt?.type]),
+        [
+          ['x@remote.example', 'pending', ['SUCCESS', 'FAILURE'], 'rfc822'],
+          ['y@remote.example', 'pending', undefined, undefined],
+        ],
+      );
+      assert.ok((await store.listQueue()).some((q) => q.id === result.queueId));
+      assert.equal(await store.isBlobReferenced(blob.id), true);
+    });
+
+    test('removing an account removes its mail and reports blobs no longer used', async () => {
+      const domain = await store.addDomain('rm.test');
+      const a = await store.addAccount({
+        address: 'a@rm.test',
+        domainId: domain.id,
+        passwordHash: 'h',
+        scram: undefined,
+        mailboxes: MAILBOXES,
+      });
+      const b = await store.addAccount({
+        address: 'b@rm.test',
+        domainId: domain.id,
+        passwordHash: 'h',
+        scram: undefined,
+        mailboxes: MAILBOXES,
+      });
+      const inboxA = (await store.getMailbox(a.id, 'INBOX'))!;
+      const inboxB = (await store.getMailbox(b.id, 'INBOX'))!;
+      const shared = fakeBlob();
+      const own = fakeBlob();
+      await store.commitDelivery({
+        blob: shared,
+        structure: '{}',
+        internalDate: 1,
+        placements: [{ mailboxId: inboxA.id }, { mailboxId: inboxB.id }],
+      });
+      await store.commitDelivery({
+        blob: own,
+        structure: '{}',
+        internalDate: 1,
+        placements: [{ mailboxId: inboxA.id }],
+      });
+      const { orphanBlobs } = await store.removeAccount('a@rm.test');
+      assert.deepEqual(orphanBlobs, [own.id]);
+      assert.equal(await store.getAccount('a@rm.test'), undefined);
+      assert.equal(await store.isBlobReferenced(shared.id), true);
+      assert.equal(await store.isBlobReferenced(own.id), false);
+      assert.equal((await store.listMessages(inboxB.id)).length, 1);
+      await assert.rejects(store.removeAccount('a@rm.test'), rejectsWith('NOTFOUND'));
+    });
+  });
+}

@@ -1,0 +1,43 @@
+/**
+ * The storage contract on the SQLite backend, plus what is particular to it.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { test } from 'node:test';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import type { Store } from '../../src/store/store.ts';
+import { storeContract } from './contract.ts';
+
+const dirs = new Map<Store, string>();
+
+storeContract('sqlite', {
+  async makeStore() {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'loft-store-'));
+    const store = new SqliteStore(path.join(dir, 'loft.db'));
+    dirs.set(store, dir);
+    return store;
+  },
+  async cleanup(store) {
+    await store.close();
+    await rm(dirs.get(store)!, { recursive: true, force: true });
+  },
+});
+
+test('sqlite: WAL, synchronous=FULL, and migrations recorded', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'loft-store-'));
+  const file = path.join(dir, 'loft.db');
+  const store = new SqliteStore(file);
+  await store.close();
+  const db = new DatabaseSync(file);
+  assert.equal((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
+  assert.ok((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version >= 1);
+  db.close();
+  // Reopening an existing database applies no migration twice.
+  const again = new SqliteStore(file);
+  await again.addDomain('x.test');
+  await again.close();
+  await rm(dir, { recursive: true, force: true });
+});

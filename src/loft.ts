@@ -8,11 +8,13 @@ import type { Config, ListenerName } from './config/schema.ts';
 import { MailboxEvents } from './core/events.ts';
 import { type Logger, silentLogger } from './core/log.ts';
 import { FailureLimiter } from './core/rate-limit.ts';
+import { loadSecret } from './core/secret.ts';
 import { ConnectionLimiter, type RunningListener, startListener } from './server/net/listener.ts';
 import { loadTls } from './server/net/tls.ts';
 import { smtpListener } from './server/smtp/server.ts';
 import type { SmtpServices } from './server/smtp/services.ts';
 import { DeliveryService } from './services/delivery/delivery.ts';
+import { sweepOrphanBlobs } from './services/delivery/sweeper.ts';
 import { Directory } from './services/directory/directory.ts';
 import { FileBlobStore } from './store/blob/file-blob-store.ts';
 import { SqliteStore } from './store/sqlite/sqlite-store.ts';
@@ -56,6 +58,7 @@ export async function startLoft(config: Config, options: { log?: Logger } = {}):
     dataDir: config.data,
     hostname,
   });
+  const secret = loadSecret(config.data);
   const shutdown = new AbortController();
   const limiter = new ConnectionLimiter({
     connections: config.limits.connections,
@@ -72,6 +75,7 @@ export async function startLoft(config: Config, options: { log?: Logger } = {}):
       for (const hostPort of config.listen[name]) {
         const { host, port } = splitHostPort(hostPort);
         const spec = smtpListener({
+          secret,
           name,
           host,
           port,
@@ -92,6 +96,11 @@ export async function startLoft(config: Config, options: { log?: Logger } = {}):
     await services.store.close();
     throw err;
   }
+  // Files left by a crash between fsync and commit (never acknowledged) are removed in the background.
+  void sweepOrphanBlobs(services.store, services.blobs).then(
+    (removed) => removed > 0 && log.info({ event: 'blobs.swept', removed }),
+    (err: unknown) => log.warn({ event: 'blobs.sweep.failed', err }),
+  );
   return {
     services,
     hostname,

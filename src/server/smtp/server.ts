@@ -20,6 +20,8 @@ export interface SmtpListenerInput {
   tls: TlsMaterial;
   services: Omit<SmtpServices, 'authFailures'>;
   authFailures: FailureLimiter;
+  /** The server secret (data folder), for SCRAM's fake salts of unknown users. */
+  secret: Buffer;
 }
 
 /** Settings for one SMTP listener from the configuration. */
@@ -39,6 +41,7 @@ export function smtpSettings(input: SmtpListenerInput): SmtpSettings {
     maxErrors: config.smtp.max_errors,
     plaintextAuth: config.auth.plaintext,
     authFailureDelayMs: config.auth.failure_delay * 1000,
+    sasl: { secret: input.secret },
     maxAuthLine: 12288,
   };
 }

@@ -2,6 +2,7 @@
  * The settings one SMTP listener runs with, derived from the configuration once at start.
  */
 import type { SecureContext } from 'node:tls';
+import type { SaslOptions } from '../../proto/sasl/index.ts';
 
 export type SmtpMode = 'mx' | 'submission';
 
@@ -21,6 +22,8 @@ export interface SmtpSettings {
   maxErrors: number;
   plaintextAuth: 'tls' | 'tls-or-loopback' | 'always';
   authFailureDelayMs: number;
+  /** SASL settings shared by every process (the server secret for SCRAM's fake salts). */
+  sasl: SaslOptions;
   /** Longest AUTH response line (RFC 4954 §4: 12288 octets). */
   maxAuthLine: number;
 }

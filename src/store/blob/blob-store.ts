@@ -20,6 +20,6 @@ export interface BlobStore {
   read(id: string, start?: number, end?: number): Promise<Buffer>;
   /** Removes a blob; absent blobs are ignored. */
   remove(id: string): Promise<void>;
-  /** Every blob id present, for the orphan sweeper. */
-  list(): AsyncIterable<string>;
+  /** Every blob present with when it was written (ms since the epoch, to the minute), for the orphan sweeper. */
+  list(): AsyncIterable<{ id: string; createdAt: number }>;
 }

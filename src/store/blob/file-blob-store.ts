@@ -78,7 +78,7 @@ export class FileBlobStore implements BlobStore {
     await rm(this.#pathOf(id), { force: true });
   }
 
-  async *list(): AsyncIterable<string> {
+  async *list(): AsyncIterable<{ id: string; createdAt: number }> {
     let days: string[];
     try {
       days = await readNames(this.#root);
@@ -89,7 +89,7 @@ export class FileBlobStore implements BlobStore {
       for (const minute of await readNames(path.join(this.#root, day)).catch(() => [] as string[])) {
         for (const name of await readNames(path.join(this.#root, day, minute)).catch(() => [] as string[])) {
           const id = `${day}-${minute}-${name}`;
-          if (ID_PATTERN.test(id)) yield id;
+          if (ID_PATTERN.test(id)) yield { id, createdAt: bucketTime(day, minute) };
         }
       }
     }
@@ -115,6 +115,17 @@ export class FileBlobStore implements BlobStore {
     if (this.#knownDirs.size > 4096) this.#knownDirs.clear();
     this.#knownDirs.add(dir);
   }
+}
+
+/** The start of a minute bucket, from its directory names (UTC). */
+function bucketTime(day: string, minute: string): number {
+  return Date.UTC(
+    Number(day.slice(0, 4)),
+    Number(day.slice(4, 6)) - 1,
+    Number(day.slice(6, 8)),
+    Number(minute.slice(0, 2)),
+    Number(minute.slice(2, 4)),
+  );
 }
 
 async function readNames(dir: string): Promise<string[]> {

@@ -1,0 +1,40 @@
+/**
+ * Configuration: defaults that work with no file, and errors that name the key and the problem.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { validateConfig } from '../../src/config/load.ts';
+
+test('defaults with no file: standard ports, 50 MB messages, 100 recipients', () => {
+  const config = validateConfig({});
+  assert.deepEqual(config.listen.smtp, ['0.0.0.0:25']);
+  assert.deepEqual(config.listen.submission, ['0.0.0.0:587']);
+  assert.deepEqual(config.listen.submissions, ['0.0.0.0:465']);
+  assert.equal(config.smtp.max_recipients, 100);
+  assert.equal(config.smtp.max_command_line, 512);
+  assert.equal(config.smtp.max_text_line, 1000);
+  assert.equal(config.auth.plaintext, 'tls-or-loopback');
+  assert.equal(config.data, './loft-data');
+});
+
+test('each problem names its key', () => {
+  const cases: [unknown, RegExp][] = [
+    [{ smtp: { max_recipients: 'many' } }, /smtp\.max_recipients: .*expected number/],
+    [{ listen: { smtp: ['nowhere'] } }, /listen\.smtp\.0: expected HOST:PORT/],
+    [{ listen: { gopher: [] } }, /listen: Unrecognized key: "gopher"/],
+    [{ auth: { plaintext: 'sometimes' } }, /auth\.plaintext: /],
+    [{ tls: { cert: '/x.pem' } }, /tls: tls\.cert and tls\.key go together/],
+    [{ smtp: { max_command_line: 100 } }, /smtp\.max_command_line: .*>=512/],
+    [{ frobnicate: true }, /\(top level\): Unrecognized key: "frobnicate"/],
+  ];
+  for (const [input, pattern] of cases) {
+    assert.throws(
+      () => validateConfig(input, 'loft.toml'),
+      (err: Error) => {
+        assert.match(err.message, /^loft\.toml: /);
+        assert.match(err.message, pattern);
+        return true;
+      },
+    );
+  }
+});

@@ -2,41 +2,19 @@
  * Building and starting a whole Loft server from a configuration: the composition root used by
  * `loft serve` and by the tests, which start it in-process on port 0.
  */
-import path from 'node:path';
 import { effectiveHostname } from './config/load.ts';
 import type { Config, ListenerName } from './config/schema.ts';
-import { MailboxEvents } from './core/events.ts';
 import { type Logger, silentLogger } from './core/log.ts';
 import { FailureLimiter } from './core/rate-limit.ts';
 import { loadSecret } from './core/secret.ts';
+import { type LoftServices, openServices } from './open-services.ts';
 import { ConnectionLimiter, type RunningListener, startListener } from './server/net/listener.ts';
 import { loadTls } from './server/net/tls.ts';
 import { smtpListener } from './server/smtp/server.ts';
 import type { SmtpServices } from './server/smtp/services.ts';
-import { DeliveryService } from './services/delivery/delivery.ts';
 import { sweepOrphanBlobs } from './services/delivery/sweeper.ts';
-import { Directory } from './services/directory/directory.ts';
-import { FileBlobStore } from './store/blob/file-blob-store.ts';
-import { SqliteStore } from './store/sqlite/sqlite-store.ts';
-import type { Store } from './store/store.ts';
 
-export interface LoftServices {
-  store: Store;
-  blobs: FileBlobStore;
-  events: MailboxEvents;
-  directory: Directory;
-  delivery: DeliveryService;
-}
-
-/** Opens the storage of a data folder and builds the services on it (also used by the CLI). */
-export function openServices(dataDir: string): LoftServices {
-  const store = new SqliteStore(path.join(dataDir, 'loft.db'));
-  const blobs = new FileBlobStore(path.join(dataDir, 'blobs'));
-  const events = new MailboxEvents();
-  const directory = new Directory(store);
-  const delivery = new DeliveryService({ store, blobs, events });
-  return { store, blobs, events, directory, delivery };
-}
+export { type LoftServices, openServices };
 
 export interface RunningLoft {
   services: LoftServices;

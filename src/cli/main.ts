@@ -6,9 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { loadConfig } from '../config/load.ts';
 import { LISTENER_NAMES, type ListenerName } from '../config/schema.ts';
 import { LoftError } from '../core/errors.ts';
-import { type LoftServices, openServices } from '../loft.ts';
+import { type LoftServices, openServices } from '../open-services.ts';
 import { readPassword } from './password.ts';
-import { serve } from './serve.ts';
 
 interface GlobalOptions {
   data?: string;
@@ -37,6 +36,7 @@ export async function runCli(argv: string[]): Promise<number> {
         const [name, address] = splitListen(item);
         config.listen[name] = address === 'off' ? [] : [address];
       }
+      const { serve } = await import('./serve.ts');
       await serve(config);
     });
 

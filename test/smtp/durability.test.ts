@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { openServices } from '../../src/loft.ts';
+import { openServices } from '../../src/open-services.ts';
 import { runLoft, serveLoft } from '../helpers/process.ts';
 import { sendOne } from '../helpers/smtp-send.ts';
 

@@ -1,0 +1,29 @@
+/**
+ * Opening the storage of a data folder and building the services on it: shared by the server
+ * (src/loft.ts) and the CLI, which must not load the protocol servers to add a user.
+ */
+import path from 'node:path';
+import { MailboxEvents } from './core/events.ts';
+import { DeliveryService } from './services/delivery/delivery.ts';
+import { Directory } from './services/directory/directory.ts';
+import { FileBlobStore } from './store/blob/file-blob-store.ts';
+import { SqliteStore } from './store/sqlite/sqlite-store.ts';
+import type { Store } from './store/store.ts';
+
+export interface LoftServices {
+  store: Store;
+  blobs: FileBlobStore;
+  events: MailboxEvents;
+  directory: Directory;
+  delivery: DeliveryService;
+}
+
+/** Opens the storage of a data folder and builds the services on it (also used by the CLI). */
+export function openServices(dataDir: string): LoftServices {
+  const store = new SqliteStore(path.join(dataDir, 'loft.db'));
+  const blobs = new FileBlobStore(path.join(dataDir, 'blobs'));
+  const events = new MailboxEvents();
+  const directory = new Directory(store);
+  const delivery = new DeliveryService({ store, blobs, events });
+  return { store, blobs, events, directory, delivery };
+}

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { MailboxEvents } from './core/events.ts';
 import { DeliveryService } from './services/delivery/delivery.ts';
 import { Directory } from './services/directory/directory.ts';
+import { MailboxService } from './services/mailbox/mailbox.ts';
 import { FileBlobStore } from './store/blob/file-blob-store.ts';
 import { SqliteStore } from './store/sqlite/sqlite-store.ts';
 import type { Store } from './store/store.ts';
@@ -16,6 +17,7 @@ export interface LoftServices {
   events: MailboxEvents;
   directory: Directory;
   delivery: DeliveryService;
+  mailboxes: MailboxService;
 }
 
 /** Opens the storage of a data folder and builds the services on it (also used by the CLI). */
@@ -25,5 +27,6 @@ export function openServices(dataDir: string): LoftServices {
   const events = new MailboxEvents();
   const directory = new Directory(store);
   const delivery = new DeliveryService({ store, blobs, events });
-  return { store, blobs, events, directory, delivery };
+  const mailboxes = new MailboxService({ store, blobs, events });
+  return { store, blobs, events, directory, delivery, mailboxes };
 }

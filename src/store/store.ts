@@ -74,6 +74,21 @@ export interface MessageRecord {
   modseq: number;
 }
 
+/** A change of flags: bits to set and to clear, keywords to add and to remove. */
+export interface FlagChange {
+  add?: number;
+  remove?: number;
+  addKeywords?: readonly string[];
+  removeKeywords?: readonly string[];
+}
+
+export interface FlagUpdate {
+  uid: number;
+  flags: number;
+  keywords: string[];
+  modseq: number;
+}
+
 /** One message placed in one mailbox by a delivery. */
 export interface MailboxPlacement {
   mailboxId: number;
@@ -179,6 +194,28 @@ export interface Store {
   listMailboxes(accountId: number): Promise<MailboxRecord[]>;
   getMailbox(accountId: number, name: string): Promise<MailboxRecord | undefined>;
   listMessages(mailboxId: number): Promise<MessageRecord[]>;
+  /**
+   * Changes the flags of the given messages (absent UIDs are ignored): `add` and `remove` are
+   * system-flag bit sets and keyword lists. Each message actually changed gets a new MODSEQ.
+   * Returns the changed messages with their new state.
+   */
+  updateFlags(mailboxId: number, uids: readonly number[], change: FlagChange): Promise<FlagUpdate[]>;
+  /**
+   * Removes messages for good (absent UIDs are ignored). Returns the removed UIDs with the MODSEQ
+   * of the removal, and the blobs no longer referenced by anything (to delete from the blob store).
+   */
+  expunge(
+    mailboxId: number,
+    uids: readonly number[],
+  ): Promise<{ expunged: { uid: number; modseq: number }[]; orphanBlobs: string[] }>;
+  /**
+   * Takes the named lock for `owner` unless another owner holds it and its lease has not expired;
+   * taking it again as the same owner renews the lease.
+   */
+  tryLock(name: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Releases the named lock if `owner` holds it. */
+  releaseLock(name: string, owner: string): Promise<void>;
+
   /** The serialised MIME structure stored with the blob; NOTFOUND if absent. */
   getStructure(blobId: string): Promise<string>;
 

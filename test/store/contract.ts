@@ -270,6 +270,116 @@ export function storeContract(name: string, factory: StoreFactory): void {
       assert.equal(await store.isBlobReferenced(blob.id), true);
     });
 
+    test('flags: add, remove, keywords; only real changes get a new MODSEQ', async () => {
+      const domain = await store.addDomain('fl.test');
+      const a = await store.addAccount({
+        address: 'a@fl.test',
+        domainId: domain.id,
+        passwordHash: 'h',
+        scram: undefined,
+        mailboxes: MAILBOXES,
+      });
+      const inbox = (await store.getMailbox(a.id, 'INBOX'))!;
+      for (let i = 0; i < 3; i++) {
+        await store.commitDelivery({
+          blob: fakeBlob(),
+          structure: '{}',
+          internalDate: 1,
+          placements: [{ mailboxId: inbox.id }],
+        });
+      }
+      const before = (await store.getMailbox(a.id, 'INBOX'))!.highestModseq;
+      const first = await store.updateFlags(inbox.id, [1, 2, 99], {
+        add: 1 | 4,
+        addKeywords: ['$Junk', 'Work'],
+      });
+      assert.deepEqual(
+        first.map((u) => [u.uid, u.flags, u.keywords]),
+        [
+          [1, 5, ['$Junk', 'Work']],
+          [2, 5, ['$Junk', 'Work']],
+        ],
+      );
+      assert.ok(first[0]!.modseq > before && first[1]!.modseq > first[0]!.modseq);
+      assert.deepEqual(
+        await store.updateFlags(inbox.id, [1], { add: 1, addKeywords: ['work'] }),
+        [],
+        'no change, no MODSEQ',
+      );
+      const second = await store.updateFlags(inbox.id, [1, 3], { remove: 4, removeKeywords: ['$JUNK'] });
+      assert.deepEqual(
+        second.map((u) => [u.uid, u.flags, u.keywords]),
+        [[1, 1, ['Work']]],
+      );
+      const rows = await store.listMessages(inbox.id);
+      assert.deepEqual(
+        rows.map((m) => [m.uid, m.flags]),
+        [
+          [1, 1],
+          [2, 5],
+          [3, 0],
+        ],
+      );
+      assert.equal(rows[0]!.modseq, second[0]!.modseq);
+    });
+
+    test('expunge: rows gone, UIDs never reused, unreferenced blobs reported', async () => {
+      const domain = await store.addDomain('ex.test');
+      const a = await store.addAccount({
+        address: 'a@ex.test',
+        domainId: domain.id,
+        passwordHash: 'h',
+        scram: undefined,
+        mailboxes: MAILBOXES,
+      });
+      const inbox = (await store.getMailbox(a.id, 'INBOX'))!;
+      const sent = (await store.getMailbox(a.id, 'Sent'))!;
+      const shared = fakeBlob();
+      const own = fakeBlob();
+      await store.commitDelivery({
+        blob: shared,
+        structure: '{}',
+        internalDate: 1,
+        placements: [{ mailboxId: inbox.id }, { mailboxId: sent.id }],
+      });
+      await store.commitDelivery({
+        blob: own,
+        structure: '{}',
+        internalDate: 1,
+        placements: [{ mailboxId: inbox.id }],
+      });
+      const result = await store.expunge(inbox.id, [1, 2, 7]);
+      assert.deepEqual(
+        result.expunged.map((e) => e.uid),
+        [1, 2],
+      );
+      assert.deepEqual(result.orphanBlobs, [own.id]);
+      assert.equal(await store.isBlobReferenced(shared.id), true);
+      assert.deepEqual(await store.listMessages(inbox.id), []);
+      const again = await store.commitDelivery({
+        blob: fakeBlob(),
+        structure: '{}',
+        internalDate: 1,
+        placements: [{ mailboxId: inbox.id }],
+      });
+      assert.equal(again.placed[0]!.uid, 3, 'UIDs are never reused');
+      assert.ok(result.expunged[0]!.modseq < again.placed[0]!.modseq);
+      assert.deepEqual((await store.expunge(inbox.id, [1])).expunged, []);
+    });
+
+    test('locks: exclusive per name, renewable by the owner, free after release or expiry', async () => {
+      assert.equal(await store.tryLock('pop3:1', 'one', 60_000), true);
+      assert.equal(await store.tryLock('pop3:1', 'two', 60_000), false);
+      assert.equal(await store.tryLock('pop3:2', 'two', 60_000), true);
+      assert.equal(await store.tryLock('pop3:1', 'one', 60_000), true, 'the owner renews');
+      await store.releaseLock('pop3:1', 'two');
+      assert.equal(await store.tryLock('pop3:1', 'two', 60_000), false, 'only the owner releases');
+      await store.releaseLock('pop3:1', 'one');
+      assert.equal(await store.tryLock('pop3:1', 'two', 1), true);
+      await new Promise((r) => setTimeout(r, 5));
+      assert.equal(await store.tryLock('pop3:1', 'three', 60_000), true, 'an expired lease is taken over');
+    });
+
     test('removing an account removes its mail and reports blobs no longer used', async () => {
       const domain = await store.addDomain('rm.test');
       const a = await store.addAccount({

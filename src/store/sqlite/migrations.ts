@@ -86,4 +86,12 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX queue_recipients_due ON queue_recipients(status, next_attempt_at);
   CREATE INDEX queue_recipients_message ON queue_recipients(message_id);
   `,
+  // 2: leases for exclusive access (the POP3 maildrop lock, RFC 1939 §8)
+  `
+  CREATE TABLE locks (
+    name TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];

@@ -11,6 +11,8 @@ import type {
   DeliveryCommit,
   DeliveryResult,
   DomainRecord,
+  FlagChange,
+  FlagUpdate,
   MailboxRecord,
   MessageRecord,
   QueueMessageRecord,
@@ -20,6 +22,7 @@ import type {
 } from '../store.ts';
 import { mapSqliteError, openDatabase } from './database.ts';
 import { DeliveryCommitter } from './deliveries.ts';
+import { expunge, releaseLock, tryLock, updateFlags } from './messages.ts';
 import { readQueue } from './queue.ts';
 
 type Row = Record<string, unknown>;
@@ -266,6 +269,25 @@ export class SqliteStore implements Store {
       this.#db.prepare('SELECT * FROM messages WHERE mailbox_id = ? ORDER BY uid').all(mailboxId),
     ) as Row[];
     return rows.map(toMessage);
+  }
+
+  async updateFlags(mailboxId: number, uids: readonly number[], change: FlagChange): Promise<FlagUpdate[]> {
+    return this.#tx('changing flags', () => updateFlags(this.#db, mailboxId, uids, change));
+  }
+
+  async expunge(
+    mailboxId: number,
+    uids: readonly number[],
+  ): Promise<{ expunged: { uid: number; modseq: number }[]; orphanBlobs: string[] }> {
+    return this.#tx('expunging messages', () => expunge(this.#db, mailboxId, uids));
+  }
+
+  async tryLock(name: string, owner: string, leaseMs: number): Promise<boolean> {
+    return this.#tx('taking a lock', () => tryLock(this.#db, name, owner, leaseMs, Date.now()));
+  }
+
+  async releaseLock(name: string, owner: string): Promise<void> {
+    this.#tx('releasing a lock', () => releaseLock(this.#db, name, owner));
   }
 
   async getStructure(blobId: string): Promise<string> {

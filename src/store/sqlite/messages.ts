@@ -1,0 +1,111 @@
+/**
+ * Changing messages in SQLite: flags with MODSEQ, expunge with blob reference counting, and
+ * lease locks. Each function runs inside a transaction opened by the caller.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import type { FlagChange, FlagUpdate } from '../store.ts';
+
+type Row = Record<string, unknown>;
+
+/** Applies `change` to each message; only messages whose flags really change get a new MODSEQ. */
+export function updateFlags(
+  db: DatabaseSync,
+  mailboxId: number,
+  uids: readonly number[],
+  change: FlagChange,
+): FlagUpdate[] {
+  const select = db.prepare('SELECT flags, keywords FROM messages WHERE mailbox_id = ? AND uid = ?');
+  const bump = db.prepare(
+    'UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ? RETURNING highest_modseq AS modseq',
+  );
+  const write = db.prepare(
+    'UPDATE messages SET flags = ?, keywords = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?',
+  );
+  const updates: FlagUpdate[] = [];
+  for (const uid of uids) {
+    const row = select.get(mailboxId, uid) as Row | undefined;
+    if (!row) continue;
+    const oldFlags = row.flags as number;
+    const oldKeywords = JSON.parse(row.keywords as string) as string[];
+    const flags = (oldFlags | (change.add ?? 0)) & ~(change.remove ?? 0);
+    const keywords = applyKeywords(oldKeywords, change);
+    if (flags === oldFlags && sameList(keywords, oldKeywords)) continue;
+    const { modseq } = bump.get(mailboxId) as { modseq: number };
+    write.run(flags, JSON.stringify(keywords), modseq, mailboxId, uid);
+    updates.push({ uid, flags, keywords, modseq });
+  }
+  return updates;
+}
+
+function applyKeywords(current: string[], change: FlagChange): string[] {
+  const lower = (k: string): string => k.toLowerCase();
+  const removed = new Set((change.removeKeywords ?? []).map(lower));
+  const result = current.filter((k) => !removed.has(lower(k)));
+  for (const keyword of change.addKeywords ?? []) {
+    if (!result.some((k) => lower(k) === lower(keyword))) result.push(keyword);
+  }
+  return result;
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Deletes the messages; returns them with the removal's MODSEQ, and blobs nothing refers to any more. */
+export function expunge(
+  db: DatabaseSync,
+  mailboxId: number,
+  uids: readonly number[],
+): { expunged: { uid: number; modseq: number }[]; orphanBlobs: string[] } {
+  const remove = db.prepare('DELETE FROM messages WHERE mailbox_id = ? AND uid = ? RETURNING blob_id');
+  const bump = db.prepare(
+    'UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ? RETURNING highest_modseq AS modseq',
+  );
+  const stillUsed = db.prepare(
+    `SELECT (EXISTS (SELECT 1 FROM messages WHERE blob_id = ?1)
+       OR EXISTS (SELECT 1 FROM queue_messages WHERE blob_id = ?1)) AS used`,
+  );
+  const dropBlob = db.prepare('DELETE FROM blobs WHERE id = ?');
+  const expunged: { uid: number; modseq: number }[] = [];
+  const blobs = new Set<string>();
+  for (const uid of uids) {
+    const row = remove.get(mailboxId, uid) as Row | undefined;
+    if (!row) continue;
+    blobs.add(row.blob_id as string);
+    expunged.push({ uid, modseq: 0 });
+  }
+  if (expunged.length > 0) {
+    const { modseq } = bump.get(mailboxId) as { modseq: number };
+    for (const item of expunged) item.modseq = modseq;
+  }
+  const orphanBlobs: string[] = [];
+  for (const blob of blobs) {
+    if ((stillUsed.get(blob) as Row).used === 0) {
+      dropBlob.run(blob);
+      orphanBlobs.push(blob);
+    }
+  }
+  return { expunged, orphanBlobs };
+}
+
+/** Takes or renews a lease; false when another owner holds an unexpired one. */
+export function tryLock(
+  db: DatabaseSync,
+  name: string,
+  owner: string,
+  leaseMs: number,
+  now: number,
+): boolean {
+  const result = db
+    .prepare(
+      `INSERT INTO locks (name, owner, expires_at) VALUES (?1, ?2, ?3)
+       ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+       WHERE locks.owner = excluded.owner OR locks.expires_at <= ?4`,
+    )
+    .run(name, owner, now + leaseMs, now);
+  return Number(result.changes) === 1;
+}
+
+export function releaseLock(db: DatabaseSync, name: string, owner: string): void {
+  db.prepare('DELETE FROM locks WHERE name = ? AND owner = ?').run(name, owner);
+}

@@ -1,0 +1,343 @@
+/**
+ * The SMTP acceptance benchmark: Loft and a Postfix instance side by side, driven by the same
+ * load generator (Postfix's smtp-source), N concurrent sessions sending messages of a given size.
+ *
+ * Loft answers 250 only after the message is durably in the recipient's INBOX, so its rate is
+ * counted at the 250s and checked against the rows of `messages` in its SQLite database. Postfix
+ * answers 250 once the message is durably in its queue and delivers to the Maildir afterwards:
+ * both its acceptance rate (until the last 250) and its delivered rate (until the queue is empty
+ * and every message is a Maildir file) are reported.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type HostInfo, hostInfo } from './lib/host.ts';
+import { type GeneratorName, type LoadSpec, runLoad, smtpSourceAvailable } from './lib/load.ts';
+import { LoftServer } from './lib/loft-server.ts';
+import { PostfixServer, postfixUnavailable } from './lib/postfix-server.ts';
+import { MemorySampler, peakRssKb, treeCpuSeconds } from './lib/procfs.ts';
+import { medianRows, messageCount, type SmtpAcceptRow, warmupCount } from './lib/rows.ts';
+
+export const SERVER_NAMES = ['loft', 'postfix'] as const;
+export type ServerName = (typeof SERVER_NAMES)[number];
+
+export interface SmtpAcceptOptions {
+  servers: ServerName[];
+  /** Message body sizes in octets (smtp-source -l; a few header lines come on top). */
+  sizes: number[];
+  concurrencies: number[];
+  /** Multiplies the message counts. */
+  scale: number;
+  /** Small counts for a smoke run of a few seconds. */
+  quick: boolean;
+  generator: 'auto' | GeneratorName;
+  /** Keep each session's connection for several messages (smtp-source -d) instead of one per message. */
+  reuseConnections: boolean;
+  /** Runs of each row; the row reported is the one with the median rate. */
+  repeat: number;
+  /** Keep the temporary folder (data, logs, Postfix instance) for inspection. */
+  keep: boolean;
+  log: (line: string) => void;
+}
+
+export interface SmtpAcceptResult {
+  host: HostInfo;
+  generator: GeneratorName;
+  rows: SmtpAcceptRow[];
+  /** Loft's VmHWM over its whole life (all rows and warm-ups), in MB. */
+  loftLifetimePeakRssMb: number | undefined;
+  notes: string[];
+}
+
+const DOMAIN = 'bench.test';
+const USER = 'u1';
+const SENDER = 'sender@client.bench.test';
+const HELO = 'client.bench.test';
+const SAMPLE_MS = 250;
+
+/** A server under test, as the measuring loop sees it. */
+interface Target {
+  name: ServerName;
+  port: number;
+  rootPid(): number | undefined;
+  /** Messages durably stored so far (Loft: rows of `messages`; Postfix: Maildir files). */
+  stored(): number;
+  alive(): boolean;
+  /** Postfix only: waits until `expected` messages are stored and the queue is empty. */
+  drain?(expected: number, timeoutMs: number): Promise<boolean>;
+}
+
+function loftTarget(server: LoftServer): Target {
+  return {
+    name: 'loft',
+    port: server.port,
+    rootPid: () => (server.running ? server.pid : undefined),
+    stored: () => server.countStored(),
+    alive: () => server.running,
+  };
+}
+
+function postfixTarget(server: PostfixServer): Target {
+  return {
+    name: 'postfix',
+    port: server.port,
+    rootPid: () => server.masterPid(),
+    stored: () => server.countDelivered(),
+    alive: () => server.masterPid() !== undefined,
+    drain: (expected, timeoutMs) => server.waitDelivered(expected, timeoutMs),
+  };
+}
+
+interface RowPlan {
+  payloadBytes: number;
+  concurrency: number;
+  messages: number;
+  warmup: number;
+}
+
+const mb = (kb: number | undefined): number | undefined =>
+  kb === undefined ? undefined : Math.round(kb / 102.4) / 10;
+
+/** Sends warm-up mail, then measures one row (two for Postfix: queued and delivered). */
+async function measure(
+  target: Target,
+  plan: RowPlan,
+  generator: GeneratorName,
+  options: SmtpAcceptOptions,
+): Promise<SmtpAcceptRow[]> {
+  const connection = options.reuseConnections ? 'reused' : 'new';
+  const spec = (messages: number, sessions: number): LoadSpec => ({
+    port: target.port,
+    sessions,
+    messages,
+    payloadBytes: plan.payloadBytes,
+    from: SENDER,
+    to: `${USER}@${DOMAIN}`,
+    helo: HELO,
+    reuseConnections: options.reuseConnections,
+    timeoutMs: 120_000 + messages * 200,
+  });
+  const base = {
+    server: target.name,
+    payloadBytes: plan.payloadBytes,
+    concurrency: plan.concurrency,
+    connection,
+    generator,
+    attempted: plan.messages,
+  } as const;
+  const failed = (error: string): SmtpAcceptRow[] => [
+    {
+      ...base,
+      measure: target.drain ? 'queued' : 'stored',
+      messages: 0,
+      seconds: 0,
+      perSecond: 0,
+      cpuMsPerMessage: 0,
+      peakRssMb: 0,
+      peakPssMb: undefined,
+      peakProcesses: 0,
+      verified: false,
+      runs: [],
+      error,
+    },
+  ];
+
+  const pid = target.rootPid();
+  if (pid === undefined || !target.alive()) return failed(`${target.name} is not running`);
+
+  const beforeWarm = target.stored();
+  const warm = await runLoad(generator, spec(plan.warmup, Math.min(plan.concurrency, plan.warmup)));
+  if (warm.failed > 0) return failed(`warm-up: ${warm.errors.join('; ')}`);
+  // Postfix: let the warm-up leave the queue before measuring.
+  if (target.drain && !(await target.drain(beforeWarm + warm.accepted, 60_000))) {
+    return failed('the warm-up messages did not leave the queue within 60 s');
+  }
+  await sleep(100);
+
+  const before = target.stored();
+  const sampler = new MemorySampler(pid, true);
+  const cpu0 = treeCpuSeconds(pid);
+  sampler.start(SAMPLE_MS);
+  const started = process.hrtime.bigint();
+  const load = await runLoad(generator, spec(plan.messages, plan.concurrency));
+  const cpu1 = treeCpuSeconds(pid);
+  const peakAtAck = { rss: sampler.peakRssKb, pss: sampler.peakPssKb, processes: sampler.peakProcesses };
+  const loadError = load.errors.length > 0 ? load.errors.join('; ') : undefined;
+  const perMessage = (cpu: number, n: number): number => (n > 0 ? (cpu * 1000) / n : 0);
+
+  if (!target.drain) {
+    sampler.stop();
+    const stored = target.stored() - before;
+    const verified = load.failed === 0 && stored === load.accepted;
+    return [
+      {
+        ...base,
+        measure: 'stored',
+        messages: load.accepted,
+        seconds: load.seconds,
+        perSecond: load.accepted / load.seconds,
+        cpuMsPerMessage: perMessage(cpu1 - cpu0, load.accepted),
+        peakRssMb: mb(sampler.peakRssKb) ?? 0,
+        peakPssMb: mb(sampler.peakPssKb),
+        peakProcesses: sampler.peakProcesses,
+        verified,
+        runs: [],
+        ...(verified
+          ? {}
+          : { error: loadError ?? `${stored} messages stored for ${load.accepted} replies 250` }),
+      },
+    ];
+  }
+
+  const drained = await target.drain(before + load.accepted, 120_000 + load.accepted * 100);
+  const deliveredSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu2 = treeCpuSeconds(pid);
+  sampler.stop();
+  const delivered = target.stored() - before;
+  const deliveredOk = drained && delivered === load.accepted && load.failed === 0;
+  return [
+    {
+      ...base,
+      measure: 'queued',
+      messages: load.accepted,
+      seconds: load.seconds,
+      perSecond: load.accepted / load.seconds,
+      cpuMsPerMessage: perMessage(cpu1 - cpu0, load.accepted),
+      peakRssMb: mb(peakAtAck.rss) ?? 0,
+      peakPssMb: mb(peakAtAck.pss),
+      peakProcesses: peakAtAck.processes,
+      verified: load.failed === 0,
+      runs: [],
+      ...(loadError ? { error: loadError } : {}),
+    },
+    {
+      ...base,
+      measure: 'delivered',
+      messages: delivered,
+      seconds: deliveredSeconds,
+      perSecond: delivered / deliveredSeconds,
+      cpuMsPerMessage: perMessage(cpu2 - cpu0, delivered),
+      peakRssMb: mb(sampler.peakRssKb) ?? 0,
+      peakPssMb: mb(sampler.peakPssKb),
+      peakProcesses: sampler.peakProcesses,
+      verified: deliveredOk,
+      runs: [],
+      ...(deliveredOk
+        ? {}
+        : {
+            error:
+              loadError ??
+              `${delivered} messages in Maildir for ${load.accepted} replies 250${drained ? '' : ' (queue not drained)'}`,
+          }),
+    },
+  ];
+}
+
+/** Picks the load generator: smtp-source unless absent or another is asked for. */
+function chooseGenerator(options: SmtpAcceptOptions, notes: string[]): GeneratorName {
+  if (options.generator === 'node') return 'node';
+  if (smtpSourceAvailable()) return 'smtp-source';
+  if (options.generator === 'smtp-source')
+    throw new Error('smtp-source is not installed (run bench/setup.sh)');
+  notes.push(
+    "smtp-source is missing: Loft's own in-Node load generator was used instead, so these figures are not the headline comparison",
+  );
+  return 'node';
+}
+
+/** Runs the benchmark: starts the servers, measures every (size, concurrency), stops them. */
+export async function runSmtpAccept(options: SmtpAcceptOptions): Promise<SmtpAcceptResult> {
+  const notes: string[] = [];
+  const generator = chooseGenerator(options, notes);
+  const root = mkdtempSync(path.join(os.tmpdir(), 'loft-bench-'));
+  chmodSync(root, 0o755); // Postfix's delivery agent (running as nobody) must reach its Maildir below
+  const host = hostInfo(root);
+  let loft: LoftServer | undefined;
+  let postfix: PostfixServer | undefined;
+  const cleanup = async (): Promise<void> => {
+    await Promise.allSettled([loft?.stop(), postfix?.stop()]);
+  };
+  const onSignal = (): void => {
+    void cleanup().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const rows: SmtpAcceptRow[] = [];
+  let loftPeak: number | undefined;
+  let startFailed = false;
+  try {
+    const targets: Target[] = [];
+    const starting: Promise<void>[] = [];
+    if (options.servers.includes('loft')) {
+      const dir = path.join(root, 'loft');
+      mkdirSync(dir);
+      starting.push(
+        LoftServer.start({ root: dir, domain: DOMAIN, users: [`${USER}@${DOMAIN}`] }).then((s) => {
+          loft = s;
+          options.log(`loft: pid ${s.pid}, 127.0.0.1:${s.port}, data ${s.dataDir}`);
+        }),
+      );
+    }
+    if (options.servers.includes('postfix')) {
+      const why = postfixUnavailable();
+      if (why) notes.push(`Postfix skipped: ${why}`);
+      else {
+        const dir = path.join(root, 'postfix');
+        mkdirSync(dir);
+        starting.push(
+          PostfixServer.start({ root: dir, domain: DOMAIN, users: [USER] }).then((s) => {
+            postfix = s;
+            options.log(`postfix: master pid ${s.masterPid()}, 127.0.0.1:${s.port}, instance ${s.root}`);
+          }),
+        );
+      }
+    }
+    for (const result of await Promise.allSettled(starting)) {
+      if (result.status === 'rejected') {
+        startFailed = true;
+        notes.push(`could not start: ${(result.reason as Error).message}`);
+      }
+    }
+    if (loft) targets.push(loftTarget(loft));
+    if (postfix) targets.push(postfixTarget(postfix));
+
+    for (const payloadBytes of options.sizes) {
+      for (const concurrency of options.concurrencies) {
+        const plan: RowPlan = {
+          payloadBytes,
+          concurrency,
+          messages: messageCount(concurrency, options.scale, options.quick),
+          warmup: warmupCount(concurrency, options.quick),
+        };
+        const repeats: SmtpAcceptRow[] = [];
+        // Servers take turns within each repeat, so a change in the machine's load hits both.
+        for (let round = 1; round <= options.repeat; round++) {
+          for (const target of targets) {
+            const which = options.repeat > 1 ? ` (run ${round}/${options.repeat})` : '';
+            options.log(`${target.name}: ${plan.messages} × ${payloadBytes} B at c=${concurrency}${which}…`);
+            const measured = await measure(target, plan, generator, options);
+            for (const row of measured) {
+              options.log(
+                `  ${row.measure}: ${row.messages} in ${row.seconds.toFixed(2)} s = ${row.perSecond.toFixed(1)} msg/s${row.error ? ` (${row.error})` : ''}`,
+              );
+            }
+            repeats.push(...measured);
+          }
+        }
+        rows.push(...medianRows(repeats));
+      }
+    }
+    if (loft?.running) loftPeak = mb(peakRssKb(loft.pid));
+  } finally {
+    await cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    const failedRows = rows.some((r) => !r.verified);
+    if (options.keep || failedRows || startFailed)
+      notes.push(`temporary folder kept for inspection: ${root}`);
+    else rmSync(root, { recursive: true, force: true });
+  }
+  return { host, generator, rows, loftLifetimePeakRssMb: loftPeak, notes };
+}

@@ -15,7 +15,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     base: { svc: 'loft' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return destination ? pino(options, destination) : pino(options, pino.destination(2));
+  return destination ? pino(options, destination) : pino(options, pino.destination({ dest: 2, sync: false }));
 }
 
 /** A logger that drops everything: the default for tests and CLI commands. */

@@ -22,8 +22,8 @@ export class BoundaryStack {
   readonly #entries: OpenBoundary[] = [];
   /** Open one-byte boundaries per byte value. */
   readonly #singles = new Uint16Array(256);
-  /** Open longer boundaries per first two bytes. */
-  readonly #pairs = new Uint16Array(65536);
+  /** Open longer boundaries per first two bytes (a map: a 64K table per message costs more than it saves). */
+  readonly #pairs = new Map<number, number>();
 
   /** Number of open boundaries. */
   get size(): number {
@@ -51,7 +51,7 @@ export class BoundaryStack {
     if (c0 === undefined) return false;
     if (this.#singles[c0]! > 0) return true;
     const c1 = buf[at + 1];
-    return c1 !== undefined && this.#pairs[(c0 << 8) | c1]! > 0;
+    return c1 !== undefined && (this.#pairs.get((c0 << 8) | c1) ?? 0) > 0;
   }
 
   /**
@@ -82,7 +82,10 @@ export class BoundaryStack {
   #count(entry: OpenBoundary, delta: number): void {
     const b = entry.bytes;
     if (b.length === 1) this.#singles[b[0]!]! += delta;
-    else this.#pairs[(b[0]! << 8) | b[1]!]! += delta;
+    else {
+      const key = (b[0]! << 8) | b[1]!;
+      this.#pairs.set(key, (this.#pairs.get(key) ?? 0) + delta);
+    }
   }
 }
 

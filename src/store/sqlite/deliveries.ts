@@ -1,144 +1,140 @@
 /**
- * Group commit of deliveries for SQLite: every delivery requested during one turn of the event
- * loop is applied in one transaction (each inside its own savepoint, so one failure does not fail
- * the others) and made durable by a single WAL fsync at COMMIT.
+ * Applying a batch of deliveries to SQLite in one transaction: each delivery in its own
+ * savepoint (one failure does not fail the others), one WAL fsync at COMMIT for all of them.
+ * Runs in the commit worker (`commit-worker.ts`), so the fsync never blocks the event loop.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { ErrorCode } from '../../core/errors.ts';
 import type { DeliveryCommit, DeliveryResult, QueueMessageInput } from '../store.ts';
 import { mapSqliteError } from './database.ts';
 
-interface Pending {
-  delivery: DeliveryCommit;
-  resolve: (result: DeliveryResult) => void;
-  reject: (err: unknown) => void;
+/** The outcome of one delivery of a batch, as it crosses the worker boundary. */
+export type DeliveryOutcome =
+  | { ok: true; result: DeliveryResult }
+  | { ok: false; error: { code: ErrorCode; message: string } };
+
+interface Statements {
+  insertBlob: StatementSync;
+  nextUid: StatementSync;
+  insertMessage: StatementSync;
+  insertQueueMessage: StatementSync;
+  insertQueueRecipient: StatementSync;
 }
 
-export class DeliveryCommitter {
-  readonly #db: DatabaseSync;
-  #pending: Pending[] = [];
-  #scheduled = false;
-  readonly #insertBlob: StatementSync;
-  readonly #nextUid: StatementSync;
-  readonly #insertMessage: StatementSync;
-  readonly #insertQueueMessage: StatementSync;
-  readonly #insertQueueRecipient: StatementSync;
+const prepared = new WeakMap<DatabaseSync, Statements>();
 
-  constructor(db: DatabaseSync) {
-    this.#db = db;
-    this.#insertBlob = db.prepare('INSERT OR IGNORE INTO blobs (id, size, structure) VALUES (?, ?, ?)');
-    this.#nextUid = db.prepare(
-      `UPDATE mailboxes SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1
-       WHERE id = ? RETURNING uid_next - 1 AS uid, highest_modseq AS modseq`,
-    );
-    this.#insertMessage = db.prepare(
-      `INSERT INTO messages (mailbox_id, uid, blob_id, size, internal_date, flags, keywords, modseq)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.#insertQueueMessage = db.prepare(
-      `INSERT INTO queue_messages (sender, blob_id, blob_offset, env_id, ret, require_tls, smtp_utf8, eight_bit,
-       account_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-    );
-    this.#insertQueueRecipient = db.prepare(
-      `INSERT INTO queue_recipients (message_id, address, orcpt_type, orcpt_address, notify, next_attempt_at)
-       VALUES (?, ?, ?, ?, ?, ?)`,
-    );
+function statements(db: DatabaseSync): Statements {
+  let s = prepared.get(db);
+  if (!s) {
+    s = {
+      insertBlob: db.prepare('INSERT OR IGNORE INTO blobs (id, size, structure) VALUES (?, ?, ?)'),
+      nextUid: db.prepare(
+        `UPDATE mailboxes SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1
+         WHERE id = ? RETURNING uid_next - 1 AS uid, highest_modseq AS modseq`,
+      ),
+      insertMessage: db.prepare(
+        `INSERT INTO messages (mailbox_id, uid, blob_id, size, internal_date, flags, keywords, modseq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      insertQueueMessage: db.prepare(
+        `INSERT INTO queue_messages (sender, blob_id, blob_offset, env_id, ret, require_tls, smtp_utf8, eight_bit,
+         account_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      ),
+      insertQueueRecipient: db.prepare(
+        `INSERT INTO queue_recipients (message_id, address, orcpt_type, orcpt_address, notify, next_attempt_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+    };
+    prepared.set(db, s);
   }
+  return s;
+}
 
-  commit(delivery: DeliveryCommit): Promise<DeliveryResult> {
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ delivery, resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => this.#flush());
-      }
-    });
+/** Commits `batch` in one transaction; the outcomes are in the order of the batch. */
+export function applyBatch(db: DatabaseSync, batch: readonly DeliveryCommit[]): DeliveryOutcome[] {
+  const fail = (err: unknown, what: string): DeliveryOutcome => {
+    const mapped = mapSqliteError(err, what);
+    return { ok: false, error: { code: mapped.code, message: mapped.message } };
+  };
+  try {
+    db.exec('BEGIN IMMEDIATE');
+  } catch (err) {
+    const outcome = fail(err, 'storing message');
+    return batch.map(() => outcome);
   }
-
-  #flush(): void {
-    this.#scheduled = false;
-    const batch = this.#pending;
-    this.#pending = [];
-    const done: [Pending, DeliveryResult][] = [];
+  const s = statements(db);
+  const outcomes: DeliveryOutcome[] = [];
+  for (const delivery of batch) {
+    db.exec('SAVEPOINT delivery');
     try {
-      this.#db.exec('BEGIN IMMEDIATE');
+      const result = apply(s, delivery);
+      db.exec('RELEASE delivery');
+      outcomes.push({ ok: true, result });
     } catch (err) {
-      const mapped = mapSqliteError(err, 'storing message');
-      for (const item of batch) item.reject(mapped);
-      return;
+      db.exec('ROLLBACK TO delivery');
+      db.exec('RELEASE delivery');
+      outcomes.push(fail(err, 'storing message'));
     }
-    for (const item of batch) {
-      this.#db.exec('SAVEPOINT delivery');
-      try {
-        const result = this.#apply(item.delivery);
-        this.#db.exec('RELEASE delivery');
-        done.push([item, result]);
-      } catch (err) {
-        this.#db.exec('ROLLBACK TO delivery');
-        this.#db.exec('RELEASE delivery');
-        item.reject(mapSqliteError(err, 'storing message'));
-      }
-    }
+  }
+  try {
+    db.exec('COMMIT');
+  } catch (err) {
     try {
-      this.#db.exec('COMMIT');
-    } catch (err) {
-      try {
-        this.#db.exec('ROLLBACK');
-      } catch {
-        // the transaction is already gone
-      }
-      const mapped = mapSqliteError(err, 'committing messages');
-      for (const [item] of done) item.reject(mapped);
-      return;
+      db.exec('ROLLBACK');
+    } catch {
+      // the transaction is already gone
     }
-    for (const [item, result] of done) item.resolve(result);
+    const outcome = fail(err, 'committing messages');
+    return batch.map(() => outcome);
   }
+  return outcomes;
+}
 
-  #apply(delivery: DeliveryCommit): DeliveryResult {
-    const { blob } = delivery;
-    this.#insertBlob.run(blob.id, blob.size, delivery.structure);
-    const placed: DeliveryResult['placed'] = [];
-    for (const placement of delivery.placements) {
-      const row = this.#nextUid.get(placement.mailboxId) as { uid: number; modseq: number } | undefined;
-      if (!row) throw new Error(`mailbox ${placement.mailboxId} does not exist`);
-      this.#insertMessage.run(
-        placement.mailboxId,
-        row.uid,
-        blob.id,
-        blob.size,
-        delivery.internalDate,
-        placement.flags ?? 0,
-        JSON.stringify(placement.keywords ?? []),
-        row.modseq,
-      );
-      placed.push({ mailboxId: placement.mailboxId, uid: row.uid, modseq: row.modseq });
-    }
-    const queueId = delivery.queue ? this.#enqueue(delivery.queue, delivery.internalDate) : undefined;
-    return { placed, queueId };
+function apply(s: Statements, delivery: DeliveryCommit): DeliveryResult {
+  const { blob } = delivery;
+  s.insertBlob.run(blob.id, blob.size, delivery.structure);
+  const placed: DeliveryResult['placed'] = [];
+  for (const placement of delivery.placements) {
+    const row = s.nextUid.get(placement.mailboxId) as { uid: number; modseq: number } | undefined;
+    if (!row) throw new Error(`mailbox ${placement.mailboxId} does not exist`);
+    s.insertMessage.run(
+      placement.mailboxId,
+      row.uid,
+      blob.id,
+      blob.size,
+      delivery.internalDate,
+      placement.flags ?? 0,
+      JSON.stringify(placement.keywords ?? []),
+      row.modseq,
+    );
+    placed.push({ mailboxId: placement.mailboxId, uid: row.uid, modseq: row.modseq });
   }
+  const queueId = delivery.queue ? enqueue(s, delivery.queue, delivery.internalDate) : undefined;
+  return { placed, queueId };
+}
 
-  #enqueue(queue: QueueMessageInput, now: number): number {
-    const row = this.#insertQueueMessage.get(
-      queue.sender,
-      queue.blob.id,
-      queue.blobOffset,
-      queue.envId ?? null,
-      queue.ret ?? null,
-      queue.requireTls ? 1 : 0,
-      queue.smtpUtf8 ? 1 : 0,
-      queue.eightBit ? 1 : 0,
-      queue.accountId ?? null,
+function enqueue(s: Statements, queue: QueueMessageInput, now: number): number {
+  const row = s.insertQueueMessage.get(
+    queue.sender,
+    queue.blob.id,
+    queue.blobOffset,
+    queue.envId ?? null,
+    queue.ret ?? null,
+    queue.requireTls ? 1 : 0,
+    queue.smtpUtf8 ? 1 : 0,
+    queue.eightBit ? 1 : 0,
+    queue.accountId ?? null,
+    now,
+  ) as { id: number };
+  for (const rcpt of queue.recipients) {
+    s.insertQueueRecipient.run(
+      row.id,
+      rcpt.address,
+      rcpt.orcpt?.type ?? null,
+      rcpt.orcpt?.address ?? null,
+      rcpt.notify ? rcpt.notify.join(',') : null,
       now,
-    ) as { id: number };
-    for (const rcpt of queue.recipients) {
-      this.#insertQueueRecipient.run(
-        row.id,
-        rcpt.address,
-        rcpt.orcpt?.type ?? null,
-        rcpt.orcpt?.address ?? null,
-        rcpt.notify ? rcpt.notify.join(',') : null,
-        now,
-      );
-    }
-    return row.id;
+    );
   }
+  return row.id;
 }

@@ -2,23 +2,25 @@
  * Changing messages in SQLite: flags with MODSEQ, expunge with blob reference counting, and
  * lease locks. Each function runs inside a transaction opened by the caller.
  */
-import type { DatabaseSync } from 'node:sqlite';
+import type { StatementSync } from 'node:sqlite';
 import type { FlagChange, FlagUpdate } from '../store.ts';
 
 type Row = Record<string, unknown>;
+/** Returns a (cached) prepared statement for the SQL text. */
+export type Prepare = (sql: string) => StatementSync;
 
 /** Applies `change` to each message; only messages whose flags really change get a new MODSEQ. */
 export function updateFlags(
-  db: DatabaseSync,
+  prepare: Prepare,
   mailboxId: number,
   uids: readonly number[],
   change: FlagChange,
 ): FlagUpdate[] {
-  const select = db.prepare('SELECT flags, keywords FROM messages WHERE mailbox_id = ? AND uid = ?');
-  const bump = db.prepare(
+  const select = prepare('SELECT flags, keywords FROM messages WHERE mailbox_id = ? AND uid = ?');
+  const bump = prepare(
     'UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ? RETURNING highest_modseq AS modseq',
   );
-  const write = db.prepare(
+  const write = prepare(
     'UPDATE messages SET flags = ?, keywords = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?',
   );
   const updates: FlagUpdate[] = [];
@@ -53,19 +55,19 @@ function sameList(a: string[], b: string[]): boolean {
 
 /** Deletes the messages; returns them with the removal's MODSEQ, and blobs nothing refers to any more. */
 export function expunge(
-  db: DatabaseSync,
+  prepare: Prepare,
   mailboxId: number,
   uids: readonly number[],
 ): { expunged: { uid: number; modseq: number }[]; orphanBlobs: string[] } {
-  const remove = db.prepare('DELETE FROM messages WHERE mailbox_id = ? AND uid = ? RETURNING blob_id');
-  const bump = db.prepare(
+  const remove = prepare('DELETE FROM messages WHERE mailbox_id = ? AND uid = ? RETURNING blob_id');
+  const bump = prepare(
     'UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ? RETURNING highest_modseq AS modseq',
   );
-  const stillUsed = db.prepare(
+  const stillUsed = prepare(
     `SELECT (EXISTS (SELECT 1 FROM messages WHERE blob_id = ?1)
        OR EXISTS (SELECT 1 FROM queue_messages WHERE blob_id = ?1)) AS used`,
   );
-  const dropBlob = db.prepare('DELETE FROM blobs WHERE id = ?');
+  const dropBlob = prepare('DELETE FROM blobs WHERE id = ?');
   const expunged: { uid: number; modseq: number }[] = [];
   const blobs = new Set<string>();
   for (const uid of uids) {
@@ -90,22 +92,20 @@ export function expunge(
 
 /** Takes or renews a lease; false when another owner holds an unexpired one. */
 export function tryLock(
-  db: DatabaseSync,
+  prepare: Prepare,
   name: string,
   owner: string,
   leaseMs: number,
   now: number,
 ): boolean {
-  const result = db
-    .prepare(
-      `INSERT INTO locks (name, owner, expires_at) VALUES (?1, ?2, ?3)
+  const result = prepare(
+    `INSERT INTO locks (name, owner, expires_at) VALUES (?1, ?2, ?3)
        ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
        WHERE locks.owner = excluded.owner OR locks.expires_at <= ?4`,
-    )
-    .run(name, owner, now + leaseMs, now);
+  ).run(name, owner, now + leaseMs, now);
   return Number(result.changes) === 1;
 }
 
-export function releaseLock(db: DatabaseSync, name: string, owner: string): void {
-  db.prepare('DELETE FROM locks WHERE name = ? AND owner = ?').run(name, owner);
+export function releaseLock(prepare: Prepare, name: string, owner: string): void {
+  prepare('DELETE FROM locks WHERE name = ? AND owner = ?').run(name, owner);
 }

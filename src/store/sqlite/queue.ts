@@ -1,23 +1,24 @@
 /**
  * Reading the outbound queue from SQLite (the runner that works it is a later issue).
  */
-import type { DatabaseSync } from 'node:sqlite';
+
 import type { QueueMessageRecord, QueueRecipientRecord } from '../store.ts';
+import type { Prepare } from './messages.ts';
 
 type Row = Record<string, unknown>;
 
 /** All queued messages, or the one with `id`, each with its recipients. */
-export function readQueue(db: DatabaseSync, id: number | undefined): QueueMessageRecord[] {
+export function readQueue(prepare: Prepare, id: number | undefined): QueueMessageRecord[] {
   const messages = (
     id === undefined
-      ? db
-          .prepare('SELECT q.*, b.size FROM queue_messages q JOIN blobs b ON b.id = q.blob_id ORDER BY q.id')
-          .all()
-      : db
-          .prepare('SELECT q.*, b.size FROM queue_messages q JOIN blobs b ON b.id = q.blob_id WHERE q.id = ?')
-          .all(id)
+      ? prepare(
+          'SELECT q.*, b.size FROM queue_messages q JOIN blobs b ON b.id = q.blob_id ORDER BY q.id',
+        ).all()
+      : prepare(
+          'SELECT q.*, b.size FROM queue_messages q JOIN blobs b ON b.id = q.blob_id WHERE q.id = ?',
+        ).all(id)
   ) as Row[];
-  const recipientsOf = db.prepare('SELECT * FROM queue_recipients WHERE message_id = ? ORDER BY id');
+  const recipientsOf = prepare('SELECT * FROM queue_recipients WHERE message_id = ? ORDER BY id');
   return messages.map((row) => ({
     id: row.id as number,
     sender: row.sender as string,

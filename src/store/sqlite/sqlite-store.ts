@@ -3,7 +3,7 @@
  * synchronous=FULL). Statements are synchronous under the hood; the interface is asynchronous so
  * the PostgreSQL backend can implement it alike.
  */
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { LoftError } from '../../core/errors.ts';
 import type {
   AccountRecord,
@@ -20,8 +20,8 @@ import type {
   SpecialUse,
   Store,
 } from '../store.ts';
+import { DeliveryCommitter } from './committer.ts';
 import { mapSqliteError, openDatabase } from './database.ts';
-import { DeliveryCommitter } from './deliveries.ts';
 import { expunge, releaseLock, tryLock, updateFlags } from './messages.ts';
 import { readQueue } from './queue.ts';
 
@@ -30,10 +30,23 @@ type Row = Record<string, unknown>;
 export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #committer: DeliveryCommitter;
+  readonly #statements = new Map<string, StatementSync>();
 
   constructor(file: string) {
     this.#db = openDatabase(file);
-    this.#committer = new DeliveryCommitter(this.#db);
+    this.#committer = new DeliveryCommitter(file);
+  }
+
+  readonly #prepare = (sql: string): StatementSync => this.#stmt(sql);
+
+  /** A prepared statement, compiled once per SQL text. */
+  #stmt(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   /** Runs `fn` in an immediate transaction, mapping SQLite errors to domain errors. */
@@ -67,38 +80,39 @@ export class SqliteStore implements Store {
 
   async addDomain(name: string): Promise<DomainRecord> {
     return this.#tx(`adding domain ${name}`, () => {
-      const row = this.#db
-        .prepare('INSERT INTO domains (name, created_at) VALUES (?, ?) RETURNING *')
-        .get(name, Date.now()) as Row;
+      const row = this.#stmt('INSERT INTO domains (name, created_at) VALUES (?, ?) RETURNING *').get(
+        name,
+        Date.now(),
+      ) as Row;
       return toDomain(row);
     });
   }
 
   async getDomain(name: string): Promise<DomainRecord | undefined> {
     const row = this.#query('reading domain', () =>
-      this.#db.prepare('SELECT * FROM domains WHERE name = ?').get(name),
+      this.#stmt('SELECT * FROM domains WHERE name = ?').get(name),
     ) as Row | undefined;
     return row ? toDomain(row) : undefined;
   }
 
   async listDomains(): Promise<DomainRecord[]> {
     const rows = this.#query('listing domains', () =>
-      this.#db.prepare('SELECT * FROM domains ORDER BY name').all(),
+      this.#stmt('SELECT * FROM domains ORDER BY name').all(),
     ) as Row[];
     return rows.map(toDomain);
   }
 
   async removeDomain(name: string): Promise<void> {
     this.#tx(`removing domain ${name}`, () => {
-      const domain = this.#db.prepare('SELECT id FROM domains WHERE name = ?').get(name) as Row | undefined;
+      const domain = this.#stmt('SELECT id FROM domains WHERE name = ?').get(name) as Row | undefined;
       if (!domain) throw new LoftError('NOTFOUND', `no domain ${name}`);
-      const users = this.#db
-        .prepare('SELECT count(*) AS n FROM accounts WHERE domain_id = ?')
-        .get(domain.id as number) as Row;
+      const users = this.#stmt('SELECT count(*) AS n FROM accounts WHERE domain_id = ?').get(
+        domain.id as number,
+      ) as Row;
       if ((users.n as number) > 0)
         throw new LoftError('INUSE', `domain ${name} still has ${users.n} user(s)`);
-      this.#db.prepare("DELETE FROM aliases WHERE source LIKE '%@' || ?").run(name);
-      this.#db.prepare('DELETE FROM domains WHERE id = ?').run(domain.id as number);
+      this.#stmt("DELETE FROM aliases WHERE source LIKE '%@' || ?").run(name);
+      this.#stmt('DELETE FROM domains WHERE id = ?').run(domain.id as number);
     });
   }
 
@@ -111,22 +125,20 @@ export class SqliteStore implements Store {
   }): Promise<AccountRecord> {
     return this.#tx(`adding user ${input.address}`, () => {
       const scram = input.scram;
-      const row = this.#db
-        .prepare(
-          `INSERT INTO accounts (address, domain_id, password_hash, scram_salt, scram_iterations, scram_stored_key,
+      const row = this.#stmt(
+        `INSERT INTO accounts (address, domain_id, password_hash, scram_salt, scram_iterations, scram_stored_key,
            scram_server_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-        )
-        .get(
-          input.address,
-          input.domainId,
-          input.passwordHash,
-          scram?.salt ?? null,
-          scram?.iterations ?? null,
-          scram?.storedKey ?? null,
-          scram?.serverKey ?? null,
-          Date.now(),
-        ) as Row;
-      const insertMailbox = this.#db.prepare(
+      ).get(
+        input.address,
+        input.domainId,
+        input.passwordHash,
+        scram?.salt ?? null,
+        scram?.iterations ?? null,
+        scram?.storedKey ?? null,
+        scram?.serverKey ?? null,
+        Date.now(),
+      ) as Row;
+      const insertMailbox = this.#stmt(
         'INSERT INTO mailboxes (account_id, name, special_use, uid_validity) VALUES (?, ?, ?, ?)',
       );
       for (const mailbox of input.mailboxes) {
@@ -138,29 +150,25 @@ export class SqliteStore implements Store {
 
   /** A UIDVALIDITY never used before in this database (RFC 9051 §2.3.1.1). */
   #newUidValidity(): number {
-    const row = this.#db.prepare("SELECT value FROM meta WHERE key = 'last_uid_validity'").get() as
-      | Row
-      | undefined;
+    const row = this.#stmt("SELECT value FROM meta WHERE key = 'last_uid_validity'").get() as Row | undefined;
     const last = row ? Number(row.value) : 0;
     const next = Math.max(Math.floor(Date.now() / 1000), last + 1);
-    this.#db
-      .prepare(
-        "INSERT INTO meta (key, value) VALUES ('last_uid_validity', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-      )
-      .run(String(next));
+    this.#stmt(
+      "INSERT INTO meta (key, value) VALUES ('last_uid_validity', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    ).run(String(next));
     return next;
   }
 
   async getAccount(address: string): Promise<AccountRecord | undefined> {
     const row = this.#query('reading user', () =>
-      this.#db.prepare('SELECT * FROM accounts WHERE address = ?').get(address),
+      this.#stmt('SELECT * FROM accounts WHERE address = ?').get(address),
     ) as Row | undefined;
     return row ? toAccount(row) : undefined;
   }
 
   async getAccountById(id: number): Promise<AccountRecord | undefined> {
     const row = this.#query('reading user', () =>
-      this.#db.prepare('SELECT * FROM accounts WHERE id = ?').get(id),
+      this.#stmt('SELECT * FROM accounts WHERE id = ?').get(id),
     ) as Row | undefined;
     return row ? toAccount(row) : undefined;
   }
@@ -168,52 +176,44 @@ export class SqliteStore implements Store {
   async listAccounts(domain?: string): Promise<AccountRecord[]> {
     const rows = this.#query('listing users', () =>
       domain === undefined
-        ? this.#db.prepare('SELECT * FROM accounts ORDER BY address').all()
-        : this.#db
-            .prepare(
-              'SELECT a.* FROM accounts a JOIN domains d ON d.id = a.domain_id WHERE d.name = ? ORDER BY address',
-            )
-            .all(domain),
+        ? this.#stmt('SELECT * FROM accounts ORDER BY address').all()
+        : this.#stmt(
+            'SELECT a.* FROM accounts a JOIN domains d ON d.id = a.domain_id WHERE d.name = ? ORDER BY address',
+          ).all(domain),
     ) as Row[];
     return rows.map(toAccount);
   }
 
   async setPassword(address: string, passwordHash: string, scram: ScramKeys | undefined): Promise<void> {
     this.#tx(`changing password of ${address}`, () => {
-      const result = this.#db
-        .prepare(
-          `UPDATE accounts SET password_hash = ?, scram_salt = ?, scram_iterations = ?, scram_stored_key = ?,
+      const result = this.#stmt(
+        `UPDATE accounts SET password_hash = ?, scram_salt = ?, scram_iterations = ?, scram_stored_key = ?,
            scram_server_key = ? WHERE address = ?`,
-        )
-        .run(
-          passwordHash,
-          scram?.salt ?? null,
-          scram?.iterations ?? null,
-          scram?.storedKey ?? null,
-          scram?.serverKey ?? null,
-          address,
-        );
+      ).run(
+        passwordHash,
+        scram?.salt ?? null,
+        scram?.iterations ?? null,
+        scram?.storedKey ?? null,
+        scram?.serverKey ?? null,
+        address,
+      );
       if (result.changes === 0) throw new LoftError('NOTFOUND', `no user ${address}`);
     });
   }
 
   async removeAccount(address: string): Promise<{ orphanBlobs: string[] }> {
     return this.#tx(`removing user ${address}`, () => {
-      const account = this.#db.prepare('SELECT id FROM accounts WHERE address = ?').get(address) as
-        | Row
-        | undefined;
+      const account = this.#stmt('SELECT id FROM accounts WHERE address = ?').get(address) as Row | undefined;
       if (!account) throw new LoftError('NOTFOUND', `no user ${address}`);
-      const blobs = this.#db
-        .prepare(
-          `SELECT DISTINCT m.blob_id AS id FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.account_id = ?`,
-        )
-        .all(account.id as number) as Row[];
-      this.#db.prepare('DELETE FROM accounts WHERE id = ?').run(account.id as number);
+      const blobs = this.#stmt(
+        `SELECT DISTINCT m.blob_id AS id FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.account_id = ?`,
+      ).all(account.id as number) as Row[];
+      this.#stmt('DELETE FROM accounts WHERE id = ?').run(account.id as number);
       const orphanBlobs: string[] = [];
-      const stillUsed = this.#db.prepare(
+      const stillUsed = this.#stmt(
         `SELECT (EXISTS (SELECT 1 FROM messages WHERE blob_id = ?1) OR EXISTS (SELECT 1 FROM queue_messages WHERE blob_id = ?1)) AS used`,
       );
-      const removeBlob = this.#db.prepare('DELETE FROM blobs WHERE id = ?');
+      const removeBlob = this.#stmt('DELETE FROM blobs WHERE id = ?');
       for (const blob of blobs) {
         const used = (stillUsed.get(blob.id as string) as Row).used as number;
         if (!used) {
@@ -227,7 +227,7 @@ export class SqliteStore implements Store {
 
   async addAlias(source: string, target: string): Promise<void> {
     this.#tx(`adding alias ${source}`, () => {
-      this.#db.prepare('INSERT INTO aliases (source, target) VALUES (?, ?)').run(source, target);
+      this.#stmt('INSERT INTO aliases (source, target) VALUES (?, ?)').run(source, target);
     });
   }
 
@@ -235,8 +235,8 @@ export class SqliteStore implements Store {
     return this.#tx(`removing alias ${source}`, () => {
       const result =
         target === undefined
-          ? this.#db.prepare('DELETE FROM aliases WHERE source = ?').run(source)
-          : this.#db.prepare('DELETE FROM aliases WHERE source = ? AND target = ?').run(source, target);
+          ? this.#stmt('DELETE FROM aliases WHERE source = ?').run(source)
+          : this.#stmt('DELETE FROM aliases WHERE source = ? AND target = ?').run(source, target);
       return Number(result.changes);
     });
   }
@@ -244,55 +244,55 @@ export class SqliteStore implements Store {
   async listAliases(source?: string): Promise<AliasRecord[]> {
     const rows = this.#query('listing aliases', () =>
       source === undefined
-        ? this.#db.prepare('SELECT source, target FROM aliases ORDER BY source, target').all()
-        : this.#db.prepare('SELECT source, target FROM aliases WHERE source = ? ORDER BY target').all(source),
+        ? this.#stmt('SELECT source, target FROM aliases ORDER BY source, target').all()
+        : this.#stmt('SELECT source, target FROM aliases WHERE source = ? ORDER BY target').all(source),
     ) as Row[];
     return rows.map((row) => ({ source: row.source as string, target: row.target as string }));
   }
 
   async listMailboxes(accountId: number): Promise<MailboxRecord[]> {
     const rows = this.#query('listing mailboxes', () =>
-      this.#db.prepare('SELECT * FROM mailboxes WHERE account_id = ? ORDER BY name').all(accountId),
+      this.#stmt('SELECT * FROM mailboxes WHERE account_id = ? ORDER BY name').all(accountId),
     ) as Row[];
     return rows.map(toMailbox);
   }
 
   async getMailbox(accountId: number, name: string): Promise<MailboxRecord | undefined> {
     const row = this.#query('reading mailbox', () =>
-      this.#db.prepare('SELECT * FROM mailboxes WHERE account_id = ? AND name = ?').get(accountId, name),
+      this.#stmt('SELECT * FROM mailboxes WHERE account_id = ? AND name = ?').get(accountId, name),
     ) as Row | undefined;
     return row ? toMailbox(row) : undefined;
   }
 
   async listMessages(mailboxId: number): Promise<MessageRecord[]> {
     const rows = this.#query('listing messages', () =>
-      this.#db.prepare('SELECT * FROM messages WHERE mailbox_id = ? ORDER BY uid').all(mailboxId),
+      this.#stmt('SELECT * FROM messages WHERE mailbox_id = ? ORDER BY uid').all(mailboxId),
     ) as Row[];
     return rows.map(toMessage);
   }
 
   async updateFlags(mailboxId: number, uids: readonly number[], change: FlagChange): Promise<FlagUpdate[]> {
-    return this.#tx('changing flags', () => updateFlags(this.#db, mailboxId, uids, change));
+    return this.#tx('changing flags', () => updateFlags(this.#prepare, mailboxId, uids, change));
   }
 
   async expunge(
     mailboxId: number,
     uids: readonly number[],
   ): Promise<{ expunged: { uid: number; modseq: number }[]; orphanBlobs: string[] }> {
-    return this.#tx('expunging messages', () => expunge(this.#db, mailboxId, uids));
+    return this.#tx('expunging messages', () => expunge(this.#prepare, mailboxId, uids));
   }
 
   async tryLock(name: string, owner: string, leaseMs: number): Promise<boolean> {
-    return this.#tx('taking a lock', () => tryLock(this.#db, name, owner, leaseMs, Date.now()));
+    return this.#tx('taking a lock', () => tryLock(this.#prepare, name, owner, leaseMs, Date.now()));
   }
 
   async releaseLock(name: string, owner: string): Promise<void> {
-    this.#tx('releasing a lock', () => releaseLock(this.#db, name, owner));
+    this.#tx('releasing a lock', () => releaseLock(this.#prepare, name, owner));
   }
 
   async getStructure(blobId: string): Promise<string> {
     const row = this.#query('reading message structure', () =>
-      this.#db.prepare('SELECT structure FROM blobs WHERE id = ?').get(blobId),
+      this.#stmt('SELECT structure FROM blobs WHERE id = ?').get(blobId),
     ) as Row | undefined;
     if (!row) throw new LoftError('NOTFOUND', `no blob ${blobId}`);
     return row.structure as string;
@@ -303,21 +303,22 @@ export class SqliteStore implements Store {
   }
 
   async listQueue(): Promise<QueueMessageRecord[]> {
-    return this.#query('listing the queue', () => readQueue(this.#db, undefined));
+    return this.#query('listing the queue', () => readQueue(this.#prepare, undefined));
   }
 
   async getQueued(id: number): Promise<QueueMessageRecord | undefined> {
-    return this.#query('reading the queue', () => readQueue(this.#db, id)[0]);
+    return this.#query('reading the queue', () => readQueue(this.#prepare, id)[0]);
   }
 
   async isBlobReferenced(blobId: string): Promise<boolean> {
     const row = this.#query('checking blob', () =>
-      this.#db.prepare('SELECT EXISTS (SELECT 1 FROM blobs WHERE id = ?) AS used').get(blobId),
+      this.#stmt('SELECT EXISTS (SELECT 1 FROM blobs WHERE id = ?) AS used').get(blobId),
     ) as Row;
     return (row.used as number) === 1;
   }
 
   async close(): Promise<void> {
+    await this.#committer.close();
     this.#db.close();
   }
 }

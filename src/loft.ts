@@ -10,9 +10,12 @@ import { loadSecret } from './core/secret.ts';
 import { type LoftServices, openServices } from './open-services.ts';
 import { ConnectionLimiter, type RunningListener, startListener } from './server/net/listener.ts';
 import { loadTls } from './server/net/tls.ts';
+import { pop3Listener } from './server/pop3/server.ts';
+import type { Pop3Services } from './server/pop3/services.ts';
 import { smtpListener } from './server/smtp/server.ts';
 import type { SmtpServices } from './server/smtp/services.ts';
 import { sweepOrphanBlobs } from './services/delivery/sweeper.ts';
+import { FLAG_BITS } from './store/store.ts';
 
 export { type LoftServices, openServices };
 
@@ -29,7 +32,7 @@ export interface RunningLoft {
 export async function startLoft(config: Config, options: { log?: Logger } = {}): Promise<RunningLoft> {
   const log = options.log ?? silentLogger();
   const hostname = effectiveHostname(config);
-  const services = openServices(config.data);
+  const services = openServices(config.data, { inlineBodyLimit: config.inline_body_limit });
   const tls = await loadTls({
     certFile: config.tls.cert,
     keyFile: config.tls.key,
@@ -61,6 +64,25 @@ export async function startLoft(config: Config, options: { log?: Logger } = {}):
           hostname,
           tls,
           services: smtpServices(services),
+          authFailures,
+        });
+        const running = await startListener(spec, limiter, log, shutdown.signal);
+        listeners.push(running);
+        ports[name] ??= running.address.port;
+      }
+    }
+    for (const name of ['pop3', 'pop3s'] as const) {
+      for (const hostPort of config.listen[name]) {
+        const { host, port } = splitHostPort(hostPort);
+        const spec = pop3Listener({
+          secret,
+          name,
+          host,
+          port,
+          config,
+          hostname,
+          tls,
+          services: pop3Services(services),
           authFailures,
         });
         const running = await startListener(spec, limiter, log, shutdown.signal);
@@ -102,6 +124,37 @@ function smtpServices(services: LoftServices): Omit<SmtpServices, 'authFailures'
     credentials: directory,
     deliver: (message, id) => delivery.deliver(message, id),
     primaryDomain: async () => (await directory.listDomains())[0]?.name,
+  };
+}
+
+/** The POP3 sessions' view of the services: the INBOX as the maildrop. */
+function pop3Services(services: LoftServices): Omit<Pop3Services, 'authFailures'> {
+  const { directory, mailboxes } = services;
+  const seen = FLAG_BITS['\\Seen'];
+  return {
+    credentials: directory,
+    accountId: async (address) => (await directory.getAccount(address))?.id,
+    async openInbox(accountId) {
+      const inbox = await mailboxes.inbox(accountId);
+      const messages = await mailboxes.messages(inbox.id);
+      return {
+        mailboxId: inbox.id,
+        uidValidity: inbox.uidValidity,
+        messages: messages.map((m) => ({
+          uid: m.uid,
+          size: m.size,
+          blobId: m.blobId,
+          seen: (m.flags & seen) !== 0,
+        })),
+      };
+    },
+    read: (message, start, end) => mailboxes.read(message, start, end),
+    markSeen: async (mailboxId, uids) => {
+      await mailboxes.setFlags(mailboxId, uids, { add: seen });
+    },
+    expunge: (mailboxId, uids) => mailboxes.expunge(mailboxId, uids),
+    lock: (name, owner, leaseMs) => mailboxes.lock(name, owner, leaseMs),
+    unlock: (name, owner) => mailboxes.unlock(name, owner),
   };
 }
 

@@ -7,13 +7,16 @@ import { MailboxEvents } from './core/events.ts';
 import { DeliveryService } from './services/delivery/delivery.ts';
 import { Directory } from './services/directory/directory.ts';
 import { MailboxService } from './services/mailbox/mailbox.ts';
+import type { BlobStore } from './store/blob/blob-store.ts';
 import { FileBlobStore } from './store/blob/file-blob-store.ts';
+import { MessageBodies } from './store/bodies.ts';
 import { SqliteStore } from './store/sqlite/sqlite-store.ts';
 import type { Store } from './store/store.ts';
 
 export interface LoftServices {
   store: Store;
-  blobs: FileBlobStore;
+  /** Message bodies: inline in the database when small, files otherwise. */
+  blobs: BlobStore;
   events: MailboxEvents;
   directory: Directory;
   delivery: DeliveryService;
@@ -21,9 +24,13 @@ export interface LoftServices {
 }
 
 /** Opens the storage of a data folder and builds the services on it (also used by the CLI). */
-export function openServices(dataDir: string): LoftServices {
+export function openServices(dataDir: string, options: { inlineBodyLimit?: number } = {}): LoftServices {
   const store = new SqliteStore(path.join(dataDir, 'loft.db'));
-  const blobs = new FileBlobStore(path.join(dataDir, 'blobs'));
+  const blobs = new MessageBodies(
+    store,
+    new FileBlobStore(path.join(dataDir, 'blobs')),
+    options.inlineBodyLimit,
+  );
   const events = new MailboxEvents();
   const directory = new Directory(store);
   const delivery = new DeliveryService({ store, blobs, events });

@@ -28,6 +28,12 @@ export const configSchema = z
     hostname: z.string().min(1).optional(),
     /** The data folder: SQLite database, message files, certificates. */
     data: z.string().min(1).default('./loft-data'),
+    /** Message bodies up to this many octets are kept inline in the database; larger ones are files. */
+    inline_body_limit: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(128 * 1024),
     /** Where each protocol listens; a listener absent here is not started. */
     listen: z
       .object({
@@ -36,8 +42,8 @@ export const configSchema = z
         submissions: z.array(hostPort).default(['0.0.0.0:465']),
         imap: z.array(hostPort).default([]),
         imaps: z.array(hostPort).default([]),
-        pop3: z.array(hostPort).default([]),
-        pop3s: z.array(hostPort).default([]),
+        pop3: z.array(hostPort).default(['0.0.0.0:110']),
+        pop3s: z.array(hostPort).default(['0.0.0.0:995']),
       })
       .strict()
       .prefault({}),
@@ -84,6 +90,17 @@ export const configSchema = z
         data_timeout: seconds.default(180),
         /** Errors (syntax or policy) tolerated in one session before it is closed with 421. */
         max_errors: z.number().int().positive().default(20),
+      })
+      .strict()
+      .prefault({}),
+    pop3: z
+      .object({
+        /** Inactivity, in seconds, before a session is closed without deleting anything (RFC 1939 §3: at least 10 minutes). */
+        idle_timeout: z.number().positive().default(600),
+        /** Whether RETR marks the message \Seen (as Dovecot does); TOP never does. */
+        retr_sets_seen: z.boolean().default(true),
+        /** Longest command line, in octets including CRLF (RFC 2449 §4: 255); AUTH exchange lines may be up to 8192. */
+        max_command_line: z.number().int().min(255).max(8192).default(255),
       })
       .strict()
       .prefault({}),

@@ -2,8 +2,9 @@
  * Structured JSON logs (pino). Every connection logs through a child logger carrying its `cid`.
  * Protocol lines, credentials and message bodies are logged only at their own trace levels.
  */
-import { randomBytes } from 'node:crypto';
+
 import { pino } from 'pino';
+import { nextId } from './ids.ts';
 
 export type Logger = pino.Logger;
 export type TraceLevel = 'off' | 'commands' | 'auth' | 'bodies';
@@ -23,9 +24,9 @@ export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
 
-/** A short random connection id, unique enough to follow one connection through the logs. */
+/** A short connection id, unique enough to follow one connection through the logs. */
 export function newConnectionId(): string {
-  return randomBytes(6).toString('base64url');
+  return nextId();
 }
 
 const TRACE_ORDER: Record<TraceLevel, number> = { off: 0, commands: 1, auth: 2, bodies: 3 };

@@ -216,6 +216,12 @@ export interface Store {
   /** Releases the named lock if `owner` holds it. */
   releaseLock(name: string, owner: string): Promise<void>;
 
+  /**
+   * The content of a body kept inline (or its byte range [start, end)); undefined when the body
+   * is not inline (it is a file of the blob store) or does not exist.
+   */
+  readInlineBody(blobId: string, start?: number, end?: number): Promise<Buffer | undefined>;
+
   /** The serialised MIME structure stored with the blob; NOTFOUND if absent. */
   getStructure(blobId: string): Promise<string>;
 

@@ -367,6 +367,39 @@ export function storeContract(name: string, factory: StoreFactory): void {
       assert.deepEqual((await store.expunge(inbox.id, [1])).expunged, []);
     });
 
+    test('inline bodies: stored with the commit, read whole or by range, gone with their last message', async () => {
+      const domain = await store.addDomain('in.test');
+      const a = await store.addAccount({
+        address: 'a@in.test',
+        domainId: domain.id,
+        passwordHash: 'h',
+        scram: undefined,
+        mailboxes: MAILBOXES,
+      });
+      const inbox = (await store.getMailbox(a.id, 'INBOX'))!;
+      const content = Buffer.from('Subject: inline\r\n\r\nbody\r\n');
+      const blob = { ...fakeBlob(content.length), inline: content };
+      await store.commitDelivery({
+        blob,
+        structure: '{}',
+        internalDate: 1,
+        placements: [{ mailboxId: inbox.id }],
+      });
+      assert.deepEqual(await store.readInlineBody(blob.id), content);
+      assert.equal((await store.readInlineBody(blob.id, 9, 15))?.toString(), 'inline');
+      assert.equal((await store.readInlineBody(blob.id, 19))?.toString(), 'body\r\n');
+      const fileBlob = fakeBlob(10);
+      await store.commitDelivery({
+        blob: fileBlob,
+        structure: '{}',
+        internalDate: 1,
+        placements: [{ mailboxId: inbox.id }],
+      });
+      assert.equal(await store.readInlineBody(fileBlob.id), undefined, 'not inline');
+      await store.expunge(inbox.id, [1]);
+      assert.equal(await store.readInlineBody(blob.id), undefined);
+    });
+
     test('locks: exclusive per name, renewable by the owner, free after release or expiry', async () => {
       assert.equal(await store.tryLock('pop3:1', 'one', 60_000), true);
       assert.equal(await store.tryLock('pop3:1', 'two', 60_000), false);

@@ -115,7 +115,7 @@ export async function startListener(
       } else {
         conn = new Connection(socket);
       }
-      connLog.info({ event: 'connection.open', port: conn.localPort });
+      connLog.debug({ event: 'connection.open', port: options.port });
       const started = Date.now();
       await options.handle(conn, { cid, log: connLog, shutdown, listener: options.name });
       if (!conn.closed) conn.close();

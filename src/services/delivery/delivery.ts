@@ -5,9 +5,9 @@
  * queue entry for remote recipients, all in one transaction. Only when this resolves may a
  * protocol acknowledge the message (SMTP 250).
  */
-import { randomBytes } from 'node:crypto';
 import { LoftError } from '../../core/errors.ts';
 import type { MailboxEvents } from '../../core/events.ts';
+import { nextId } from '../../core/ids.ts';
 import { encodeStructure, indexMessage } from '../../mime/index.ts';
 import type { BlobStore } from '../../store/blob/blob-store.ts';
 import type { QueueRecipientInput, Store } from '../../store/store.ts';
@@ -62,7 +62,7 @@ export class DeliveryService {
 
   /** A fresh transaction id for trace headers and logs. */
   static newId(): string {
-    return randomBytes(9).toString('base64url');
+    return nextId();
   }
 
   /**

@@ -7,6 +7,11 @@
 export interface BlobRef {
   id: string;
   size: number;
+  /**
+   * The content itself, for a small body kept inline in the index database: it becomes durable
+   * with the transaction that commits the message (see `src/store/bodies.ts`).
+   */
+  inline?: Buffer | undefined;
 }
 
 export interface BlobStore {

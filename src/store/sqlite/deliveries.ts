@@ -15,6 +15,7 @@ export type DeliveryOutcome =
 
 interface Statements {
   insertBlob: StatementSync;
+  insertBlobData: StatementSync;
   nextUid: StatementSync;
   insertMessage: StatementSync;
   insertQueueMessage: StatementSync;
@@ -28,6 +29,7 @@ function statements(db: DatabaseSync): Statements {
   if (!s) {
     s = {
       insertBlob: db.prepare('INSERT OR IGNORE INTO blobs (id, size, structure) VALUES (?, ?, ?)'),
+      insertBlobData: db.prepare('INSERT OR IGNORE INTO blob_data (id, data) VALUES (?, ?)'),
       nextUid: db.prepare(
         `UPDATE mailboxes SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1
          WHERE id = ? RETURNING uid_next - 1 AS uid, highest_modseq AS modseq`,
@@ -93,6 +95,7 @@ export function applyBatch(db: DatabaseSync, batch: readonly DeliveryCommit[]): 
 function apply(s: Statements, delivery: DeliveryCommit): DeliveryResult {
   const { blob } = delivery;
   s.insertBlob.run(blob.id, blob.size, delivery.structure);
+  if (blob.inline) s.insertBlobData.run(blob.id, blob.inline);
   const placed: DeliveryResult['placed'] = [];
   for (const placement of delivery.placements) {
     const row = s.nextUid.get(placement.mailboxId) as { uid: number; modseq: number } | undefined;

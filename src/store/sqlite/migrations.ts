@@ -94,4 +94,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     expires_at INTEGER NOT NULL
   ) STRICT, WITHOUT ROWID;
   `,
+  // 3: small message bodies kept inline with their index row (src/store/bodies.ts)
+  `
+  CREATE TABLE blob_data (
+    id TEXT PRIMARY KEY REFERENCES blobs(id) ON DELETE CASCADE,
+    data BLOB NOT NULL
+  ) STRICT;
+  `,
 ];

@@ -290,6 +290,21 @@ export class SqliteStore implements Store {
     this.#tx('releasing a lock', () => releaseLock(this.#prepare, name, owner));
   }
 
+  async readInlineBody(blobId: string, start?: number, end?: number): Promise<Buffer | undefined> {
+    const row = this.#query('reading message', () =>
+      start === undefined && end === undefined
+        ? this.#stmt('SELECT data FROM blob_data WHERE id = ?').get(blobId)
+        : this.#stmt('SELECT substr(data, ?, ?) AS data FROM blob_data WHERE id = ?').get(
+            (start ?? 0) + 1,
+            Math.max(0, (end ?? Number.MAX_SAFE_INTEGER) - (start ?? 0)),
+            blobId,
+          ),
+    ) as Row | undefined;
+    if (!row) return undefined;
+    const data = row.data as Uint8Array;
+    return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  }
+
   async getStructure(blobId: string): Promise<string> {
     const row = this.#query('reading message structure', () =>
       this.#stmt('SELECT structure FROM blobs WHERE id = ?').get(blobId),

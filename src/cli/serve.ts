@@ -23,4 +23,5 @@ export async function serve(config: Config): Promise<void> {
   });
   await loft.stop();
   log.info({ event: 'server.stopped' });
+  await new Promise<void>((resolve) => log.flush(() => resolve()));
 }

@@ -34,17 +34,26 @@ export class Connection {
   #ended: ConnectionClosed | undefined;
   #wake: (() => void) | undefined;
   #tls = false;
+  /**
+   * Runs before every wait for more input, e.g. to send queued replies: a server must not wait
+   * for input while holding replies (RFC 2920), or a client that holds back part of a line
+   * deadlocks and one that never reads makes replies pile up in memory.
+   */
+  beforeWait: (() => Promise<void>) | undefined;
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly localPort: number;
 
   constructor(socket: Socket) {
     this.#socket = socket;
     this.remoteAddress = normalizeIp(socket.remoteAddress ?? '');
     this.remotePort = socket.remotePort ?? 0;
-    this.localPort = socket.localPort ?? 0;
     this.#tls = socket instanceof TLSSocket;
     this.#attach(socket);
+  }
+
+  /** The local port (a getsockname call: read it only when needed). */
+  get localPort(): number {
+    return this.#socket.localPort ?? 0;
   }
 
   get secure(): boolean {
@@ -78,12 +87,13 @@ export class Connection {
     if (this.#buffer.length > HIGH_WATER) this.#socket.pause();
     this.#signal();
   };
-  readonly #onEnd = (): void => this.#finish(new ConnectionClosed('eof'));
-  readonly #onClose = (): void => this.#finish(new ConnectionClosed('eof'));
-  readonly #onError = (): void => this.#finish(new ConnectionClosed('error'));
+  readonly #onEnd = (): void => this.#finish('eof');
+  readonly #onClose = (): void => this.#finish('eof');
+  readonly #onError = (): void => this.#finish('error');
 
-  #finish(reason: ConnectionClosed): void {
-    this.#ended ??= reason;
+  #finish(reason: ConnectionClosed['reason']): void {
+    // Built once: an Error (with its stack) per event would cost every connection twice.
+    this.#ended ??= new ConnectionClosed(reason);
     this.#signal();
   }
 
@@ -94,8 +104,14 @@ export class Connection {
   }
 
   /** Waits until more data arrives or the connection ends; rejects on end, timeout or abort. */
-  #waitForData(timeoutMs: number): Promise<void> {
-    if (this.#ended) return Promise.reject(this.#ended);
+  async #waitForData(timeoutMs: number): Promise<void> {
+    if (this.#ended) throw this.#ended;
+    if (this.beforeWait) {
+      const buffered = this.#buffer.length;
+      await this.beforeWait();
+      // Input that arrived meanwhile is read first (its wake-up had no one to wake).
+      if (this.#ended || this.#buffer.length !== buffered) return;
+    }
     if (this.#socket.isPaused()) this.#socket.resume();
     return new Promise((resolve, reject) => {
       const timer =
@@ -182,19 +198,32 @@ export class Connection {
     return this.#buffer.length > 0;
   }
 
-  /** Writes and resolves when the data is handed to the kernel (or buffered under the limit). */
-  write(data: string | Buffer): Promise<void> {
+  /**
+   * Writes and resolves when the data is handed to the kernel (or buffered under the limit).
+   * When the peer does not read it within `timeoutMs` (if given), the connection is destroyed
+   * and pending and later reads reject with a `timeout` {@link ConnectionClosed}.
+   */
+  write(data: string | Buffer, timeoutMs = 0): Promise<void> {
     if (this.#ended || this.#socket.destroyed) return Promise.resolve();
-    const flushed = this.#socket.write(data);
+    const socket = this.#socket;
+    const flushed = socket.write(data);
     if (flushed) return Promise.resolve();
     return new Promise((resolve) => {
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              this.#finish('timeout');
+              socket.destroy();
+            }, timeoutMs)
+          : undefined;
       const done = (): void => {
-        this.#socket.off('drain', done);
-        this.#socket.off('close', done);
+        if (timer) clearTimeout(timer);
+        socket.off('drain', done);
+        socket.off('close', done);
         resolve();
       };
-      this.#socket.once('drain', done);
-      this.#socket.once('close', done);
+      socket.once('drain', done);
+      socket.once('close', done);
     });
   }
 
@@ -237,14 +266,14 @@ export class Connection {
 
   /** Closes after flushing what was written. */
   close(): void {
-    this.#finish(new ConnectionClosed('closed'));
+    this.#finish('closed');
     this.#socket.end();
     const socket = this.#socket;
     setTimeout(() => socket.destroy(), 2000).unref();
   }
 
   destroy(): void {
-    this.#finish(new ConnectionClosed('closed'));
+    this.#finish('closed');
     this.#socket.destroy();
   }
 }

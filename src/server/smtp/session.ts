@@ -73,7 +73,9 @@ export class SmtpSession {
 
   /** Queues a reply; it is sent at the next flush. */
   reply(code: number, enhanced: string | undefined, ...lines: string[]): void {
-    if (code >= 500 || (code >= 400 && code !== 421)) this.errors++;
+    // 452 4.5.3 (too many recipients) is not the client's error: RFC 5321 §4.5.3.1.10 has it send
+    // the rest in a later transaction, and it does not cost a lookup.
+    if (code >= 500 || (code >= 400 && code !== 421 && enhanced !== '4.5.3')) this.errors++;
     const bytes = encodeReply({ code, enhanced, lines });
     if (traceAllows(this.trace, 'commands'))
       this.log.trace({ event: 'smtp.reply', line: bytes.toString('utf8').trimEnd() });
@@ -85,7 +87,8 @@ export class SmtpSession {
     if (this.#output.length === 0) return;
     const data = this.#output.length === 1 ? this.#output[0]! : Buffer.concat(this.#output);
     this.#output = [];
-    await this.conn.write(data);
+    // A client that does not read its replies within the command timeout is dropped.
+    await this.conn.write(data, this.settings.commandTimeoutMs);
   }
 
   /** Ends the transaction (RSET, after delivery, after STARTTLS/AUTH resets). */
@@ -108,10 +111,12 @@ export class SmtpSession {
         .then(() => this.conn.close());
     };
     shutdown.addEventListener('abort', onShutdown, { once: true });
+    // RFC 2920: replies to pipelined commands are held while more input is at hand, and sent
+    // before the session waits for input (also during DATA and BDAT).
+    this.conn.beforeWait = () => this.flush();
     try {
       this.reply(220, undefined, `${this.settings.hostname} ESMTP Loft ready`);
       while (!this.ending) {
-        if (!this.conn.hasBuffered()) await this.flush();
         const read = await this.conn.readLine(this.settings.maxCommandLine, this.settings.commandTimeoutMs);
         if (this.ending) break;
         if (read.kind === 'too-long') {
@@ -151,6 +156,12 @@ export class SmtpSession {
     const parsed = parseCommand(line, { smtputf8: true });
     if (!parsed.ok) {
       this.reply(parsed.code, parsed.enhanced, parsed.text);
+      // RFC 3030 §2: after a BDAT whose size cannot be read, the octets that follow cannot be
+      // told from commands; the only safe course is to close the connection.
+      if (/^BDAT(\s|$)/i.test(line)) {
+        this.reply(421, '4.5.0', `${this.settings.hostname} Cannot resynchronise after bad BDAT, closing`);
+        this.ending = true;
+      }
       return;
     }
     const command = parsed.command;

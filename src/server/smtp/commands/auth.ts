@@ -22,7 +22,7 @@ export async function auth(session: SmtpSession, command: AuthCommand): Promise<
     return;
   }
   const info = findMechanism(command.mechanism);
-  const server = info ? createSaslServer(info.name, services.credentials) : undefined;
+  const server = info ? createSaslServer(info.name, services.credentials, settings.sasl) : undefined;
   if (!info || !server) {
     session.reply(504, '5.5.4', 'Unrecognized authentication type');
     return;

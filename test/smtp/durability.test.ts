@@ -37,7 +37,10 @@ test('SIGKILL while messages stream in loses no acknowledged message', async () 
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'loft-crash-'));
   try {
     assert.equal((await runLoft(['domain', 'add', 'crash.test', '--data', dataDir])).code, 0);
-    const added = await runLoft(['user', 'add', 'u@crash.test', '--password-stdin', '--data', dataDir], 'pw\n');
+    const added = await runLoft(
+      ['user', 'add', 'u@crash.test', '--password-stdin', '--data', dataDir],
+      'pw\n',
+    );
     assert.equal(added.code, 0, added.stderr);
     const server = await serveLoft(dataDir, ['smtp']);
     const port = server.ports.smtp!;
@@ -47,7 +50,12 @@ test('SIGKILL while messages stream in loses no acknowledged message', async () 
     const worker = async (): Promise<void> => {
       while (!killed) {
         const subject = `msg-${next++}`;
-        const code = await sendOne(port, 'sender@example.com', 'u@crash.test', `Subject: ${subject}\r\n\r\n${'x'.repeat(70).concat('\r\n').repeat(30)}`);
+        const code = await sendOne(
+          port,
+          'sender@example.com',
+          'u@crash.test',
+          `Subject: ${subject}\r\n\r\n${'x'.repeat(70).concat('\r\n').repeat(30)}`,
+        );
         if (code === 250) acknowledged.push(subject);
       }
     };
@@ -62,7 +70,10 @@ test('SIGKILL while messages stream in loses no acknowledged message', async () 
 
     // Restart: the server comes up on the same data folder.
     const again = await serveLoft(dataDir, ['smtp']);
-    assert.equal(await sendOne(again.ports.smtp!, 'a@example.com', 'u@crash.test', 'Subject: after-restart\r\n\r\nhi'), 250);
+    assert.equal(
+      await sendOne(again.ports.smtp!, 'a@example.com', 'u@crash.test', 'Subject: after-restart\r\n\r\nhi'),
+      250,
+    );
     await again.stop();
 
     const stored = await subjectsIn(dataDir, 'u@crash.test');
@@ -82,7 +93,10 @@ test('a full disk gets 452 4.3.1, never 250, and delivery resumes when space ret
     const dataDir = path.join(mountPoint, 'data');
     await mkdir(dataDir);
     assert.equal((await runLoft(['domain', 'add', 'full.test', '--data', dataDir])).code, 0);
-    assert.equal((await runLoft(['user', 'add', 'u@full.test', '--password-stdin', '--data', dataDir], 'pw\n')).code, 0);
+    assert.equal(
+      (await runLoft(['user', 'add', 'u@full.test', '--password-stdin', '--data', dataDir], 'pw\n')).code,
+      0,
+    );
     const server = await serveLoft(dataDir, ['smtp']);
     const port = server.ports.smtp!;
     assert.equal(await sendOne(port, 'a@example.com', 'u@full.test', 'Subject: before\r\n\r\nok'), 250);
@@ -97,7 +111,14 @@ test('a full disk gets 452 4.3.1, never 250, and delivery resumes when space ret
     }
     const codes: (number | undefined)[] = [];
     for (let i = 0; i < 3; i++) {
-      codes.push(await sendOne(port, 'a@example.com', 'u@full.test', `Subject: full-${i}\r\n\r\n${'y'.repeat(78).concat('\r\n').repeat(300)}`));
+      codes.push(
+        await sendOne(
+          port,
+          'a@example.com',
+          'u@full.test',
+          `Subject: full-${i}\r\n\r\n${'y'.repeat(78).concat('\r\n').repeat(300)}`,
+        ),
+      );
     }
     assert.ok(
       codes.every((c) => c === 452),

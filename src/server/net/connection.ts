@@ -32,6 +32,8 @@ export class Connection {
   /** Where the search for LF resumes in `#buffer` (bytes before it hold no CRLF). */
   #scanFrom = 0;
   #ended: ConnectionClosed | undefined;
+  /** False once the socket closed or we closed it; input may end (FIN) while replies can still go out. */
+  #writable = true;
   #wake: (() => void) | undefined;
   #tls = false;
   /**
@@ -65,7 +67,7 @@ export class Connection {
   }
 
   get closed(): boolean {
-    return this.#ended !== undefined;
+    return !this.#writable;
   }
 
   #attach(socket: Socket): void {
@@ -88,8 +90,14 @@ export class Connection {
     this.#signal();
   };
   readonly #onEnd = (): void => this.#finish('eof');
-  readonly #onClose = (): void => this.#finish('eof');
-  readonly #onError = (): void => this.#finish('error');
+  readonly #onClose = (): void => {
+    this.#writable = false;
+    this.#finish('eof');
+  };
+  readonly #onError = (): void => {
+    this.#writable = false;
+    this.#finish('error');
+  };
 
   #finish(reason: ConnectionClosed['reason']): void {
     // Built once: an Error (with its stack) per event would cost every connection twice.
@@ -204,7 +212,7 @@ export class Connection {
    * and pending and later reads reject with a `timeout` {@link ConnectionClosed}.
    */
   write(data: string | Buffer, timeoutMs = 0): Promise<void> {
-    if (this.#ended || this.#socket.destroyed) return Promise.resolve();
+    if (!this.#writable || this.#socket.destroyed) return Promise.resolve();
     const socket = this.#socket;
     const flushed = socket.write(data);
     if (flushed) return Promise.resolve();
@@ -237,18 +245,32 @@ export class Connection {
     this.#tls = true;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => fail(new ConnectionClosed('timeout')), timeoutMs);
+      // The peer leaving mid-handshake (FIN on a half-open socket, or close) fails it at once.
+      const gone = (): void => fail(new ConnectionClosed('eof'));
       const fail = (err: unknown): void => {
         clearTimeout(timer);
         secure.off('secure', ok);
+        for (const socket of [raw, secure]) {
+          socket.off('end', gone);
+          socket.off('close', gone);
+        }
         reject(err instanceof ConnectionClosed ? err : new ConnectionClosed('error'));
       };
       const ok = (): void => {
         clearTimeout(timer);
         secure.off('error', fail);
+        for (const socket of [raw, secure]) {
+          socket.off('end', gone);
+          socket.off('close', gone);
+        }
         resolve();
       };
       secure.once('secure', ok);
       secure.once('error', fail);
+      for (const socket of [raw, secure]) {
+        socket.once('end', gone);
+        socket.once('close', gone);
+      }
     }).catch((err: unknown) => {
       this.#ended ??= err as ConnectionClosed;
       secure.destroy();
@@ -267,12 +289,15 @@ export class Connection {
   /** Closes after flushing what was written. */
   close(): void {
     this.#finish('closed');
+    // end() sends what is still buffered, then FIN; nothing is written after it.
     this.#socket.end();
+    this.#writable = false;
     const socket = this.#socket;
     setTimeout(() => socket.destroy(), 2000).unref();
   }
 
   destroy(): void {
+    this.#writable = false;
     this.#finish('closed');
     this.#socket.destroy();
   }

@@ -80,7 +80,8 @@ export async function startListener(
   shutdown: AbortSignal,
 ): Promise<RunningListener> {
   const sessions = new Set<Promise<void>>();
-  const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => {
+  // allowHalfOpen: a client may send FIN after its last command and still read every reply.
+  const server = net.createServer({ noDelay: true, pauseOnConnect: false, allowHalfOpen: true }, (socket) => {
     const session = serve(socket).catch((err: unknown) => log.error({ err }, 'session failed'));
     sessions.add(session);
     void session.finally(() => sessions.delete(session));
@@ -170,5 +171,7 @@ function handshake(
     secure.once('secure', onSecure);
     secure.once('error', () => done(false));
     secure.once('close', () => done(false));
+    socket.once('end', () => done(false));
+    secure.once('end', () => done(false));
   });
 }

@@ -37,7 +37,7 @@ export class SmtpSession {
   readonly log: Logger;
   readonly trace: TraceLevel;
   /** The EHLO/HELO greeting, once given. */
-  helo: { host: string; esmtp: boolean } | undefined;
+  helo: { host: string; domain: string | null; esmtp: boolean } | undefined;
   auth: AuthState | undefined;
   tx: Transaction | undefined;
   /** Set by QUIT, a fatal error or shutdown: the loop ends. */
@@ -138,6 +138,9 @@ export class SmtpSession {
       if (err.reason === 'timeout') {
         // RFC 5321 §4.5.3.2: on timeout the server closes with 421.
         this.reply(421, '4.4.2', `${this.settings.hostname} Timeout, closing connection`);
+        await this.flush().catch(() => {});
+      } else if (err.reason === 'eof') {
+        // The client sent FIN after its last command (half-close): its replies still go out.
         await this.flush().catch(() => {});
       }
       this.log.debug({ event: 'smtp.closed', reason: err.reason });

@@ -52,6 +52,7 @@ export async function completeTransaction(
         content,
         trace: {
           helo: session.helo?.host ?? '',
+          heloDomain: session.helo?.domain ?? undefined,
           remoteIp: session.remoteIp,
           hostname: session.settings.hostname,
           esmtp: session.helo?.esmtp ?? false,

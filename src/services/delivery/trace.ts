@@ -4,8 +4,10 @@
  */
 
 export interface TraceInfo {
-  /** The name the client gave in EHLO/HELO. */
+  /** The argument the client gave in EHLO/HELO, as sent. */
   helo: string;
+  /** That argument as a valid domain or address literal, when it is one. */
+  heloDomain?: string | undefined;
   remoteIp: string;
   /** Our own hostname. */
   hostname: string;
@@ -30,8 +32,12 @@ export function withProtocol(info: Pick<TraceInfo, 'esmtp' | 'tls' | 'authentica
 /** Formats a Received header field, folded, ending with CRLF. */
 export function receivedHeader(info: TraceInfo): string {
   const ip = info.remoteIp.includes(':') ? `IPv6:${info.remoteIp}` : info.remoteIp;
-  const helo = sanitize(info.helo) || 'unknown';
-  const lines = [`Received: from ${helo} ([${ip}])`, `\tby ${info.hostname} (Loft)`];
+  // RFC 5321 §4.4 Extended-Domain: a valid EHLO name stands as the From-domain; anything else
+  // goes, escaped, into the TCP-info comment beside the address literal, so it cannot break the field.
+  const from = info.heloDomain
+    ? `from ${info.heloDomain} ([${ip}])`
+    : `from [${ip}] (helo=${commentText(sanitize(info.helo))})`;
+  const lines = [`Received: ${from}`, `\tby ${info.hostname} (Loft)`];
   const tls = info.tls ? ` (${sanitize(info.tls.protocol)} ${sanitize(info.tls.cipher)})` : '';
   lines.push(`\twith ${withProtocol(info)}${tls} id ${info.id}`);
   if (info.forRecipient) lines.push(`\tfor <${sanitize(info.forRecipient)}>`);
@@ -53,6 +59,11 @@ export function rfc5322Date(date: Date): string {
     `${days[date.getUTCDay()]}, ${date.getUTCDate()} ${months[date.getUTCMonth()]} ${date.getUTCFullYear()} ` +
     `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`
   );
+}
+
+/** Escapes text for a header comment (RFC 5322 §3.2.2 ccontent: quoted-pair for ( ) \\). */
+function commentText(text: string): string {
+  return text.replace(/[()\\]/g, (c) => `\\${c}`) || 'none';
 }
 
 /** Keeps header text on one line and free of control characters, whatever a client sent. */

@@ -10,7 +10,7 @@ export function ehlo(session: SmtpSession, command: HeloCommand): void {
   // RFC 5321 §4.1.4: EHLO/HELO may be repeated; each resets the transaction like RSET.
   session.resetTransaction();
   const esmtp = command.verb === 'EHLO';
-  session.helo = { host: command.host, esmtp };
+  session.helo = { host: command.host, domain: command.domain, esmtp };
   const greeting = `${session.settings.hostname} Hello ${command.host} [${session.remoteIp}]`;
   if (!esmtp) {
     session.reply(250, undefined, greeting);

@@ -1,6 +1,6 @@
 /**
  * Starts a real Loft server in-process for a test: a fresh data folder in the OS temp dir,
- * every SMTP listener on 127.0.0.1 port 0, no delays for failed logins.
+ * every SMTP and POP3 listener on 127.0.0.1 port 0, no delays for failed logins.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -30,6 +30,8 @@ export async function startTestServer(
       smtp: ['127.0.0.1:0'],
       submission: ['127.0.0.1:0'],
       submissions: ['127.0.0.1:0'],
+      pop3: ['127.0.0.1:0'],
+      pop3s: ['127.0.0.1:0'],
     },
     auth: { failure_delay: 0 },
   };

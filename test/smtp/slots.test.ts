@@ -34,6 +34,7 @@ async function greetedWithin(ms: number): Promise<boolean> {
 async function dropAfter(port: number, lines: string[], tail: string, how: How): Promise<void> {
   const socket = net.connect(port, '127.0.0.1');
   socket.on('error', () => {});
+  socket.resume(); // read (and drop) the replies, so the server's FIN is seen
   await new Promise((resolve) => socket.once('connect', resolve));
   for (const line of lines) {
     socket.write(`${line}\r\n`);

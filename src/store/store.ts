@@ -193,6 +193,30 @@ export interface Store {
   // Mailboxes and messages
   listMailboxes(accountId: number): Promise<MailboxRecord[]>;
   getMailbox(accountId: number, name: string): Promise<MailboxRecord | undefined>;
+  getMailboxById(id: number): Promise<MailboxRecord | undefined>;
+  /** Creates a mailbox with a fresh UIDVALIDITY; EXISTS if the name is taken. */
+  createMailbox(accountId: number, name: string, specialUse?: SpecialUse): Promise<MailboxRecord>;
+  /** Deletes a mailbox and its messages; returns the blobs no longer referenced. NOTFOUND if absent. */
+  deleteMailbox(mailboxId: number): Promise<{ orphanBlobs: string[] }>;
+  /**
+   * Renames mailboxes in one transaction: each pair [from, to] of the account; EXISTS if a target
+   * exists, NOTFOUND if a source does not. UIDVALIDITY and UIDs stay (RFC 9051 §6.3.6).
+   */
+  renameMailboxes(accountId: number, renames: readonly (readonly [string, string])[]): Promise<void>;
+  /** Subscribes or unsubscribes a name (which need not exist, RFC 9051 §6.3.7). */
+  setSubscribed(accountId: number, name: string, subscribed: boolean): Promise<void>;
+  listSubscriptions(accountId: number): Promise<string[]>;
+  /**
+   * Copies messages (flags, keywords, internal date kept) into another mailbox with new UIDs in
+   * the order given; with `move`, also removes them from the source in the same transaction
+   * (RFC 6851). Returns the UID pairs actually copied and the source's expunge MODSEQ.
+   */
+  copyMessages(
+    fromMailboxId: number,
+    uids: readonly number[],
+    toMailboxId: number,
+    move: boolean,
+  ): Promise<{ copied: [number, number][]; modseq: number; expungeModseq: number | undefined }>;
   listMessages(mailboxId: number): Promise<MessageRecord[]>;
   /**
    * Changes the flags of the given messages (absent UIDs are ignored): `add` and `remove` are

@@ -400,6 +400,97 @@ export function storeContract(name: string, factory: StoreFactory): void {
       assert.equal(await store.readInlineBody(blob.id), undefined);
     });
 
+    test('mailboxes: create, rename (UIDVALIDITY kept), subscribe, delete', async () => {
+      const domain = await store.addDomain('mb.test');
+      const a = await store.addAccount({
+        address: 'a@mb.test',
+        domainId: domain.id,
+        passwordHash: 'h',
+        scram: undefined,
+        mailboxes: MAILBOXES,
+      });
+      assert.deepEqual(
+        await store.listSubscriptions(a.id),
+        ['INBOX', 'Sent'],
+        'new accounts subscribe their mailboxes',
+      );
+      const work = await store.createMailbox(a.id, 'Work');
+      const child = await store.createMailbox(a.id, 'Work/2026', '\\Archive');
+      assert.equal(child.specialUse, '\\Archive');
+      await assert.rejects(store.createMailbox(a.id, 'Work'), rejectsWith('EXISTS'));
+      assert.ok(work.uidValidity > 0 && child.uidValidity > work.uidValidity - 1);
+      assert.equal((await store.getMailboxById(work.id))?.name, 'Work');
+      await store.setSubscribed(a.id, 'Work', true);
+      await store.setSubscribed(a.id, 'Gone/Never', true);
+      assert.equal((await store.getMailbox(a.id, 'Work'))?.subscribed, true);
+      assert.equal((await store.getMailbox(a.id, 'Work/2026'))?.subscribed, false);
+      await store.renameMailboxes(a.id, [
+        ['Work', 'Job'],
+        ['Work/2026', 'Job/2026'],
+      ]);
+      const renamed = await store.getMailbox(a.id, 'Job/2026');
+      assert.equal(renamed?.id, child.id);
+      assert.equal(renamed?.uidValidity, child.uidValidity);
+      assert.equal(await store.getMailbox(a.id, 'Work'), undefined);
+      await assert.rejects(store.renameMailboxes(a.id, [['Job', 'Sent']]), rejectsWith('EXISTS'));
+      await assert.rejects(store.renameMailboxes(a.id, [['Nope', 'X']]), rejectsWith('NOTFOUND'));
+      await store.setSubscribed(a.id, 'Gone/Never', false);
+      assert.deepEqual(await store.listSubscriptions(a.id), ['INBOX', 'Sent', 'Work']);
+      await store.commitDelivery({
+        blob: fakeBlob(),
+        structure: '{}',
+        internalDate: 1,
+        placements: [{ mailboxId: child.id }],
+      });
+      await store.deleteMailbox(child.id);
+      assert.equal(await store.getMailbox(a.id, 'Job/2026'), undefined);
+      await assert.rejects(store.deleteMailbox(child.id), rejectsWith('NOTFOUND'));
+    });
+
+    test('copy and move: new UIDs in order, flags and dates kept, move removes the source', async () => {
+      const domain = await store.addDomain('cp.test');
+      const a = await store.addAccount({
+        address: 'a@cp.test',
+        domainId: domain.id,
+        passwordHash: 'h',
+        scram: undefined,
+        mailboxes: MAILBOXES,
+      });
+      const inbox = (await store.getMailbox(a.id, 'INBOX'))!;
+      const sent = (await store.getMailbox(a.id, 'Sent'))!;
+      for (let i = 0; i < 3; i++) {
+        await store.commitDelivery({
+          blob: fakeBlob(),
+          structure: '{}',
+          internalDate: 1000 + i,
+          placements: [{ mailboxId: inbox.id, flags: i, keywords: [`k${i}`] }],
+        });
+      }
+      const copy = await store.copyMessages(inbox.id, [3, 1, 99], sent.id, false);
+      assert.deepEqual(copy.copied, [
+        [3, 1],
+        [1, 2],
+      ]);
+      assert.equal(copy.expungeModseq, undefined);
+      const copiedRows = await store.listMessages(sent.id);
+      assert.deepEqual(
+        copiedRows.map((m) => [m.uid, m.flags, m.keywords, m.internalDate]),
+        [
+          [1, 2, ['k2'], 1002],
+          [2, 0, ['k0'], 1000],
+        ],
+      );
+      assert.equal((await store.listMessages(inbox.id)).length, 3);
+      const move = await store.copyMessages(inbox.id, [2], sent.id, true);
+      assert.deepEqual(move.copied, [[2, 3]]);
+      assert.ok(move.expungeModseq !== undefined);
+      assert.deepEqual(
+        (await store.listMessages(inbox.id)).map((m) => m.uid),
+        [1, 3],
+      );
+      assert.equal((await store.getMailbox(a.id, 'Sent'))!.uidNext, 4);
+    });
+
     test('locks: exclusive per name, renewable by the owner, free after release or expiry', async () => {
       assert.equal(await store.tryLock('pop3:1', 'one', 60_000), true);
       assert.equal(await store.tryLock('pop3:1', 'two', 60_000), false);

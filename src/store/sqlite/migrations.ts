@@ -101,4 +101,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     data BLOB NOT NULL
   ) STRICT;
   `,
+  // 4: IMAP subscriptions, kept by name: a subscribed name need not exist (RFC 9051 §6.3.7)
+  `
+  CREATE TABLE subscriptions (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    PRIMARY KEY (account_id, name)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO subscriptions (account_id, name) SELECT account_id, name FROM mailboxes WHERE subscribed = 1;
+  ALTER TABLE mailboxes DROP COLUMN subscribed;
+  `,
 ];

@@ -22,6 +22,14 @@ import type {
 } from '../store.ts';
 import { DeliveryCommitter } from './committer.ts';
 import { mapSqliteError, openDatabase } from './database.ts';
+import {
+  copyMessages,
+  createMailbox,
+  deleteMailbox,
+  MAILBOX_COLUMNS,
+  renameMailboxes,
+  setSubscribed,
+} from './mailboxes.ts';
 import { expunge, releaseLock, tryLock, updateFlags } from './messages.ts';
 import { readQueue } from './queue.ts';
 
@@ -138,25 +146,12 @@ export class SqliteStore implements Store {
         scram?.serverKey ?? null,
         Date.now(),
       ) as Row;
-      const insertMailbox = this.#stmt(
-        'INSERT INTO mailboxes (account_id, name, special_use, uid_validity) VALUES (?, ?, ?, ?)',
-      );
       for (const mailbox of input.mailboxes) {
-        insertMailbox.run(row.id as number, mailbox.name, mailbox.specialUse ?? null, this.#newUidValidity());
+        createMailbox(this.#prepare, row.id as number, mailbox.name, mailbox.specialUse);
+        setSubscribed(this.#prepare, row.id as number, mailbox.name, true);
       }
       return toAccount(row);
     });
-  }
-
-  /** A UIDVALIDITY never used before in this database (RFC 9051 §2.3.1.1). */
-  #newUidValidity(): number {
-    const row = this.#stmt("SELECT value FROM meta WHERE key = 'last_uid_validity'").get() as Row | undefined;
-    const last = row ? Number(row.value) : 0;
-    const next = Math.max(Math.floor(Date.now() / 1000), last + 1);
-    this.#stmt(
-      "INSERT INTO meta (key, value) VALUES ('last_uid_validity', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-    ).run(String(next));
-    return next;
   }
 
   async getAccount(address: string): Promise<AccountRecord | undefined> {
@@ -252,16 +247,65 @@ export class SqliteStore implements Store {
 
   async listMailboxes(accountId: number): Promise<MailboxRecord[]> {
     const rows = this.#query('listing mailboxes', () =>
-      this.#stmt('SELECT * FROM mailboxes WHERE account_id = ? ORDER BY name').all(accountId),
+      this.#stmt(`SELECT ${MAILBOX_COLUMNS} FROM mailboxes m WHERE account_id = ? ORDER BY name`).all(
+        accountId,
+      ),
     ) as Row[];
     return rows.map(toMailbox);
   }
 
   async getMailbox(accountId: number, name: string): Promise<MailboxRecord | undefined> {
     const row = this.#query('reading mailbox', () =>
-      this.#stmt('SELECT * FROM mailboxes WHERE account_id = ? AND name = ?').get(accountId, name),
+      this.#stmt(`SELECT ${MAILBOX_COLUMNS} FROM mailboxes m WHERE account_id = ? AND name = ?`).get(
+        accountId,
+        name,
+      ),
     ) as Row | undefined;
     return row ? toMailbox(row) : undefined;
+  }
+
+  async getMailboxById(id: number): Promise<MailboxRecord | undefined> {
+    const row = this.#query('reading mailbox', () =>
+      this.#stmt(`SELECT ${MAILBOX_COLUMNS} FROM mailboxes m WHERE id = ?`).get(id),
+    ) as Row | undefined;
+    return row ? toMailbox(row) : undefined;
+  }
+
+  async createMailbox(accountId: number, name: string, specialUse?: SpecialUse): Promise<MailboxRecord> {
+    return this.#tx(`creating mailbox ${name}`, () => {
+      const id = createMailbox(this.#prepare, accountId, name, specialUse);
+      return toMailbox(this.#stmt(`SELECT ${MAILBOX_COLUMNS} FROM mailboxes m WHERE id = ?`).get(id) as Row);
+    });
+  }
+
+  async deleteMailbox(mailboxId: number): Promise<{ orphanBlobs: string[] }> {
+    return this.#tx('deleting mailbox', () => ({ orphanBlobs: deleteMailbox(this.#prepare, mailboxId) }));
+  }
+
+  async renameMailboxes(accountId: number, renames: readonly (readonly [string, string])[]): Promise<void> {
+    this.#tx('renaming mailboxes', () => renameMailboxes(this.#prepare, accountId, renames));
+  }
+
+  async setSubscribed(accountId: number, name: string, subscribed: boolean): Promise<void> {
+    this.#tx('changing a subscription', () => setSubscribed(this.#prepare, accountId, name, subscribed));
+  }
+
+  async listSubscriptions(accountId: number): Promise<string[]> {
+    const rows = this.#query('listing subscriptions', () =>
+      this.#stmt('SELECT name FROM subscriptions WHERE account_id = ? ORDER BY name').all(accountId),
+    ) as Row[];
+    return rows.map((r) => r.name as string);
+  }
+
+  async copyMessages(
+    fromMailboxId: number,
+    uids: readonly number[],
+    toMailboxId: number,
+    move: boolean,
+  ): Promise<{ copied: [number, number][]; modseq: number; expungeModseq: number | undefined }> {
+    return this.#tx(move ? 'moving messages' : 'copying messages', () =>
+      copyMessages(this.#prepare, fromMailboxId, uids, toMailboxId, move),
+    );
   }
 
   async listMessages(mailboxId: number): Promise<MessageRecord[]> {

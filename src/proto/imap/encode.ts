@@ -1,0 +1,232 @@
+/**
+ * The IMAP response encoder: typed response data ({@link ImapValue}) and status responses to
+ * the octets sent to the client (RFC 9051 §4 data formats, §7 responses, §9 `response`).
+ *
+ * Strings (RFC 9051 §4.3): a JavaScript string or a Buffer is sent as a quoted string when it
+ * can be one, otherwise as a literal `{n}` CRLF octets:
+ * - quoted needs no CR, LF or NUL (RFC 9051 §9 `QUOTED-CHAR`), `"` and `\` being escaped;
+ * - 8-bit text is quoted only when it is UTF-8 and the client may read it (`utf8`: IMAP4rev2 or
+ *   UTF8=ACCEPT enabled, RFC 9051 §9 `QUOTED-CHAR` =/ UTF8-2…; RFC 6855 §3); an IMAP4rev1
+ *   client gets it as a literal (RFC 3501 §4.3: quoted strings are 7-bit);
+ * - very long text is a literal (clients cap their line lengths); a Buffer (message data) is a
+ *   literal unless it is short 7-bit text.
+ * Strings are never sent as atoms: in `string` and `nstring` positions an atom is not allowed
+ * and `NIL` would read as nil. For `astring` positions (mailbox names) use {@link astring}.
+ */
+
+import { isUtf8 } from 'node:buffer';
+import { type ImapAtom, type ImapValue, isAtom } from './value.ts';
+
+/** How to encode: `utf8` when the client enabled IMAP4rev2 or UTF8=ACCEPT. */
+export interface EncodeOptions {
+  readonly utf8: boolean;
+}
+
+/** Longest text sent as a quoted string; longer text is a literal. */
+export const MAX_QUOTED = 1024;
+/** Longest Buffer sent as a quoted string (message data is a literal unless tiny). */
+export const MAX_QUOTED_BUFFER = 100;
+
+const SP = Buffer.from(' ');
+const CRLF = Buffer.from('\r\n');
+const NIL = Buffer.from('NIL');
+const OPEN = Buffer.from('(');
+const CLOSE = Buffer.from(')');
+
+/** Octets that keep a string out of quotes: NUL, CR, LF (RFC 9051 §9 `QUOTED-CHAR`). */
+function hasLineBreakOrNul(bytes: Uint8Array): boolean {
+  return bytes.includes(0x00) || bytes.includes(0x0d) || bytes.includes(0x0a);
+}
+
+function hasEightBit(bytes: Uint8Array): boolean {
+  for (const b of bytes) if (b >= 0x80) return true;
+  return false;
+}
+
+/** RFC 9051 §9 `quoted`, escaping `"` and `\` (`quoted-specials`). */
+function quoted(bytes: Buffer): Buffer {
+  let escapes = 0;
+  for (const b of bytes) if (b === 0x22 || b === 0x5c) escapes++;
+  const out = Buffer.allocUnsafe(bytes.length + escapes + 2);
+  let o = 0;
+  out[o++] = 0x22;
+  for (const b of bytes) {
+    if (b === 0x22 || b === 0x5c) out[o++] = 0x5c;
+    out[o++] = b;
+  }
+  out[o++] = 0x22;
+  return out;
+}
+
+/** RFC 9051 §9 `literal` as the server sends it: `{n}` CRLF octets (never `{n+}`). */
+export function encodeLiteral(data: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(`{${data.length}}\r\n`), data]);
+}
+
+/**
+ * RFC 3516 §4.2 / RFC 9051 §9 `literal8` (`~{n}` CRLF octets), for BINARY fetch data that
+ * contains NUL. {@link encodeValue} never chooses it by itself: only the BINARY response may.
+ */
+export function encodeLiteral8(data: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(`~{${data.length}}\r\n`), data]);
+}
+
+/**
+ * A string's octets as quoted string or literal (see the module comment); `allowUtf8` lets
+ * well-formed UTF-8 be quoted for a UTF-8 client.
+ */
+function encodeOctets(bytes: Buffer, maxQuoted: number, allowUtf8: boolean): Buffer {
+  const quotable =
+    bytes.length <= maxQuoted &&
+    !hasLineBreakOrNul(bytes) &&
+    (hasEightBit(bytes) ? allowUtf8 && isUtf8(bytes) : true);
+  return quotable ? quoted(bytes) : encodeLiteral(bytes);
+}
+
+/** RFC 9051 §9 `string` for UTF-8 text: quoted or literal. */
+export function encodeString(text: string, opts: EncodeOptions): Buffer {
+  return encodeOctets(Buffer.from(text.toWellFormed(), 'utf8'), MAX_QUOTED, opts.utf8);
+}
+
+const ATOM = /^[^\x00-\x20\x7f-\uffff(){%*"\\\]]+$/;
+
+/**
+ * A value for an `astring` position (RFC 9051 §9 `astring = 1*ASTRING-CHAR / string`, e.g.
+ * mailbox names in LIST and STATUS): an atom when `text` is one (and is not `NIL`, which would
+ * read as nil in a nstring position), the string otherwise.
+ */
+export function astring(text: string): ImapValue {
+  return ATOM.test(text) && text.toUpperCase() !== 'NIL' ? { atom: text } : text;
+}
+
+/** An atom's octets; CR, LF and NUL are refused (they would split or corrupt the response). */
+function encodeAtom(value: ImapAtom): Buffer {
+  if (value.atom === '' || /[\x00\r\n]/.test(value.atom)) {
+    throw new TypeError(`Invalid IMAP atom ${JSON.stringify(value.atom)}`);
+  }
+  return Buffer.from(value.atom, 'utf8');
+}
+
+function encodeNumber(n: number | bigint): Buffer {
+  if (typeof n === 'number' && (!Number.isSafeInteger(n) || n < 0)) {
+    throw new TypeError(`Invalid IMAP number ${n}`);
+  }
+  if (typeof n === 'bigint' && n < 0n) throw new TypeError(`Invalid IMAP number ${n}`);
+  return Buffer.from(String(n));
+}
+
+function collect(value: ImapValue, opts: EncodeOptions, out: Buffer[]): void {
+  if (value === null) {
+    out.push(NIL);
+  } else if (typeof value === 'number' || typeof value === 'bigint') {
+    out.push(encodeNumber(value));
+  } else if (typeof value === 'string') {
+    out.push(encodeString(value, opts));
+  } else if (Buffer.isBuffer(value)) {
+    out.push(value.length === 0 ? Buffer.from('""') : encodeOctets(value, MAX_QUOTED_BUFFER, false));
+  } else if (Array.isArray(value)) {
+    // The lists a list starts with are written back to back, as the grammar has them for the
+    // parts of a multipart body and for address lists (RFC 9051 §9: body-type-mpart = 1*body SP
+    // media-subtype; env-from = "(" 1*address ")"); every other item is separated by one space.
+    out.push(OPEN);
+    let leadingLists = true;
+    value.forEach((item, i) => {
+      const isList = Array.isArray(item);
+      if (i > 0 && !(leadingLists && isList)) out.push(SP);
+      if (!isList) leadingLists = false;
+      collect(item, opts, out);
+    });
+    out.push(CLOSE);
+  } else if (isAtom(value as ImapValue)) {
+    out.push(encodeAtom(value as ImapAtom));
+  }
+}
+
+/**
+ * Encodes one value (RFC 9051 §4): NIL, a number, a string (quoted or literal, see the module
+ * comment), an atom as is, a list in parentheses with single spaces.
+ *
+ * @throws TypeError for values no well-behaved server sends: a negative, fractional or unsafe
+ * number, an empty atom or one holding CR, LF or NUL.
+ */
+export function encodeValue(value: ImapValue, opts: EncodeOptions): Buffer {
+  const out: Buffer[] = [];
+  collect(value, opts, out);
+  return out.length === 1 ? out[0]! : Buffer.concat(out);
+}
+
+/** A response code (RFC 9051 §7.1 `resp-text-code`): `[NAME arg…]`, e.g. `[UIDNEXT 4392]`. */
+export interface ResponseCode {
+  readonly name: string;
+  readonly args?: readonly ImapValue[];
+}
+
+/** A status response (RFC 9051 §7.1): kind, optional response code, human-readable text. */
+export interface StatusResponse {
+  readonly kind: 'OK' | 'NO' | 'BAD' | 'BYE' | 'PREAUTH';
+  readonly code?: ResponseCode;
+  readonly text: string;
+}
+
+/**
+ * RFC 9051 §9 `text`: no CR or LF (they are replaced by spaces); 8-bit only for UTF-8 clients
+ * (IMAP4rev1 `TEXT-CHAR` is 7-bit: other characters become "?").
+ */
+function responseText(text: string, opts: EncodeOptions): string {
+  const line = text.toWellFormed().replace(/[\r\n\x00]/g, ' ');
+  return opts.utf8 ? line : line.replace(/[^\x00-\x7f]/gu, '?');
+}
+
+/** RFC 9051 §9 `resp-text = ["[" resp-text-code "]" SP] [text]`. */
+function encodeRespText(status: StatusResponse, opts: EncodeOptions): Buffer {
+  const parts: Buffer[] = [];
+  if (status.code !== undefined) {
+    const code: Buffer[] = [Buffer.from(`[${status.code.name}`)];
+    for (const arg of status.code.args ?? []) code.push(SP, encodeValue(arg, opts));
+    code.push(Buffer.from(']'));
+    parts.push(Buffer.concat(code));
+  }
+  const text = responseText(status.text, opts);
+  if (text !== '') parts.push(Buffer.from(text, 'utf8'));
+  else if (status.code === undefined) parts.push(Buffer.from(status.kind === 'OK' ? 'Completed' : 'Failed'));
+  return Buffer.concat(parts.flatMap((p, i) => (i === 0 ? [p] : [SP, p])));
+}
+
+/**
+ * A tagged status response (RFC 9051 §7.1 `response-tagged`): `tag OK|NO|BAD [code] text` CRLF.
+ * Empty text with no code is replaced by a word, since IMAP4rev1 requires text.
+ */
+export function encodeTagged(
+  tag: string,
+  status: StatusResponse & { readonly kind: 'OK' | 'NO' | 'BAD' },
+  opts: EncodeOptions,
+): Buffer {
+  return Buffer.concat([Buffer.from(`${tag} ${status.kind} `), encodeRespText(status, opts), CRLF]);
+}
+
+/** An untagged status response (RFC 9051 §7.1): `* OK|NO|BAD|BYE|PREAUTH [code] text` CRLF. */
+export function encodeUntaggedStatus(status: StatusResponse, opts: EncodeOptions): Buffer {
+  return Buffer.concat([Buffer.from(`* ${status.kind} `), encodeRespText(status, opts), CRLF]);
+}
+
+/**
+ * Untagged response data (RFC 9051 §7.2–§7.5): `*`, the values separated by spaces, CRLF. For
+ * example `[23, atom('EXISTS')]` gives `* 23 EXISTS`, and
+ * `[atom('LIST'), [atom('\\HasNoChildren')], '/', astring('INBOX')]` a LIST response.
+ */
+export function encodeUntagged(data: readonly ImapValue[], opts: EncodeOptions): Buffer {
+  const parts: Buffer[] = [Buffer.from('*')];
+  for (const value of data) parts.push(SP, encodeValue(value, opts));
+  parts.push(CRLF);
+  return Buffer.concat(parts);
+}
+
+/**
+ * A command continuation request (RFC 9051 §7.6): `+ text` CRLF, or `+ base64` CRLF for an
+ * AUTHENTICATE challenge given as octets (an empty challenge is `+ ` CRLF, RFC 9051 §6.2.2).
+ */
+export function encodeContinuation(text: string | Uint8Array = 'Ready'): Buffer {
+  const body =
+    typeof text === 'string' ? text.replace(/[\r\n\x00]/g, ' ') : Buffer.from(text).toString('base64');
+  return Buffer.from(`+ ${body}\r\n`, 'utf8');
+}

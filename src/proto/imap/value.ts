@@ -1,0 +1,31 @@
+/**
+ * The typed form of IMAP response data (RFC 9051 §4, §9 `response` grammar), built by the
+ * server's commands and turned into bytes by the encoder (`encode.ts`). Keeping data typed until
+ * the last moment lets the encoder choose atom, quoted string or literal correctly.
+ */
+
+/** An atom sent as is (flags, keywords of responses, section names): `{ atom: '\\Seen' }`. */
+export interface ImapAtom {
+  readonly atom: string;
+}
+
+/**
+ * One value of response data:
+ * - `null`: NIL
+ * - `number` / `bigint`: a number (RFC 9051 `number`, `number64`)
+ * - `string`: a string (quoted when it can be, a literal otherwise); UTF-8 text
+ * - `Buffer`: a string of raw octets (message data): a literal unless short, 7-bit and quotable
+ * - {@link ImapAtom}: an atom
+ * - an array: a parenthesised list
+ */
+export type ImapValue = null | number | bigint | string | Buffer | ImapAtom | readonly ImapValue[];
+
+/** Shorthand for an atom. */
+export function atom(text: string): ImapAtom {
+  return { atom: text };
+}
+
+/** True for an atom value. */
+export function isAtom(value: ImapValue): value is ImapAtom {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+}

@@ -3,12 +3,19 @@
  * `loft serve` and by the tests, which start it in-process on port 0.
  */
 import { effectiveHostname } from './config/load.ts';
-import type { Config, ListenerName } from './config/schema.ts';
+import { type Config, LISTENER_NAMES, type ListenerName } from './config/schema.ts';
 import { type Logger, silentLogger } from './core/log.ts';
 import { FailureLimiter } from './core/rate-limit.ts';
 import { loadSecret } from './core/secret.ts';
 import { type LoftServices, openServices } from './open-services.ts';
-import { ConnectionLimiter, type RunningListener, startListener } from './server/net/listener.ts';
+import { imapListener } from './server/imap/server.ts';
+import type { ImapServices } from './server/imap/services.ts';
+import {
+  ConnectionLimiter,
+  type ListenerOptions,
+  type RunningListener,
+  startListener,
+} from './server/net/listener.ts';
 import { loadTls } from './server/net/tls.ts';
 import { pop3Listener } from './server/pop3/server.ts';
 import type { Pop3Services } from './server/pop3/services.ts';
@@ -52,40 +59,34 @@ export async function startLoft(config: Config, options: { log?: Logger } = {}):
   const listeners: RunningListener[] = [];
   const ports: RunningLoft['ports'] = {};
   try {
-    for (const name of ['smtp', 'submission', 'submissions'] as const) {
-      for (const hostPort of config.listen[name]) {
-        const { host, port } = splitHostPort(hostPort);
-        const spec = smtpListener({
-          secret,
-          name,
-          host,
-          port,
-          config,
-          hostname,
-          tls,
-          services: smtpServices(services),
-          authFailures,
-        });
-        const running = await startListener(spec, limiter, log, shutdown.signal);
-        listeners.push(running);
-        ports[name] ??= running.address.port;
-      }
+    // Every listener of every protocol, built the same way from its configured addresses.
+    const factories: Record<ListenerName, (host: string, port: number) => ListenerOptions> = {
+      smtp: (host, port) => smtpSpec('smtp', host, port),
+      submission: (host, port) => smtpSpec('submission', host, port),
+      submissions: (host, port) => smtpSpec('submissions', host, port),
+      pop3: (host, port) => pop3Spec('pop3', host, port),
+      pop3s: (host, port) => pop3Spec('pop3s', host, port),
+      imap: (host, port) => imapSpec('imap', host, port),
+      imaps: (host, port) => imapSpec('imaps', host, port),
+    };
+    const common = { config, hostname, tls, authFailures, secret };
+    function smtpSpec(
+      name: 'smtp' | 'submission' | 'submissions',
+      host: string,
+      port: number,
+    ): ListenerOptions {
+      return smtpListener({ ...common, name, host, port, services: smtpServices(services) });
     }
-    for (const name of ['pop3', 'pop3s'] as const) {
+    function pop3Spec(name: 'pop3' | 'pop3s', host: string, port: number): ListenerOptions {
+      return pop3Listener({ ...common, name, host, port, services: pop3Services(services) });
+    }
+    function imapSpec(name: 'imap' | 'imaps', host: string, port: number): ListenerOptions {
+      return imapListener({ ...common, name, host, port, services: imapServices(services) });
+    }
+    for (const name of LISTENER_NAMES) {
       for (const hostPort of config.listen[name]) {
         const { host, port } = splitHostPort(hostPort);
-        const spec = pop3Listener({
-          secret,
-          name,
-          host,
-          port,
-          config,
-          hostname,
-          tls,
-          services: pop3Services(services),
-          authFailures,
-        });
-        const running = await startListener(spec, limiter, log, shutdown.signal);
+        const running = await startListener(factories[name](host, port), limiter, log, shutdown.signal);
         listeners.push(running);
         ports[name] ??= running.address.port;
       }
@@ -124,6 +125,16 @@ function smtpServices(services: LoftServices): Omit<SmtpServices, 'authFailures'
     credentials: directory,
     deliver: (message, id) => delivery.deliver(message, id),
     primaryDomain: async () => (await directory.listDomains())[0]?.name,
+  };
+}
+
+/** The IMAP sessions' view of the services. */
+function imapServices(services: LoftServices): Omit<ImapServices, 'authFailures'> {
+  const { directory, mailboxes } = services;
+  return {
+    credentials: directory,
+    accountId: async (address) => (await directory.getAccount(address))?.id,
+    mailboxes,
   };
 }
 

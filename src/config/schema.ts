@@ -40,8 +40,8 @@ export const configSchema = z
         smtp: z.array(hostPort).default(['0.0.0.0:25']),
         submission: z.array(hostPort).default(['0.0.0.0:587']),
         submissions: z.array(hostPort).default(['0.0.0.0:465']),
-        imap: z.array(hostPort).default([]),
-        imaps: z.array(hostPort).default([]),
+        imap: z.array(hostPort).default(['0.0.0.0:143']),
+        imaps: z.array(hostPort).default(['0.0.0.0:993']),
         pop3: z.array(hostPort).default(['0.0.0.0:110']),
         pop3s: z.array(hostPort).default(['0.0.0.0:995']),
       })
@@ -90,6 +90,21 @@ export const configSchema = z
         data_timeout: seconds.default(180),
         /** Errors (syntax or policy) tolerated in one session before it is closed with 421. */
         max_errors: z.number().int().positive().default(20),
+      })
+      .strict()
+      .prefault({}),
+    imap: z
+      .object({
+        /** Autologout after this many seconds without a command (RFC 9051 §5.4: at least 30 minutes). */
+        idle_timeout: z.number().min(1).default(1800),
+        /** Longest command line, without its literals (RFC 9051 §4: at least 8192). */
+        max_line_length: z.number().int().min(1024).default(65536),
+        /** Largest message APPEND takes (APPENDLIMIT, RFC 7889). */
+        append_limit: z
+          .number()
+          .int()
+          .positive()
+          .default(50 * 1024 * 1024),
       })
       .strict()
       .prefault({}),

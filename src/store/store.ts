@@ -218,6 +218,14 @@ export interface Store {
     move: boolean,
   ): Promise<{ copied: [number, number][]; modseq: number; expungeModseq: number | undefined }>;
   listMessages(mailboxId: number): Promise<MessageRecord[]>;
+  /** Counts for STATUS: messages, unseen, deleted, total size (one query). */
+  mailboxStats(
+    mailboxId: number,
+  ): Promise<{ messages: number; unseen: number; deleted: number; size: number }>;
+  /** The UIDs of a mailbox in ascending order (cheap: for SELECT on large mailboxes). */
+  listUids(mailboxId: number): Promise<number[]>;
+  /** The messages with these UIDs (absent ones skipped), in ascending UID order. */
+  getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]>;
   /**
    * Changes the flags of the given messages (absent UIDs are ignored): `add` and `remove` are
    * system-flag bit sets and keyword lists. Each message actually changed gets a new MODSEQ.

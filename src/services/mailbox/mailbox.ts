@@ -37,6 +37,39 @@ export class MailboxService {
     return this.#store.getMailbox(accountId, name);
   }
 
+  listMailboxes(accountId: number): Promise<MailboxRecord[]> {
+    return this.#store.listMailboxes(accountId);
+  }
+
+  mailboxById(id: number): Promise<MailboxRecord | undefined> {
+    return this.#store.getMailboxById(id);
+  }
+
+  /** Counts for STATUS. */
+  stats(mailboxId: number): Promise<{ messages: number; unseen: number; deleted: number; size: number }> {
+    return this.#store.mailboxStats(mailboxId);
+  }
+
+  /** Subscribed names of an account. */
+  subscriptions(accountId: number): Promise<string[]> {
+    return this.#store.listSubscriptions(accountId);
+  }
+
+  /** The UIDs of a mailbox, ascending. */
+  uids(mailboxId: number): Promise<number[]> {
+    return this.#store.listUids(mailboxId);
+  }
+
+  /** The messages with these UIDs, ascending. */
+  messagesByUid(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]> {
+    return this.#store.getMessages(mailboxId, uids);
+  }
+
+  /** The MIME structure computed at delivery (serialised; decode with `decodeStructure`). */
+  structure(message: Pick<MessageRecord, 'blobId'>): Promise<string> {
+    return this.#store.getStructure(message.blobId);
+  }
+
   /** The messages of a mailbox in UID order. */
   messages(mailboxId: number): Promise<MessageRecord[]> {
     return this.#store.listMessages(mailboxId);

@@ -349,6 +349,50 @@ export class SqliteStore implements Store {
     return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   }
 
+  async mailboxStats(
+    mailboxId: number,
+  ): Promise<{ messages: number; unseen: number; deleted: number; size: number }> {
+    const row = this.#query('counting messages', () =>
+      this.#stmt(
+        `SELECT count(*) AS messages, coalesce(sum((flags & 1) = 0), 0) AS unseen,
+         coalesce(sum((flags & 8) != 0), 0) AS deleted, coalesce(sum(size), 0) AS size
+         FROM messages WHERE mailbox_id = ?`,
+      ).get(mailboxId),
+    ) as Row;
+    return {
+      messages: row.messages as number,
+      unseen: row.unseen as number,
+      deleted: row.deleted as number,
+      size: row.size as number,
+    };
+  }
+
+  async listUids(mailboxId: number): Promise<number[]> {
+    const rows = this.#query('listing messages', () =>
+      this.#stmt('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid').all(mailboxId),
+    ) as Row[];
+    return rows.map((r) => r.uid as number);
+  }
+
+  async getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]> {
+    if (uids.length === 0) return [];
+    return this.#query('reading messages', () => {
+      // Chunks of UIDs keep each statement's parameter list bounded.
+      const out: MessageRecord[] = [];
+      const sorted = [...uids].sort((a, b) => a - b);
+      for (let i = 0; i < sorted.length; i += 500) {
+        const chunk = sorted.slice(i, i + 500);
+        const rows = this.#db
+          .prepare(
+            `SELECT * FROM messages WHERE mailbox_id = ? AND uid IN (${chunk.map(() => '?').join(',')}) ORDER BY uid`,
+          )
+          .all(mailboxId, ...chunk) as Row[];
+        for (const row of rows) out.push(toMessage(row));
+      }
+      return out;
+    });
+  }
+
   async getStructure(blobId: string): Promise<string> {
     const row = this.#query('reading message structure', () =>
       this.#stmt('SELECT structure FROM blobs WHERE id = ?').get(blobId),

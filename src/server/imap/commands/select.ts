@@ -1,0 +1,64 @@
+/**
+ * SELECT and EXAMINE (RFC 9051 §6.3.2, §6.3.3): open a mailbox and tell the client its size,
+ * flags, UIDVALIDITY and UIDNEXT. A failed SELECT leaves no mailbox selected.
+ */
+import type { SelectCommand } from '../../../proto/imap/parse/index.ts';
+import { atom } from '../../../proto/imap/value.ts';
+import { SelectedMailbox } from '../selected.ts';
+import type { Completion, ImapSession } from '../session.ts';
+
+const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'].map(atom);
+
+export async function select(
+  session: ImapSession,
+  _tag: string,
+  command: SelectCommand,
+): Promise<Completion> {
+  session.deselect();
+  const name = session.mailboxName(command.mailbox);
+  if (name === undefined) return { kind: 'NO', text: 'Invalid mailbox name', code: { name: 'CANNOT' } };
+  const mailbox = await session.services.mailboxes.mailbox(session.account!.id, name);
+  if (!mailbox) return { kind: 'NO', text: 'No such mailbox', code: { name: 'NONEXISTENT' } };
+  const readOnly = command.name === 'EXAMINE';
+  const selected = await SelectedMailbox.open(session.services.mailboxes, mailbox, readOnly);
+  session.selected = selected;
+  session.state = 'selected';
+  session.untagged(selected.count, atom('EXISTS'));
+  if (!session.rev2) session.untagged(0, atom('RECENT'));
+  session.untagged(atom('FLAGS'), SYSTEM_FLAGS);
+  session.untaggedStatus('OK', 'Flags permitted', {
+    name: 'PERMANENTFLAGS',
+    args: [readOnly ? [] : [...SYSTEM_FLAGS, atom('\\*')]],
+  });
+  session.untaggedStatus('OK', 'UIDs valid', { name: 'UIDVALIDITY', args: [mailbox.uidValidity] });
+  session.untaggedStatus('OK', 'Predicted next UID', { name: 'UIDNEXT', args: [mailbox.uidNext] });
+  if (!session.rev2) {
+    // RFC 3501 §6.3.1: UNSEEN is the first unseen message; sent only when there is one.
+    const firstUnseen = await firstUnseenSeq(session, selected);
+    if (firstUnseen !== undefined)
+      session.untaggedStatus('OK', 'First unseen', { name: 'UNSEEN', args: [firstUnseen] });
+  }
+  if (session.rev2 && mailbox.name !== 'INBOX') {
+    session.untagged(atom('LIST'), listAttributes(mailbox.specialUse), '/', mailbox.name);
+  }
+  return {
+    kind: 'OK',
+    text: `${command.name} completed`,
+    code: { name: readOnly ? 'READ-ONLY' : 'READ-WRITE' },
+  };
+}
+
+async function firstUnseenSeq(session: ImapSession, selected: SelectedMailbox): Promise<number | undefined> {
+  // Read flags in slices so a huge mailbox is never loaded at once.
+  const uids = selected.uids;
+  for (let i = 0; i < uids.length; i += 1000) {
+    const rows = await session.services.mailboxes.messagesByUid(selected.mailbox.id, uids.slice(i, i + 1000));
+    const unseen = rows.find((row) => (row.flags & 1) === 0);
+    if (unseen) return selected.seqOf(unseen.uid);
+  }
+  return undefined;
+}
+
+function listAttributes(specialUse: string | undefined) {
+  return specialUse ? [atom(specialUse)] : [];
+}

@@ -1,0 +1,145 @@
+/**
+ * The selected mailbox of one session: the UID of each message sequence number, and the changes
+ * other sessions, POP3 and delivery made since the client was last told. Changes are reported as
+ * untagged EXISTS, EXPUNGE and FETCH (FLAGS) only at the points RFC 9051 §7.5.1 allows: never an
+ * EXPUNGE while answering FETCH, STORE or SEARCH, so sequence numbers stay what the client knows.
+ */
+import type { MailboxChange } from '../../core/events.ts';
+import type { MailboxAccess, MailboxRecord } from './services.ts';
+
+export interface PendingUpdates {
+  /** Sequence numbers to report expunged, in the order to send them. */
+  expunged: number[];
+  /** The new message count, when it grew or must be restated. */
+  exists: number | undefined;
+  /** Messages whose flags changed: sequence number and UID. */
+  flagsChanged: { seq: number; uid: number }[];
+}
+
+export class SelectedMailbox {
+  readonly mailbox: MailboxRecord;
+  readonly readOnly: boolean;
+  /** UIDs by sequence number - 1, ascending. */
+  #uids: number[];
+  readonly #access: MailboxAccess;
+  #unsubscribe: () => void;
+  #expunged = new Set<number>();
+  #flagged = new Set<number>();
+  #grown = false;
+  /** Wakes an IDLE waiting for changes. */
+  onChange: (() => void) | undefined;
+
+  private constructor(mailbox: MailboxRecord, readOnly: boolean, uids: number[], access: MailboxAccess) {
+    this.mailbox = mailbox;
+    this.readOnly = readOnly;
+    this.#uids = uids;
+    this.#access = access;
+    this.#unsubscribe = access.events.subscribe(mailbox.id, (change) => this.#record(change));
+  }
+
+  /** Opens a mailbox: subscribes to its changes first, then reads its UIDs, so nothing is missed. */
+  static async open(
+    access: MailboxAccess,
+    mailbox: MailboxRecord,
+    readOnly: boolean,
+  ): Promise<SelectedMailbox> {
+    const selected = new SelectedMailbox(mailbox, readOnly, [], access);
+    selected.#uids = await access.uids(mailbox.id);
+    return selected;
+  }
+
+  close(): void {
+    this.#unsubscribe();
+  }
+
+  get count(): number {
+    return this.#uids.length;
+  }
+
+  get uids(): readonly number[] {
+    return this.#uids;
+  }
+
+  /** The UID of sequence number `seq` (1-based), or undefined. */
+  uidOf(seq: number): number | undefined {
+    return this.#uids[seq - 1];
+  }
+
+  /** The sequence number of `uid`, or undefined when it is not (or no longer) known to the client. */
+  seqOf(uid: number): number | undefined {
+    let lo = 0;
+    let hi = this.#uids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const value = this.#uids[mid]!;
+      if (value === uid) return mid + 1;
+      if (value < uid) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+
+  /** True when changes wait to be reported. */
+  get hasPending(): boolean {
+    return this.#grown || this.#flagged.size > 0 || this.#expunged.size > 0;
+  }
+
+  /**
+   * Removes messages this session expunged itself (EXPUNGE, CLOSE, MOVE reports them in its own
+   * response); their events, arriving later, find no sequence number and are ignored.
+   */
+  forget(uids: Iterable<number>): void {
+    const gone = new Set(uids);
+    this.#uids = this.#uids.filter((uid) => !gone.has(uid));
+  }
+
+  #record(change: MailboxChange): void {
+    if (change.kind === 'append') this.#grown = true;
+    else if (change.kind === 'flags') this.#flagged.add(change.uid);
+    else this.#expunged.add(change.uid);
+    this.onChange?.();
+  }
+
+  /**
+   * Takes the changes to report now. With `allowExpunge` false (FETCH, STORE, SEARCH), expunges
+   * stay pending. New messages are read from storage here, so EXISTS is exact.
+   */
+  async takeUpdates(allowExpunge: boolean): Promise<PendingUpdates> {
+    const updates: PendingUpdates = { expunged: [], exists: undefined, flagsChanged: [] };
+    if (allowExpunge && this.#expunged.size > 0) {
+      // Each EXPUNGE renumbers the messages after it (RFC 9051 §7.5.1), so send from the top down.
+      const gone = [...this.#expunged]
+        .map((uid) => this.seqOf(uid))
+        .filter((s): s is number => s !== undefined);
+      gone.sort((a, b) => b - a);
+      for (const seq of gone) {
+        this.#uids.splice(seq - 1, 1);
+        updates.expunged.push(seq);
+      }
+      for (const uid of this.#expunged) this.#flagged.delete(uid);
+      this.#expunged.clear();
+    }
+    if (this.#grown) {
+      this.#grown = false;
+      const last = this.#uids.at(-1) ?? 0;
+      const all = await this.#access.uids(this.mailbox.id);
+      const fresh = all.filter((uid) => uid > last && !this.#expunged.has(uid));
+      if (fresh.length > 0) {
+        this.#uids.push(...fresh);
+        updates.exists = this.#uids.length;
+      }
+    }
+    for (const uid of this.#flagged) {
+      if (this.#expunged.has(uid)) continue;
+      const seq = this.seqOf(uid);
+      if (seq !== undefined) updates.flagsChanged.push({ seq, uid });
+    }
+    this.#flagged.clear();
+    return updates;
+  }
+
+  /** Forgets pending flag changes for these UIDs (the command reports them itself). */
+  dropFlagChanges(uids: Iterable<number>): void {
+    for (const uid of uids) this.#flagged.delete(uid);
+  }
+}

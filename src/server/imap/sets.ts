@@ -1,0 +1,58 @@
+/**
+ * Resolving a sequence set against the selected mailbox (RFC 9051 §6.4.8, §9 `seq-number`):
+ * message sequence numbers or UIDs, `*` as the largest in use, ranges in either order.
+ */
+import type { SequenceSet } from '../../proto/imap/parse/index.ts';
+import type { SelectedMailbox } from './selected.ts';
+
+export interface Target {
+  seq: number;
+  uid: number;
+}
+
+/**
+ * The messages a set names, in ascending order without repeats. For sequence numbers, numbers
+ * beyond the last message make the whole set invalid (`undefined`, answered BAD); for UIDs, UIDs
+ * that do not exist are simply skipped (RFC 9051 §6.4.8). `$` (SEARCHRES) is not kept yet: empty.
+ */
+export function resolveSet(
+  selected: SelectedMailbox,
+  set: SequenceSet,
+  byUid: boolean,
+): Target[] | undefined {
+  if (set.kind === 'saved') return [];
+  const count = selected.count;
+  const uids = selected.uids;
+  const out = new Set<number>();
+  if (byUid) {
+    const maxUid = uids.at(-1) ?? 0;
+    for (const range of set.ranges) {
+      let from = range.from === '*' ? maxUid : range.from;
+      let to = range.to === '*' ? maxUid : range.to;
+      if (from > to) [from, to] = [to, from];
+      // Walk the known UIDs in the range (binary search for the start).
+      let i = lowerBound(uids, from);
+      for (; i < uids.length && uids[i]! <= to; i++) out.add(i + 1);
+    }
+  } else {
+    for (const range of set.ranges) {
+      let from = range.from === '*' ? count : range.from;
+      let to = range.to === '*' ? count : range.to;
+      if (from > to) [from, to] = [to, from];
+      if (to > count || from < 1) return undefined;
+      for (let seq = from; seq <= to; seq++) out.add(seq);
+    }
+  }
+  return [...out].sort((a, b) => a - b).map((seq) => ({ seq, uid: uids[seq - 1]! }));
+}
+
+function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

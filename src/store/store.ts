@@ -145,11 +145,19 @@ export interface QueueMessageRecord {
   recipients: QueueRecipientRecord[];
 }
 
+/** The decoded text of a message for the full-text search index (IMAP SEARCH BODY/TEXT). */
+export interface SearchText {
+  headers: string;
+  body: string;
+}
+
 /** Everything one accepted message commits in a single transaction. */
 export interface DeliveryCommit {
   blob: BlobRef;
   /** The MIME structure computed at delivery, serialised (`encodeStructure`); stored once per blob. */
   structure: string;
+  /** Text for the full-text index, stored once per blob; absent when not indexed. */
+  searchText?: SearchText | undefined;
   internalDate: number;
   placements: MailboxPlacement[];
   queue?: QueueMessageInput | undefined;

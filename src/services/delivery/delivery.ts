@@ -10,7 +10,7 @@ import type { MailboxEvents } from '../../core/events.ts';
 import { nextId } from '../../core/ids.ts';
 import { encodeStructure, indexMessage } from '../../mime/index.ts';
 import type { BlobStore } from '../../store/blob/blob-store.ts';
-import type { QueueRecipientInput, Store } from '../../store/store.ts';
+import type { QueueRecipientInput, SearchText, Store } from '../../store/store.ts';
 
 export type { QueueRecipientInput };
 
@@ -89,7 +89,7 @@ export class DeliveryService {
       accountIds.length > 0 ? Buffer.from(returnPathHeader(message.sender)) : Buffer.alloc(0);
     const chunks = [returnPath, received, ...message.content];
     const raw = Buffer.concat(chunks);
-    const structure = encodeStructure(indexMessage(raw));
+    const { structure, searchText } = prepareMessage(raw);
 
     const inboxes: number[] = [];
     for (const accountId of accountIds) {
@@ -103,6 +103,7 @@ export class DeliveryService {
       const result = await this.#store.commitDelivery({
         blob,
         structure,
+        searchText,
         internalDate: date.getTime(),
         placements: inboxes.map((mailboxId) => ({ mailboxId })),
         queue:
@@ -137,6 +138,15 @@ export class DeliveryService {
       throw err;
     }
   }
+}
+
+/**
+ * What is computed once per stored message, whatever its source (SMTP delivery, IMAP APPEND):
+ * the serialised MIME structure, and the text the search index keeps (none yet).
+ */
+export function prepareMessage(raw: Buffer): { structure: string; searchText: SearchText | undefined } {
+  const structure = indexMessage(raw);
+  return { structure: encodeStructure(structure), searchText: undefined };
 }
 
 function unique(values: number[]): number[] {

@@ -6,8 +6,6 @@ import { webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
 import { LoftError } from '../../core/errors.ts';
 
 export interface TlsMaterial {
@@ -45,6 +43,9 @@ export async function loadTls(options: {
 
 /** A self-signed ECDSA P-256 certificate for `hostname`, valid for ten years. */
 export async function generateSelfSigned(hostname: string): Promise<{ cert: string; key: string }> {
+  // Loaded only when a certificate must be made (first start): the X.509 library costs ~20 MB.
+  await import('reflect-metadata');
+  const x509 = await import('@peculiar/x509');
   x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = (await webcrypto.subtle.generateKey(algorithm, true, [

@@ -24,8 +24,6 @@ export interface EncodeOptions {
 
 /** Longest text sent as a quoted string; longer text is a literal. */
 export const MAX_QUOTED = 1024;
-/** Longest Buffer sent as a quoted string (message data is a literal unless tiny). */
-export const MAX_QUOTED_BUFFER = 100;
 
 const SP = Buffer.from(' ');
 const CRLF = Buffer.from('\r\n');
@@ -123,7 +121,9 @@ function collect(value: ImapValue, opts: EncodeOptions, out: Buffer[]): void {
   } else if (typeof value === 'string') {
     out.push(encodeString(value, opts));
   } else if (Buffer.isBuffer(value)) {
-    out.push(value.length === 0 ? Buffer.from('""') : encodeOctets(value, MAX_QUOTED_BUFFER, false));
+    // Message data is always a literal, as Dovecot and Cyrus send it: clients such as curl and
+    // Python's imaplib expect a literal for a body section, however short.
+    out.push(encodeLiteral(value));
   } else if (Array.isArray(value)) {
     // The lists a list starts with are written back to back, as the grammar has them for the
     // parts of a multipart body and for address lists (RFC 9051 §9: body-type-mpart = 1*body SP

@@ -68,10 +68,10 @@ describe('encodeValue', () => {
     assert.equal(enc('x'.repeat(MAX_QUOTED)), `"${'x'.repeat(MAX_QUOTED)}"`);
   });
 
-  it('sends Buffers as literals unless short quotable ASCII', () => {
+  it('sends Buffers (message data) always as literals, as clients like curl expect', () => {
     assert.equal(enc(Buffer.from('Subject: x\r\n\r\n')), '{14}\r\nSubject: x\r\n\r\n');
-    assert.equal(enc(Buffer.from('short')), '"short"');
-    assert.equal(enc(Buffer.alloc(0)), '""');
+    assert.equal(enc(Buffer.from('short')), '{5}\r\nshort');
+    assert.equal(enc(Buffer.alloc(0)), '{0}\r\n');
     assert.equal(enc(Buffer.from('y'.repeat(200))), `{200}\r\n${'y'.repeat(200)}`);
     assert.equal(encodeValue(Buffer.from([0xc3, 0xa9]), rev1).toString('latin1'), '{2}\r\n\xc3\xa9');
     assert.equal(encodeValue(Buffer.from([0xc3, 0xa9]), rev2).toString('latin1'), '{2}\r\n\xc3\xa9');
@@ -196,7 +196,7 @@ describe('encode / parse round trip', () => {
       fc.property(fc.uint8Array({ maxLength: 150 }), fc.boolean(), (bytes, utf8) => {
         const data = Buffer.from(bytes.map((b) => b || 1));
         const wire = encodeValue(data, { utf8 }).toString('latin1');
-        const r = parse(`A1 SEARCH TEXT ${wire}`);
+        const r = parse(`A1 SEARCH TEXT ${wire}\r\n`);
         assert.ok(r.ok && r.command.name === 'SEARCH' && r.command.key.type === 'text');
         assert.deepEqual(r.command.key.value, data);
       }),

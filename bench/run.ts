@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs Loft's benchmarks, prints a table per benchmark and writes the results as
  * JSON to bench/results/ (git-ignored). See bench/README.md. Exits 1 when a measurement could
- * not be verified (a message acknowledged but not found stored), 2 on a usage error.
+ * not be verified (a message acknowledged but not found stored, a message retrieved with the
+ * wrong size), 2 on a usage error.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -9,27 +10,49 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SMTP_SOURCE } from './lib/load.ts';
+import { formatPop3Table, formatPop3Targets, pop3TargetChecks } from './lib/pop3-report.ts';
 import { formatTable, formatTargets, targetChecks } from './lib/report.ts';
+import {
+  POP3_DEPTH,
+  POP3_MESSAGES,
+  POP3_PAYLOAD_BYTES,
+  POP3_QUICK_MESSAGES,
+  POP3_SERVER_NAMES,
+  type Pop3Options,
+  type Pop3ServerName,
+  runPop3,
+} from './pop3-retr.ts';
 import { runSmtpAccept, SERVER_NAMES, type ServerName, type SmtpAcceptOptions } from './smtp-accept.ts';
 
 const HERE = import.meta.dirname;
 
+/** The benchmarks, in the order `npm run bench` runs them. */
+export const BENCHMARKS = ['smtp-accept', 'pop3'] as const;
+export type BenchmarkName = (typeof BENCHMARKS)[number];
+
 const USAGE = `usage: node bench/run.ts [BENCHMARK...] [options]
 
-benchmarks: smtp-accept (the default: all of them)
+benchmarks: smtp-accept, pop3 (alias pop3-retr); default: all of them, in that order
 
   --quick                 smoke run of a few seconds per server (small counts)
   --scale N               multiply the message counts by N (default 1)
-  --servers LIST          loft,postfix (default both)
-  --sizes LIST            message body sizes in octets, k = 1024 (default 5k,100k)
-  --concurrency LIST      concurrent sessions (default 1,10,50; with --quick 1,50)
+  --servers LIST          loft,postfix,dovecot (default all; each benchmark takes its own)
   --generator NAME        auto | smtp-source | node (default auto: smtp-source when installed)
   --repeat N              run each row N times, servers taking turns; report the median (default 1)
-  --reuse                 several messages per connection (smtp-source -d); default: one per connection
-  --setup                 run bench/setup.sh (installs Postfix; root) before measuring
-  --no-setup              never run bench/setup.sh, even when Postfix is missing
-  --keep                  keep the temporary folder (data, logs, Postfix instance)
+  --setup                 run bench/setup.sh (installs Postfix and Dovecot; root) before measuring
+  --no-setup              never run bench/setup.sh, even when Postfix or Dovecot is missing
+  --keep                  keep the temporary folder (data, logs, server instances)
   --out DIR               where to write the JSON results (default bench/results)
+
+smtp-accept:
+  --sizes LIST            message body sizes in octets, k = 1024 (default 5k,100k)
+  --concurrency LIST      concurrent sessions (default 1,10,50; with --quick 1,50)
+  --reuse                 several messages per connection (smtp-source -d); default: one per connection
+
+pop3:
+  --messages N            messages in the maildrop (default ${POP3_MESSAGES}, with --quick ${POP3_QUICK_MESSAGES}; --scale multiplies)
+  --depth N               RETRs outstanding at once in pipelined sessions (default ${POP3_DEPTH})
+  --pipelined-only        skip the sessions that send one RETR at a time
 `;
 
 /** Parses "5k,100k,512" into octets. */
@@ -52,28 +75,66 @@ export function parseCounts(text: string, flag: string): number[] {
   });
 }
 
-function needsSetup(servers: ServerName[]): boolean {
-  return servers.includes('postfix') && (!existsSync('/usr/sbin/postfix') || !existsSync(SMTP_SOURCE));
+/** Parses "loft,dovecot" into server names, each one of `known`. */
+export function parseServers(text: string, known: readonly string[]): string[] {
+  const servers = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const s of servers) if (!known.includes(s)) throw new Error(`--servers: unknown server ${s}`);
+  return servers;
+}
+
+/** Parses benchmark names (positionals); none means all of them, in order. */
+export function parseBenchmarks(names: readonly string[]): BenchmarkName[] {
+  if (names.length === 0) return [...BENCHMARKS];
+  const chosen = new Set<BenchmarkName>();
+  for (const name of names) {
+    const canonical = name === 'pop3-retr' ? 'pop3' : name;
+    if (!(BENCHMARKS as readonly string[]).includes(canonical)) throw new Error(`unknown benchmark: ${name}`);
+    chosen.add(canonical as BenchmarkName);
+  }
+  return BENCHMARKS.filter((b) => chosen.has(b));
+}
+
+/** Parses a positive integer option up to `max`. */
+export function parseCount(text: string, flag: string, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new Error(`${flag}: expected an integer from 1 to ${max}: ${text}`);
+  return n;
+}
+
+function needsSetup(smtpServers: ServerName[], pop3Servers: Pop3ServerName[]): boolean {
+  const postfix =
+    smtpServers.includes('postfix') && (!existsSync('/usr/sbin/postfix') || !existsSync(SMTP_SOURCE));
+  const dovecot = pop3Servers.includes('dovecot') && !existsSync('/usr/sbin/dovecot');
+  return postfix || dovecot;
 }
 
 function runSetup(): void {
-  console.log('Installing Postfix for the comparison (bench/setup.sh)…');
+  console.log('Installing Postfix and Dovecot for the comparison (bench/setup.sh)…');
   execFileSync('sh', [path.join(HERE, 'setup.sh')], { stdio: 'inherit', timeout: 600_000 });
 }
 
-async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+type Values = ReturnType<typeof parseOptions>['values'];
+
+function parseOptions(argv: string[]) {
+  return parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
       quick: { type: 'boolean', default: false },
       scale: { type: 'string', default: '1' },
-      servers: { type: 'string', default: SERVER_NAMES.join(',') },
+      servers: { type: 'string', default: [...SERVER_NAMES, 'dovecot'].join(',') },
       sizes: { type: 'string', default: '5k,100k' },
       concurrency: { type: 'string' },
       generator: { type: 'string', default: 'auto' },
       reuse: { type: 'boolean', default: false },
       repeat: { type: 'string', default: '1' },
+      messages: { type: 'string' },
+      depth: { type: 'string', default: String(POP3_DEPTH) },
+      'pipelined-only': { type: 'boolean', default: false },
       setup: { type: 'boolean', default: false },
       'no-setup': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
@@ -81,43 +142,38 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const names = positionals.length > 0 ? positionals : ['smtp-accept'];
-  for (const name of names) if (name !== 'smtp-accept') throw new Error(`unknown benchmark: ${name}`);
-  const scale = Number(values.scale);
-  if (!(scale > 0 && scale <= 100))
-    throw new Error(`--scale: expected a number in (0, 100]: ${values.scale}`);
-  const repeat = Number(values.repeat);
-  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) {
-    throw new Error(`--repeat: expected an integer from 1 to 20: ${values.repeat}`);
-  }
-  const servers = values.servers.split(',').map((s) => s.trim());
-  for (const s of servers) {
-    if (!(SERVER_NAMES as readonly string[]).includes(s)) throw new Error(`--servers: unknown server ${s}`);
-  }
-  const generator = values.generator;
-  if (generator !== 'auto' && generator !== 'smtp-source' && generator !== 'node') {
-    throw new Error(`--generator: expected auto, smtp-source or node: ${generator}`);
-  }
+}
 
+/** Writes `<name>-<time>.json` and `<name>-latest.json`; returns the first one's path. */
+function writeResults(out: string, name: string, startedAt: Date, payload: unknown): string {
+  mkdirSync(out, { recursive: true });
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const file = path.join(out, `${name}-${stamp}.json`);
+  const json = `${JSON.stringify(payload, null, 2)}\n`;
+  writeFileSync(file, json);
+  writeFileSync(path.join(out, `${name}-latest.json`), json);
+  return file;
+}
+
+const loadNow = (): string => (os.loadavg()[0] ?? 0).toFixed(2);
+
+async function smtpBenchmark(
+  values: Values,
+  argv: string[],
+  common: { servers: ServerName[]; scale: number; repeat: number; generator: Pop3Options['generator'] },
+): Promise<number> {
   const options: SmtpAcceptOptions = {
-    servers: servers as ServerName[],
+    servers: common.servers,
     sizes: parseSizes(values.sizes),
     concurrencies: parseCounts(values.concurrency ?? (values.quick ? '1,50' : '1,10,50'), '--concurrency'),
-    scale,
+    scale: common.scale,
     quick: values.quick,
-    generator,
+    generator: common.generator,
     reuseConnections: values.reuse,
-    repeat,
+    repeat: common.repeat,
     keep: values.keep,
     log: (line) => console.log(line),
   };
-  const root = process.getuid?.() === 0;
-  if (values.setup || (needsSetup(options.servers) && root && !values['no-setup'])) runSetup();
-
   const startedAt = new Date();
   console.log(`smtp-accept: ${options.servers.join(' and ')}${values.quick ? ' (quick)' : ''}`);
   const result = await runSmtpAccept(options);
@@ -131,7 +187,7 @@ async function main(argv: string[]): Promise<number> {
   );
   console.log(
     `host: ${h.cpus} CPU (${h.cpuModel}), ${h.memoryGb} GB, Linux ${h.kernel}, Node ${h.node}, ` +
-      `Postfix ${h.postfix ?? 'absent'}, fsync ${h.fsyncMs} ms, load average ${h.loadAverage} at start (${(os.loadavg()[0] ?? 0).toFixed(2)} now)`,
+      `Postfix ${h.postfix ?? 'absent'}, fsync ${h.fsyncMs} ms, load average ${h.loadAverage} at start (${loadNow()} now)`,
   );
   console.log('');
   console.log(formatTable(result.rows));
@@ -141,26 +197,125 @@ async function main(argv: string[]): Promise<number> {
     console.log(`Loft's peak RSS over the whole run (VmHWM): ${result.loftLifetimePeakRssMb} MB`);
   }
   for (const note of result.notes) console.log(`note: ${note}`);
-
-  mkdirSync(values.out, { recursive: true });
-  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  const file = path.join(values.out, `smtp-accept-${stamp}.json`);
-  const json = JSON.stringify(
-    {
-      benchmark: 'smtp-accept',
-      startedAt,
-      argv,
-      options: { ...options, log: undefined },
-      ...result,
-      targets: checks,
-    },
-    null,
-    2,
-  );
-  writeFileSync(file, `${json}\n`);
-  writeFileSync(path.join(values.out, 'smtp-accept-latest.json'), `${json}\n`);
+  const file = writeResults(values.out, 'smtp-accept', startedAt, {
+    benchmark: 'smtp-accept',
+    startedAt,
+    argv,
+    options: { ...options, log: undefined },
+    ...result,
+    targets: checks,
+  });
   console.log(`results: ${path.relative(process.cwd(), file)}`);
   return result.rows.length > 0 && result.rows.every((r) => r.verified) ? 0 : 1;
+}
+
+async function pop3Benchmark(
+  values: Values,
+  argv: string[],
+  common: { servers: Pop3ServerName[]; scale: number; repeat: number; generator: Pop3Options['generator'] },
+): Promise<number> {
+  const messages =
+    values.messages !== undefined
+      ? parseCount(values.messages, '--messages', 1_000_000)
+      : Math.max(1, Math.round((values.quick ? POP3_QUICK_MESSAGES : POP3_MESSAGES) * common.scale));
+  const options: Pop3Options = {
+    servers: common.servers,
+    messages,
+    payloadBytes: POP3_PAYLOAD_BYTES,
+    depth: parseCount(values.depth, '--depth', 1000),
+    oneAtATime: !values['pipelined-only'],
+    repeat: common.repeat,
+    generator: common.generator,
+    keep: values.keep,
+    log: (line) => console.log(line),
+  };
+  const startedAt = new Date();
+  console.log(
+    `pop3: ${options.servers.join(' and ')}, ${messages} messages${values.quick ? ' (quick)' : ''}`,
+  );
+  const result = await runPop3(options);
+  const checks = pop3TargetChecks(result.rows);
+  const h = result.host;
+
+  console.log('');
+  console.log(
+    `POP3 retrieval: log in, STAT, UIDL, LIST, RETR every message of ${result.maildrop.messages} ` +
+      `(${result.maildrop.averageOctets} octets on average, the same bytes on both servers), QUIT without DELE; loopback`,
+  );
+  console.log(
+    `host: ${h.cpus} CPU (${h.cpuModel}), ${h.memoryGb} GB, Linux ${h.kernel}, Node ${h.node}, ` +
+      `Dovecot ${result.dovecot ?? 'absent'}, load average ${h.loadAverage} at start (${loadNow()} now)`,
+  );
+  console.log('');
+  console.log(formatPop3Table(result.rows));
+  console.log('');
+  for (const line of formatPop3Targets(checks)) console.log(line);
+  if (result.sameContent !== undefined) {
+    console.log(
+      `content: ${result.sameContent ? 'every session of both servers retrieved the same messages (SHA-256)' : 'DIFFERS between sessions'}`,
+    );
+  }
+  if (result.loftLifetimePeakRssMb !== undefined) {
+    console.log(
+      `Loft's peak RSS over the whole run, filling included (VmHWM): ${result.loftLifetimePeakRssMb} MB`,
+    );
+  }
+  for (const note of result.notes) console.log(`note: ${note}`);
+  const file = writeResults(values.out, 'pop3-retr', startedAt, {
+    benchmark: 'pop3-retr',
+    startedAt,
+    argv,
+    options: { ...options, log: undefined },
+    ...result,
+    targets: checks,
+  });
+  console.log(`results: ${path.relative(process.cwd(), file)}`);
+  const ok = result.rows.length > 0 && result.rows.every((r) => r.verified) && result.sameContent !== false;
+  return ok ? 0 : 1;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseOptions(argv);
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const benchmarks = parseBenchmarks(positionals);
+  const scale = Number(values.scale);
+  if (!(scale > 0 && scale <= 100))
+    throw new Error(`--scale: expected a number in (0, 100]: ${values.scale}`);
+  const repeat = parseCount(values.repeat, '--repeat', 20);
+  const servers = parseServers(values.servers, [...SERVER_NAMES, ...POP3_SERVER_NAMES]);
+  const generator = values.generator;
+  if (generator !== 'auto' && generator !== 'smtp-source' && generator !== 'node') {
+    throw new Error(`--generator: expected auto, smtp-source or node: ${generator}`);
+  }
+  const smtpServers = benchmarks.includes('smtp-accept')
+    ? (servers.filter((s) => (SERVER_NAMES as readonly string[]).includes(s)) as ServerName[])
+    : [];
+  const pop3Servers = benchmarks.includes('pop3')
+    ? (servers.filter((s) => (POP3_SERVER_NAMES as readonly string[]).includes(s)) as Pop3ServerName[])
+    : [];
+  for (const [name, list] of [
+    ['smtp-accept', smtpServers],
+    ['pop3', pop3Servers],
+  ] as const) {
+    if (benchmarks.includes(name) && list.length === 0)
+      throw new Error(`--servers: none of them runs ${name}`);
+  }
+  const root = process.getuid?.() === 0;
+  if (values.setup || (needsSetup(smtpServers, pop3Servers) && root && !values['no-setup'])) runSetup();
+
+  let status = 0;
+  for (const benchmark of benchmarks) {
+    if (benchmark !== benchmarks[0]) console.log('');
+    const code =
+      benchmark === 'smtp-accept'
+        ? await smtpBenchmark(values, argv, { servers: smtpServers, scale, repeat, generator })
+        : await pop3Benchmark(values, argv, { servers: pop3Servers, scale, repeat, generator });
+    status = Math.max(status, code);
+  }
+  return status;
 }
 
 if (import.meta.main) {

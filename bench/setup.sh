@@ -1,17 +1,27 @@
 #!/bin/sh
-# Installs what the SMTP benchmark compares against: Debian's Postfix, which also ships the load
-# generator smtp-source. Needs root (apt-get). Answers debconf without asking ("Local only", so
-# the package's own instance, if the init system starts it, only listens on loopback port 25).
-# The benchmark never uses or changes that default instance: it runs its own with
-# `postfix -c <temporary config dir>` (see bench/lib/postfix-server.ts).
+# Installs what the benchmarks compare against: Debian's Postfix, which also ships the SMTP load
+# generator smtp-source, and Debian's Dovecot POP3 server (dovecot-pop3d). Needs root (apt-get).
+# Answers debconf without asking ("Local only", so Postfix's own instance, if the init system
+# starts it, only listens on loopback port 25).
+# The benchmarks never use or change the packages' default instances: they run their own with
+# `postfix -c <temporary config dir>` and `dovecot -c <temporary dovecot.conf>` (see
+# bench/lib/postfix-server.ts and bench/lib/dovecot-server.ts).
 set -eu
 
+need=""
 if [ -x /usr/sbin/postfix ] && [ -x /usr/sbin/smtp-source ]; then
   echo "setup: Postfix $(/usr/sbin/postconf -dh mail_version) and smtp-source already installed"
-  exit 0
+else
+  need="postfix"
 fi
+if [ -x /usr/sbin/dovecot ] && [ -x /usr/lib/dovecot/pop3 ]; then
+  echo "setup: Dovecot $(/usr/sbin/dovecot --version) with POP3 already installed"
+else
+  need="$need dovecot-pop3d"
+fi
+[ -z "$need" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
-  echo "setup: run as root (apt-get install postfix)" >&2
+  echo "setup: run as root (apt-get install$need)" >&2
   exit 1
 fi
 
@@ -19,5 +29,6 @@ export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
 echo "postfix postfix/mailname string localhost" | debconf-set-selections
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends postfix
-echo "setup: installed Postfix $(/usr/sbin/postconf -dh mail_version)"
+# shellcheck disable=SC2086 # $need is a list of package names
+apt-get install -y -qq --no-install-recommends $need
+echo "setup: installed$( [ -x /usr/sbin/postfix ] && echo " Postfix $(/usr/sbin/postconf -dh mail_version)")$( [ -x /usr/sbin/dovecot ] && echo ", Dovecot $(/usr/sbin/dovecot --version)")"

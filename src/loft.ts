@@ -130,11 +130,12 @@ function smtpServices(services: LoftServices): Omit<SmtpServices, 'authFailures'
 
 /** The IMAP sessions' view of the services. */
 function imapServices(services: LoftServices): Omit<ImapServices, 'authFailures'> {
-  const { directory, mailboxes } = services;
+  const { directory, mailboxes, delivery } = services;
   return {
     credentials: directory,
     accountId: async (address) => (await directory.getAccount(address))?.id,
     mailboxes,
+    append: (mailboxId, raw, options) => delivery.append(mailboxId, raw, options),
   };
 }
 

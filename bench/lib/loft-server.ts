@@ -1,6 +1,7 @@
 /**
- * Loft under test: a separate `node src/main.ts serve` process with its own data folder, only the
- * MX listener (`smtp`) on a free loopback port, provisioned through the `loft` CLI.
+ * Loft under test: a separate `node src/main.ts serve` process with its own data folder, the MX
+ * listener (`smtp`) and optionally `pop3` on free loopback ports and every other listener off,
+ * provisioned through the `loft` CLI.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, openSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LISTENER_NAMES } from '../../src/config/schema.ts';
 import { freePort, waitForGreeting } from './net.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..', '..');
@@ -34,21 +36,37 @@ export interface LoftOptions {
   root: string;
   domain: string;
   users: string[];
+  /** Also listen for POP3 (plaintext, with STLS; USER/PASS allowed from loopback). */
+  pop3?: boolean;
+  /** Password of every user (default "bench-password"). */
+  password?: string;
 }
+
+/** The password the benchmark's users get unless another is given. */
+export const DEFAULT_PASSWORD = 'bench-password';
 
 /** A running Loft process; `stop()` ends it with SIGTERM (SIGKILL after 10 s). */
 export class LoftServer {
   readonly pid: number;
+  /** The MX (smtp) port. */
   readonly port: number;
+  /** The POP3 port, when started with `pop3`. */
+  readonly pop3Port: number | undefined;
   readonly dataDir: string;
   readonly logFile: string;
   readonly #child: ChildProcess;
   #exited = false;
 
-  private constructor(child: ChildProcess, port: number, dataDir: string, logFile: string) {
+  private constructor(
+    child: ChildProcess,
+    ports: { smtp: number; pop3: number | undefined },
+    dataDir: string,
+    logFile: string,
+  ) {
     this.#child = child;
     this.pid = child.pid ?? 0;
-    this.port = port;
+    this.port = ports.smtp;
+    this.pop3Port = ports.pop3;
     this.dataDir = dataDir;
     this.logFile = logFile;
     child.once('exit', () => {
@@ -58,7 +76,7 @@ export class LoftServer {
 
   /**
    * Starts Loft and provisions `domain` and `users` (all with the same password) while it boots;
-   * resolves once the domain and users exist and the MX port greets.
+   * resolves once the domain and users exist and the MX (and POP3) port greets.
    */
   static async start(options: LoftOptions): Promise<LoftServer> {
     const dataDir = path.join(options.root, 'data');
@@ -83,11 +101,19 @@ export class LoftServer {
     await cli(dataDir, ['domain', 'add', options.domain]);
     const provisioning = (async () => {
       for (const user of options.users) {
-        await cli(dataDir, ['user', 'add', user, '--password-stdin'], 'bench-password\n');
+        await cli(
+          dataDir,
+          ['user', 'add', user, '--password-stdin'],
+          `${options.password ?? DEFAULT_PASSWORD}\n`,
+        );
       }
     })();
     provisioning.catch(() => undefined); // awaited below; this only keeps an early failure "handled"
     const port = await freePort();
+    const pop3Port = options.pop3 ? await freePort() : undefined;
+    const listen: Record<string, string> = Object.fromEntries(LISTENER_NAMES.map((name) => [name, 'off']));
+    listen.smtp = `127.0.0.1:${port}`;
+    if (pop3Port !== undefined) listen.pop3 = `127.0.0.1:${pop3Port}`;
     const log = openSync(logFile, 'a');
     const child = spawn(
       process.execPath,
@@ -98,19 +124,19 @@ export class LoftServer {
         configFile,
         '--data',
         dataDir,
-        '--listen',
-        `smtp=127.0.0.1:${port}`,
-        '--listen',
-        'submission=off',
-        '--listen',
-        'submissions=off',
+        ...Object.entries(listen).flatMap(([name, address]) => ['--listen', `${name}=${address}`]),
       ],
       { cwd: REPO, stdio: ['ignore', log, log] },
     );
     closeSync(log);
-    const server = new LoftServer(child, port, dataDir, logFile);
+    const server = new LoftServer(child, { smtp: port, pop3: pop3Port }, dataDir, logFile);
+    const alive = (): boolean => !server.#exited;
     try {
-      await Promise.all([provisioning, waitForGreeting(port, 60_000, () => !server.#exited)]);
+      await Promise.all([
+        provisioning,
+        waitForGreeting(port, 60_000, alive),
+        pop3Port === undefined ? undefined : waitForGreeting(pop3Port, 60_000, alive, 'pop3'),
+      ]);
     } catch (err) {
       await server.stop();
       throw new Error(`Loft did not start (see ${logFile}): ${(err as Error).message}`);
@@ -124,6 +150,36 @@ export class LoftServer {
     try {
       const row = db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number } | undefined;
       return Number(row?.n ?? 0);
+    } finally {
+      db.close();
+    }
+  }
+
+  /**
+   * The stored bytes of every message in `address`'s INBOX, in UID order, read from `<data>/loft.db`
+   * (bodies up to `inline_body_limit` are kept inline there; larger ones are not read here and
+   * make this throw).
+   */
+  readInbox(address: string): Buffer[] {
+    const db = new DatabaseSync(path.join(this.dataDir, 'loft.db'), { readOnly: true });
+    try {
+      const rows = db
+        .prepare(
+          `SELECT m.uid AS uid, m.size AS size, d.data AS data FROM messages m
+             JOIN mailboxes b ON b.id = m.mailbox_id
+             JOIN accounts a ON a.id = b.account_id
+             LEFT JOIN blob_data d ON d.id = m.blob_id
+           WHERE a.address = ? AND b.name = 'INBOX' ORDER BY m.uid`,
+        )
+        .all(address) as { uid: number; size: number; data: Uint8Array | null }[];
+      return rows.map((row) => {
+        if (!row.data) throw new Error(`message ${row.uid}: its body is not inline in loft.db`);
+        const bytes = Buffer.from(row.data.buffer, row.data.byteOffset, row.data.byteLength);
+        if (bytes.length !== Number(row.size)) {
+          throw new Error(`message ${row.uid}: ${bytes.length} octets stored, size says ${row.size}`);
+        }
+        return bytes;
+      });
     } finally {
       db.close();
     }

@@ -1,5 +1,5 @@
 /**
- * Loopback helpers: a free port, and waiting until an SMTP server greets.
+ * Loopback helpers: a free port, and waiting until an SMTP or POP3 server greets.
  */
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,8 +17,18 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Resolves true when one connection to `port` receives a line starting with "220 ". */
-function greets(port: number, timeoutMs: number): Promise<boolean> {
+/** The protocols whose greeting {@link waitForGreeting} knows. */
+export type GreetingProtocol = 'smtp' | 'pop3';
+
+/** What a ready server's greeting looks like: SMTP "220 " (RFC 5321 §4.2), POP3 "+OK" (RFC 1939 §4). */
+const READY: Record<GreetingProtocol, { line: RegExp; prefix: string }> = {
+  smtp: { line: /^220 .*\r?\n/m, prefix: '220' },
+  pop3: { line: /^\+OK.*\r?\n/, prefix: '+OK' },
+};
+
+/** Resolves true when one connection to `port` receives the protocol's ready greeting. */
+function greets(port: number, timeoutMs: number, protocol: GreetingProtocol): Promise<boolean> {
+  const ready = READY[protocol];
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     let text = '';
@@ -30,24 +40,29 @@ function greets(port: number, timeoutMs: number): Promise<boolean> {
     socket.on('error', () => done(false));
     socket.on('data', (chunk) => {
       text += chunk.toString('latin1');
-      if (/^220 .*\r?\n/m.test(text)) {
+      if (ready.line.test(text)) {
         socket.end('QUIT\r\n');
         resolve(true);
-      } else if (/\r?\n/.test(text) && !text.startsWith('220')) done(false);
+      } else if (/\r?\n/.test(text) && !text.startsWith(ready.prefix)) done(false);
     });
   });
 }
 
 /**
- * Waits until an SMTP server on 127.0.0.1:`port` sends its 220 greeting, polling every 100 ms;
- * rejects after `timeoutMs`, or as soon as `alive()` says the server's process has gone.
+ * Waits until a server on 127.0.0.1:`port` sends its ready greeting (SMTP by default), polling
+ * every 100 ms; rejects after `timeoutMs`, or as soon as `alive()` says its process has gone.
  */
-export async function waitForGreeting(port: number, timeoutMs: number, alive: () => boolean): Promise<void> {
+export async function waitForGreeting(
+  port: number,
+  timeoutMs: number,
+  alive: () => boolean,
+  protocol: GreetingProtocol = 'smtp',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!alive()) throw new Error(`the server for port ${port} exited before greeting`);
-    if (await greets(port, 2000)) return;
+    if (await greets(port, 2000, protocol)) return;
     await sleep(100);
   }
-  throw new Error(`no SMTP greeting on 127.0.0.1:${port} within ${timeoutMs / 1000} s`);
+  throw new Error(`no ${protocol.toUpperCase()} greeting on 127.0.0.1:${port} within ${timeoutMs / 1000} s`);
 }

@@ -18,6 +18,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { account } from './accounts.ts';
 import { freePort, waitForGreeting } from './net.ts';
 
 const POSTFIX = '/usr/sbin/postfix';
@@ -37,16 +38,6 @@ function run(file: string, args: string[]): Promise<string> {
       else resolve(stdout);
     });
   });
-}
-
-/** The uid and gid of a local account, from /etc/passwd. */
-function account(name: string): { uid: number; gid: number } {
-  const line = readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith(`${name}:`));
-  const fields = line?.split(':');
-  if (!fields || fields.length < 4) throw new Error(`no local account ${name}`);
-  return { uid: Number(fields[2]), gid: Number(fields[3]) };
 }
 
 function mainCf(root: string, domain: string, mailUid: number, mailGid: number): string {

@@ -147,9 +147,28 @@ export interface QueueMessageRecord {
 
 /** The decoded text of a message for the full-text search index (IMAP SEARCH BODY/TEXT). */
 export interface SearchText {
+  /** The top-level header, one `Name: decoded value` line per field. */
   headers: string;
+  /** The decoded text parts (and attached messages' headers and text). */
   body: string;
+  /**
+   * True when the text was cut at the size limit: the index then cannot rule the message out,
+   * and a search must confirm against text extracted again from the message itself.
+   */
+  truncated?: boolean | undefined;
 }
+
+/**
+ * One needle for {@link Store.searchCandidates}: `body` searches the body text, `headers` the
+ * header text, `text` both (IMAP SEARCH TEXT, RFC 9051 §6.4.4).
+ */
+export interface TextNeedle {
+  field: 'body' | 'headers' | 'text';
+  needle: string;
+}
+
+/** Needles shorter than this (in characters) cannot use the trigram index and do not narrow. */
+export const MIN_INDEXED_NEEDLE = 3;
 
 /** Everything one accepted message commits in a single transaction. */
 export interface DeliveryCommit {
@@ -264,6 +283,18 @@ export interface Store {
 
   /** The serialised MIME structure stored with the blob; NOTFOUND if absent. */
   getStructure(blobId: string): Promise<string>;
+
+  /**
+   * Full-text candidates (the index narrows, the caller confirms): the UIDs, ascending, of the
+   * mailbox's messages whose indexed text may contain every needle, case-insensitively. Never
+   * leaves out a message that does: messages without indexed text, or whose text was truncated,
+   * are always included, and needles shorter than {@link MIN_INDEXED_NEEDLE} characters do not
+   * narrow. Needles are compared after Unicode NFC normalisation.
+   */
+  searchCandidates(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[]>;
+
+  /** The text indexed for a blob at delivery, or undefined when it has none. */
+  getSearchText(blobId: string): Promise<SearchText | undefined>;
 
   /**
    * Commits one accepted message: the blob row, a message row in each placement's mailbox with a

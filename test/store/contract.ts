@@ -504,6 +504,99 @@ export function storeContract(name: string, factory: StoreFactory): void {
       assert.equal(await store.tryLock('pop3:1', 'three', 60_000), true, 'an expired lease is taken over');
     });
 
+    test('full-text candidates: the index narrows BODY/TEXT/HEADER needles; text goes with its blob', async () => {
+      const domain = await store.addDomain('fts.test');
+      const a = await store.addAccount({
+        address: 'a@fts.test',
+        domainId: domain.id,
+        passwordHash: 'h',
+        scram: undefined,
+        mailboxes: MAILBOXES,
+      });
+      const inbox = (await store.getMailbox(a.id, 'INBOX'))!;
+      const sent = (await store.getMailbox(a.id, 'Sent'))!;
+      const deliver = async (mailboxId: number, headers: string, body: string, truncated = false) => {
+        const blob = fakeBlob();
+        const result = await store.commitDelivery({
+          blob,
+          structure: '{}',
+          searchText: { headers, body, truncated },
+          internalDate: 1,
+          placements: [{ mailboxId }],
+        });
+        return { blob, uid: result.placed[0]!.uid };
+      };
+      const m1 = await deliver(inbox.id, 'Subject: Quarterly report', 'The Zanzibar figures are in.');
+      const m2 = await deliver(inbox.id, 'Subject: Lunch', 'Meet at the café, zanzibar style.');
+      const m3 = await deliver(inbox.id, 'Subject: Zanzibar trip', 'Nothing else here.');
+      const elsewhere = await deliver(sent.id, 'Subject: x', 'zanzibar in another mailbox');
+      const cut = await deliver(inbox.id, 'Subject: long', 'only the start was indexed', true);
+      // A message without indexed text (e.g. stored before the index existed) is always a candidate.
+      const plain = await store.commitDelivery({
+        blob: fakeBlob(),
+        structure: '{}',
+        internalDate: 1,
+        placements: [{ mailboxId: inbox.id }],
+      });
+      const unindexed = plain.placed[0]!.uid;
+      const always = [cut.uid, unindexed];
+      const sorted = (xs: number[]) => [...xs].sort((x, y) => x - y);
+
+      assert.deepEqual(
+        await store.searchCandidates(inbox.id, [{ field: 'body', needle: 'ZANZIBAR' }]),
+        sorted([m1.uid, m2.uid, ...always]),
+        'case-insensitive substring of the body; other mailboxes excluded',
+      );
+      assert.deepEqual(
+        await store.searchCandidates(inbox.id, [{ field: 'headers', needle: 'zanzi' }]),
+        sorted([m3.uid, ...always]),
+      );
+      assert.deepEqual(
+        await store.searchCandidates(inbox.id, [{ field: 'text', needle: 'anzib' }]),
+        sorted([m1.uid, m2.uid, m3.uid, ...always]),
+      );
+      assert.deepEqual(
+        await store.searchCandidates(inbox.id, [
+          { field: 'text', needle: 'zanzibar' },
+          { field: 'body', needle: 'CAFÉ' },
+        ]),
+        sorted([m2.uid, ...always]),
+        'needles are ANDed; non-ASCII letters fold',
+      );
+      assert.deepEqual(
+        await store.searchCandidates(inbox.id, [{ field: 'body', needle: 'say "hi"' }]),
+        sorted(always),
+        'quotes in a needle are escaped, not FTS syntax',
+      );
+      assert.deepEqual(
+        await store.searchCandidates(inbox.id, [{ field: 'body', needle: 'ca' }]),
+        sorted([m1.uid, m2.uid, m3.uid, ...always]),
+        'a needle too short for trigrams does not narrow',
+      );
+      assert.deepEqual(await store.getSearchText(m2.blob.id), {
+        headers: 'Subject: Lunch',
+        body: 'Meet at the café, zanzibar style.',
+        truncated: false,
+      });
+      assert.equal((await store.getSearchText(cut.blob.id))?.truncated, true);
+      assert.equal(await store.getSearchText(fakeBlob().id), undefined);
+
+      // Expunge, mailbox deletion and account removal drop the text with the blob.
+      await store.expunge(inbox.id, [m1.uid]);
+      assert.equal(await store.getSearchText(m1.blob.id), undefined);
+      assert.deepEqual(
+        await store.searchCandidates(inbox.id, [{ field: 'body', needle: 'zanzibar' }]),
+        sorted([m2.uid, ...always]),
+      );
+      const box = await store.createMailbox(a.id, 'Temp');
+      const temp = await deliver(box.id, 'Subject: t', 'temporary zanzibar');
+      await store.deleteMailbox(box.id);
+      assert.equal(await store.getSearchText(temp.blob.id), undefined);
+      await store.removeAccount('a@fts.test');
+      assert.equal(await store.getSearchText(m2.blob.id), undefined);
+      assert.equal(await store.getSearchText(elsewhere.blob.id), undefined);
+    });
+
     test('removing an account removes its mail and reports blobs no longer used', async () => {
       const domain = await store.addDomain('rm.test');
       const a = await store.addAccount({

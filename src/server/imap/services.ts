@@ -5,9 +5,27 @@
 import type { MailboxChange } from '../../core/events.ts';
 import type { FailureLimiter } from '../../core/rate-limit.ts';
 import type { SaslCredentials } from '../../proto/sasl/mechanism.ts';
-import type { FlagChange, FlagUpdate, MailboxRecord, MessageRecord } from '../../services/mailbox/mailbox.ts';
+import type {
+  CopyResult,
+  FlagChange,
+  FlagUpdate,
+  MailboxRecord,
+  MessageRecord,
+  SearchText,
+  SpecialUse,
+  TextNeedle,
+} from '../../services/mailbox/mailbox.ts';
 
-export type { FlagChange, FlagUpdate, MailboxRecord, MessageRecord };
+export type {
+  CopyResult,
+  FlagChange,
+  FlagUpdate,
+  MailboxRecord,
+  MessageRecord,
+  SearchText,
+  SpecialUse,
+  TextNeedle,
+};
 
 /** The mailbox operations sessions use (implemented by MailboxService). */
 export interface MailboxAccess {
@@ -20,8 +38,27 @@ export interface MailboxAccess {
   messagesByUid(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]>;
   read(message: Pick<MessageRecord, 'blobId'>, start?: number, end?: number): Promise<Buffer>;
   structure(message: Pick<MessageRecord, 'blobId'>): Promise<string>;
+  /** SEARCH: full-text candidates (the index narrows; the caller confirms). See `Store.searchCandidates`. */
+  searchCandidates(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[]>;
+  /** SEARCH: the decoded text indexed at delivery, or undefined when the message has none. */
+  searchText(message: Pick<MessageRecord, 'blobId'>): Promise<SearchText | undefined>;
   setFlags(mailboxId: number, uids: readonly number[], change: FlagChange): Promise<FlagUpdate[]>;
   expunge(mailboxId: number, uids: readonly number[]): Promise<number[]>;
+  /** CREATE: LoftError EXISTS when the name is taken. */
+  createMailbox(accountId: number, name: string, specialUse?: SpecialUse): Promise<MailboxRecord>;
+  /** DELETE: the mailbox and its messages, not its inferiors. */
+  deleteMailbox(mailbox: Pick<MailboxRecord, 'id' | 'highestModseq'>): Promise<void>;
+  /** RENAME: all pairs [from, to] in one transaction; EXISTS / NOTFOUND. */
+  renameMailboxes(accountId: number, renames: readonly (readonly [string, string])[]): Promise<void>;
+  /** SUBSCRIBE / UNSUBSCRIBE: the name need not exist. */
+  setSubscribed(accountId: number, name: string, subscribed: boolean): Promise<void>;
+  /** COPY / MOVE in one transaction, with events for both mailboxes. */
+  copy(
+    fromMailboxId: number,
+    uids: readonly number[],
+    toMailboxId: number,
+    move: boolean,
+  ): Promise<CopyResult>;
   events: { subscribe(mailboxId: number, listener: (change: MailboxChange) => void): () => void };
 }
 
@@ -31,4 +68,13 @@ export interface ImapServices {
   accountId(address: string): Promise<number | undefined>;
   authFailures: FailureLimiter;
   mailboxes: MailboxAccess;
+  /**
+   * APPEND through the one delivery point: stores `raw` as given in the mailbox with these flags
+   * (system-flag bits), keywords and internal date (ms); resolves with the new UID.
+   */
+  append(
+    mailboxId: number,
+    raw: Buffer,
+    options: { flags?: number; keywords?: readonly string[]; internalDate?: number },
+  ): Promise<{ uid: number }>;
 }

@@ -16,7 +16,7 @@ import {
 import { flagList } from '../../proto/imap/fetch/flags-dates.ts';
 import { CommandFramer, type FrameEvent } from '../../proto/imap/framer.ts';
 import { encodeMutf7 } from '../../proto/imap/mutf7.ts';
-import { type MailboxName, parseCommand } from '../../proto/imap/parse/index.ts';
+import { type MailboxName, normalizeInbox, parseCommand } from '../../proto/imap/parse/index.ts';
 import { atom, type ImapValue } from '../../proto/imap/value.ts';
 import { type Connection, ConnectionClosed, isLoopback } from '../net/connection.ts';
 import { refusalForError } from './errors.ts';
@@ -95,10 +95,13 @@ export class ImapSession {
     );
   }
 
-  /** The mailbox name the client meant, in Loft's UTF-8 form; undefined when invalid modified UTF-7. */
+  /**
+   * The mailbox name the client meant, in Loft's UTF-8 form (NFC: names are compared after
+   * Unicode normalisation; `inbox/x` is `INBOX/x`); undefined when invalid modified UTF-7.
+   */
   mailboxName(name: MailboxName): string | undefined {
     const value = this.utf8 ? name.utf8 : name.mutf7;
-    return value ?? undefined;
+    return value === null ? undefined : normalizeInbox(value.normalize('NFC'), '/');
   }
 
   /** A mailbox name as this client spells it: UTF-8, or modified UTF-7 for IMAP4rev1 clients. */

@@ -10,17 +10,42 @@ export interface Target {
   uid: number;
 }
 
+/** The result saved by SEARCH RETURN (SAVE) for each selection, as UIDs (RFC 5182). */
+const savedResults = new WeakMap<SelectedMailbox, readonly number[]>();
+
+/**
+ * Keeps `uids` (ascending) as the selection's `$` (RFC 5182 §2.1). It lives as long as the
+ * selection: a new SELECT or EXAMINE, CLOSE or UNSELECT starts with an empty `$`. Kept as UIDs,
+ * so messages expunged since simply drop out.
+ */
+export function saveResult(selected: SelectedMailbox, uids: readonly number[]): void {
+  savedResults.set(selected, uids);
+}
+
+/** The selection's saved result `$`, as UIDs (empty when nothing was saved). */
+export function savedResult(selected: SelectedMailbox): readonly number[] {
+  return savedResults.get(selected) ?? [];
+}
+
 /**
  * The messages a set names, in ascending order without repeats. For sequence numbers, numbers
  * beyond the last message make the whole set invalid (`undefined`, answered BAD); for UIDs, UIDs
- * that do not exist are simply skipped (RFC 9051 §6.4.8). `$` (SEARCHRES) is not kept yet: empty.
+ * that do not exist are simply skipped (RFC 9051 §6.4.8). `$` names the saved result's messages
+ * that still exist, in either form (RFC 5182 §2.1).
  */
 export function resolveSet(
   selected: SelectedMailbox,
   set: SequenceSet,
   byUid: boolean,
 ): Target[] | undefined {
-  if (set.kind === 'saved') return [];
+  if (set.kind === 'saved') {
+    const out: Target[] = [];
+    for (const uid of savedResult(selected)) {
+      const seq = selected.seqOf(uid);
+      if (seq !== undefined) out.push({ seq, uid });
+    }
+    return out;
+  }
   const count = selected.count;
   const uids = selected.uids;
   const out = new Set<number>();

@@ -4,9 +4,13 @@
  */
 import type { Command, CommandName } from '../../proto/imap/parse/index.ts';
 import { advertisedMechanisms } from '../../proto/sasl/index.ts';
+import { append } from './commands/append.ts';
 import { authenticate } from './commands/authenticate.ts';
 import { capability } from './commands/capability.ts';
 import { close, unselect } from './commands/close.ts';
+import { copyMove } from './commands/copy-move.ts';
+import { create } from './commands/create.ts';
+import { deleteMailbox } from './commands/delete.ts';
 import { enable } from './commands/enable.ts';
 import { expunge } from './commands/expunge.ts';
 import { fetch } from './commands/fetch.ts';
@@ -17,10 +21,13 @@ import { login } from './commands/login.ts';
 import { logout } from './commands/logout.ts';
 import { namespace } from './commands/namespace.ts';
 import { check, noop } from './commands/noop.ts';
+import { rename } from './commands/rename.ts';
+import { search } from './commands/search.ts';
 import { select } from './commands/select.ts';
 import { starttls } from './commands/starttls.ts';
 import { status } from './commands/status.ts';
 import { store } from './commands/store.ts';
+import { subscribe } from './commands/subscribe.ts';
 import type { Completion, ImapSession, ImapState } from './session.ts';
 
 type Handler = (session: ImapSession, tag: string, command: never) => Promise<Completion> | Completion;
@@ -60,6 +67,15 @@ export const COMMANDS: Partial<Record<CommandName, CommandSpec>> = {
   EXPUNGE: { handler: expunge, states: SELECTED },
   FETCH: { handler: fetch, states: SELECTED, holdsExpunges: true },
   STORE: { handler: store, states: SELECTED, holdsExpunges: true },
+  SEARCH: { handler: search, states: SELECTED, holdsExpunges: true },
+  CREATE: { handler: create, states: AUTH },
+  DELETE: { handler: deleteMailbox, states: AUTH },
+  RENAME: { handler: rename, states: AUTH },
+  SUBSCRIBE: { handler: subscribe, states: AUTH },
+  UNSUBSCRIBE: { handler: subscribe, states: AUTH },
+  APPEND: { handler: append, states: AUTH },
+  COPY: { handler: copyMove, states: SELECTED },
+  MOVE: { handler: copyMove, states: SELECTED },
 };
 
 /** Why `spec` may not run in the session's state, or undefined. */
@@ -82,7 +98,15 @@ export function capabilities(session: ImapSession): string[] {
     'IDLE',
     'NAMESPACE',
     'UNSELECT',
+    'UIDPLUS',
+    'MOVE',
+    'MULTIAPPEND',
+    'CREATE-SPECIAL-USE',
+    'LIST-EXTENDED',
+    'LIST-STATUS',
+    'CHILDREN',
   ];
+  caps.push('ESEARCH', 'SEARCHRES');
   caps.push('SPECIAL-USE', 'STATUS=SIZE', 'BINARY', 'PREVIEW', `APPENDLIMIT=${session.settings.appendLimit}`);
   if (session.state === 'not-authenticated') {
     if (!session.conn.secure) caps.push('STARTTLS');

@@ -8,7 +8,7 @@
 import { LoftError } from '../../core/errors.ts';
 import type { MailboxEvents } from '../../core/events.ts';
 import { nextId } from '../../core/ids.ts';
-import { encodeStructure, indexMessage } from '../../mime/index.ts';
+import { encodeStructure, extractText, indexMessage } from '../../mime/index.ts';
 import type { BlobStore } from '../../store/blob/blob-store.ts';
 import type { QueueRecipientInput, SearchText, Store } from '../../store/store.ts';
 
@@ -138,15 +138,62 @@ export class DeliveryService {
       throw err;
     }
   }
+
+  /**
+   * Stores a message a client gives (IMAP APPEND, RFC 9051 §6.3.12) in one mailbox, through the
+   * same path as every delivery: structure computed by {@link prepareMessage}, body written
+   * durably, one row committed with the flags and keywords asked for, and the `append` event
+   * published. The bytes are stored as given (no trace headers). Resolves with the new UID, or
+   * throws LoftError (NOSPACE, TEMP, NOTFOUND, INTERNAL).
+   */
+  async append(
+    mailboxId: number,
+    raw: Buffer,
+    options: { flags?: number; keywords?: readonly string[]; internalDate?: number } = {},
+  ): Promise<{ uid: number; modseq: number }> {
+    const { structure, searchText } = prepareMessage(raw);
+    const blob = await this.#blobs.put([raw]);
+    try {
+      const result = await this.#store.commitDelivery({
+        blob,
+        structure,
+        searchText,
+        internalDate: options.internalDate ?? this.#now().getTime(),
+        placements: [{ mailboxId, flags: options.flags ?? 0, keywords: [...(options.keywords ?? [])] }],
+      });
+      const placed = result.placed[0];
+      if (!placed) throw new LoftError('INTERNAL', 'append placed no message');
+      this.#events.publish({ kind: 'append', mailboxId, uid: placed.uid, modseq: placed.modseq });
+      return { uid: placed.uid, modseq: placed.modseq };
+    } catch (err) {
+      await this.#blobs.remove(blob.id).catch(() => {});
+      throw err;
+    }
+  }
 }
+
+/** Most characters of each of the header text and the body text kept in the search index. */
+export const SEARCH_TEXT_LIMIT = 1_000_000;
 
 /**
  * What is computed once per stored message, whatever its source (SMTP delivery, IMAP APPEND):
- * the serialised MIME structure, and the text the search index keeps (none yet).
+ * the serialised MIME structure, and the decoded text the full-text index keeps (NFC-normalised,
+ * at most {@link SEARCH_TEXT_LIMIT} characters each of headers and body; longer text is cut and
+ * marked `truncated`, so searches confirm such messages against the message itself).
  */
-export function prepareMessage(raw: Buffer): { structure: string; searchText: SearchText | undefined } {
+export function prepareMessage(raw: Buffer): { structure: string; searchText: SearchText } {
   const structure = indexMessage(raw);
-  return { structure: encodeStructure(structure), searchText: undefined };
+  // One character more than kept: reaching the limit means the text may have been cut.
+  const text = extractText(raw, structure, { maxLength: SEARCH_TEXT_LIMIT + 1 });
+  const truncated = text.headers.length >= SEARCH_TEXT_LIMIT || text.body.length >= SEARCH_TEXT_LIMIT;
+  return {
+    structure: encodeStructure(structure),
+    searchText: {
+      headers: text.headers.slice(0, SEARCH_TEXT_LIMIT).toWellFormed().normalize('NFC'),
+      body: text.body.slice(0, SEARCH_TEXT_LIMIT).toWellFormed().normalize('NFC'),
+      truncated,
+    },
+  };
 }
 
 function unique(values: number[]): number[] {

@@ -7,9 +7,25 @@
 import { LoftError } from '../../core/errors.ts';
 import type { MailboxEvents } from '../../core/events.ts';
 import type { BlobStore } from '../../store/blob/blob-store.ts';
-import type { FlagChange, FlagUpdate, MailboxRecord, MessageRecord, Store } from '../../store/store.ts';
+import type {
+  FlagChange,
+  FlagUpdate,
+  MailboxRecord,
+  MessageRecord,
+  SearchText,
+  SpecialUse,
+  Store,
+  TextNeedle,
+} from '../../store/store.ts';
 
-export type { FlagChange, FlagUpdate, MailboxRecord, MessageRecord };
+/** Needles shorter than this cannot use the full-text index (trigrams). */
+export { MIN_INDEXED_NEEDLE } from '../../store/store.ts';
+export type { FlagChange, FlagUpdate, MailboxRecord, MessageRecord, SearchText, SpecialUse, TextNeedle };
+
+/** What a COPY or MOVE did: the UID pairs copied (source, target), in the order given. */
+export interface CopyResult {
+  copied: [number, number][];
+}
 
 export class MailboxService {
   readonly #store: Store;
@@ -70,6 +86,16 @@ export class MailboxService {
     return this.#store.getStructure(message.blobId);
   }
 
+  /** Full-text candidates for SEARCH: a superset of the matching UIDs (see `Store.searchCandidates`). */
+  searchCandidates(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[]> {
+    return this.#store.searchCandidates(mailboxId, needles);
+  }
+
+  /** The decoded text indexed at delivery, or undefined when the message has none. */
+  searchText(message: Pick<MessageRecord, 'blobId'>): Promise<SearchText | undefined> {
+    return this.#store.getSearchText(message.blobId);
+  }
+
   /** The messages of a mailbox in UID order. */
   messages(mailboxId: number): Promise<MessageRecord[]> {
     return this.#store.listMessages(mailboxId);
@@ -95,6 +121,65 @@ export class MailboxService {
       this.#events.publish({ kind: 'expunge', mailboxId, uid: e.uid, modseq: e.modseq });
     for (const blob of orphanBlobs) await this.#blobs.remove(blob).catch(() => {});
     return expunged.map((e) => e.uid);
+  }
+
+  /** Creates a mailbox with a fresh UIDVALIDITY; LoftError EXISTS if the name is taken. */
+  createMailbox(accountId: number, name: string, specialUse?: SpecialUse): Promise<MailboxRecord> {
+    return this.#store.createMailbox(accountId, name, specialUse);
+  }
+
+  /**
+   * Deletes a mailbox and its messages (not its inferiors, RFC 9051 §6.3.5); sessions that have it
+   * selected are told each message is gone, and files nothing refers to any more are deleted.
+   * LoftError NOTFOUND if it is absent.
+   */
+  async deleteMailbox(mailbox: Pick<MailboxRecord, 'id' | 'highestModseq'>): Promise<void> {
+    const uids = await this.#store.listUids(mailbox.id);
+    const { orphanBlobs } = await this.#store.deleteMailbox(mailbox.id);
+    const modseq = mailbox.highestModseq + 1;
+    for (const uid of uids) this.#events.publish({ kind: 'expunge', mailboxId: mailbox.id, uid, modseq });
+    for (const blob of orphanBlobs) await this.#blobs.remove(blob).catch(() => {});
+  }
+
+  /**
+   * Renames mailboxes of an account in one transaction (pairs [from, to]); UIDVALIDITY and UIDs
+   * stay. LoftError EXISTS if a target exists, NOTFOUND if a source does not.
+   */
+  renameMailboxes(accountId: number, renames: readonly (readonly [string, string])[]): Promise<void> {
+    return this.#store.renameMailboxes(accountId, renames);
+  }
+
+  /** Adds or removes a name (which need not exist) in the account's subscriptions. */
+  setSubscribed(accountId: number, name: string, subscribed: boolean): Promise<void> {
+    return this.#store.setSubscribed(accountId, name, subscribed);
+  }
+
+  /**
+   * Copies messages into `toMailboxId` in one transaction (flags, keywords and internal date
+   * kept; new UIDs in the order given); with `move`, removes them from the source in the same
+   * transaction (RFC 6851). Sessions on the target learn of the new messages, sessions on the
+   * source of the removed ones. UIDs that no longer exist are skipped.
+   */
+  async copy(
+    fromMailboxId: number,
+    uids: readonly number[],
+    toMailboxId: number,
+    move: boolean,
+  ): Promise<CopyResult> {
+    if (uids.length === 0) return { copied: [] };
+    const result = await this.#store.copyMessages(fromMailboxId, uids, toMailboxId, move);
+    for (const [, uid] of result.copied)
+      this.#events.publish({ kind: 'append', mailboxId: toMailboxId, uid, modseq: result.modseq });
+    if (move && result.expungeModseq !== undefined) {
+      for (const [uid] of result.copied)
+        this.#events.publish({
+          kind: 'expunge',
+          mailboxId: fromMailboxId,
+          uid,
+          modseq: result.expungeModseq,
+        });
+    }
+    return { copied: result.copied };
   }
 
   /**

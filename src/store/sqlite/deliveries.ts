@@ -16,6 +16,8 @@ export type DeliveryOutcome =
 interface Statements {
   insertBlob: StatementSync;
   insertBlobData: StatementSync;
+  insertSearchDoc: StatementSync;
+  insertSearchText: StatementSync;
   nextUid: StatementSync;
   insertMessage: StatementSync;
   insertQueueMessage: StatementSync;
@@ -30,6 +32,10 @@ function statements(db: DatabaseSync): Statements {
     s = {
       insertBlob: db.prepare('INSERT OR IGNORE INTO blobs (id, size, structure) VALUES (?, ?, ?)'),
       insertBlobData: db.prepare('INSERT OR IGNORE INTO blob_data (id, data) VALUES (?, ?)'),
+      insertSearchDoc: db.prepare(
+        'INSERT OR IGNORE INTO search_docs (blob_id, truncated) VALUES (?, ?) RETURNING id',
+      ),
+      insertSearchText: db.prepare('INSERT INTO search_text (rowid, headers, body) VALUES (?, ?, ?)'),
       nextUid: db.prepare(
         `UPDATE mailboxes SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1
          WHERE id = ? RETURNING uid_next - 1 AS uid, highest_modseq AS modseq`,
@@ -96,6 +102,12 @@ function apply(s: Statements, delivery: DeliveryCommit): DeliveryResult {
   const { blob } = delivery;
   s.insertBlob.run(blob.id, blob.size, delivery.structure);
   if (blob.inline) s.insertBlobData.run(blob.id, blob.inline);
+  const text = delivery.searchText;
+  if (text) {
+    // The full-text index (migration 5), once per blob.
+    const doc = s.insertSearchDoc.get(blob.id, text.truncated ? 1 : 0) as { id: number } | undefined;
+    if (doc) s.insertSearchText.run(doc.id, text.headers, text.body);
+  }
   const placed: DeliveryResult['placed'] = [];
   for (const placement of delivery.placements) {
     const row = s.nextUid.get(placement.mailboxId) as { uid: number; modseq: number } | undefined;

@@ -111,4 +111,20 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   INSERT INTO subscriptions (account_id, name) SELECT account_id, name FROM mailboxes WHERE subscribed = 1;
   ALTER TABLE mailboxes DROP COLUMN subscribed;
   `,
+  // 5: the full-text index for IMAP SEARCH BODY/TEXT/HEADER (RFC 9051 §6.4.4): the decoded text of
+  // each blob in an FTS5 table with the trigram tokenizer (substring matching, case-folded), keyed
+  // through search_docs (blobs have text ids). The text is kept, so a search confirms against it.
+  // The trigger drops a blob's text with the blob row, whichever path removes it.
+  `
+  CREATE TABLE search_docs (
+    id INTEGER PRIMARY KEY,
+    blob_id TEXT NOT NULL UNIQUE,
+    truncated INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
+  CREATE VIRTUAL TABLE search_text USING fts5(headers, body, tokenize = 'trigram');
+  CREATE TRIGGER blobs_search_text_delete AFTER DELETE ON blobs BEGIN
+    DELETE FROM search_text WHERE rowid IN (SELECT id FROM search_docs WHERE blob_id = old.id);
+    DELETE FROM search_docs WHERE blob_id = old.id;
+  END;
+  `,
 ];

@@ -17,8 +17,10 @@ import type {
   MessageRecord,
   QueueMessageRecord,
   ScramKeys,
+  SearchText,
   SpecialUse,
   Store,
+  TextNeedle,
 } from '../store.ts';
 import { DeliveryCommitter } from './committer.ts';
 import { mapSqliteError, openDatabase } from './database.ts';
@@ -32,6 +34,7 @@ import {
 } from './mailboxes.ts';
 import { expunge, releaseLock, tryLock, updateFlags } from './messages.ts';
 import { readQueue } from './queue.ts';
+import { getSearchText, searchCandidates } from './search.ts';
 
 type Row = Record<string, unknown>;
 
@@ -399,6 +402,14 @@ export class SqliteStore implements Store {
     ) as Row | undefined;
     if (!row) throw new LoftError('NOTFOUND', `no blob ${blobId}`);
     return row.structure as string;
+  }
+
+  async searchCandidates(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[]> {
+    return this.#query('searching messages', () => searchCandidates(this.#prepare, mailboxId, needles));
+  }
+
+  async getSearchText(blobId: string): Promise<SearchText | undefined> {
+    return this.#query('reading message text', () => getSearchText(this.#prepare, blobId));
   }
 
   commitDelivery(delivery: DeliveryCommit): Promise<DeliveryResult> {

@@ -268,7 +268,7 @@ describe('fuzzing the framer and the parser', () => {
     };
     fc.assert(
       fc.property(key, (k) => {
-        const c = ok(`A1 SEARCH ${print(k)}`);
+        const c = ok(`A1 SEARCH ${print(k)}\r\n`);
         assert.deepEqual(c.name === 'SEARCH' && c.key, k);
       }),
       { numRuns: 300 },

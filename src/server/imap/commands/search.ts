@@ -1,0 +1,64 @@
+/**
+ * SEARCH and UID SEARCH (RFC 9051 §6.4.4, RFC 3501 §6.4.4) with ESEARCH return options MIN, MAX,
+ * ALL, COUNT (RFC 4731) and SAVE (SEARCHRES, RFC 5182). Text keys use the full-text index to
+ * narrow and the exact substring test to confirm (see `../search/evaluate.ts`). CHARSET may be
+ * UTF-8 or US-ASCII; others are refused with `NO [BADCHARSET (UTF-8 US-ASCII)]`. Dates of
+ * BEFORE/ON/SINCE are taken in UTC, Loft's server timezone.
+ */
+import type { SearchCommand } from '../../../proto/imap/parse/index.ts';
+import { atom } from '../../../proto/imap/value.ts';
+import { runSearch } from '../search/evaluate.ts';
+import { compileSearch } from '../search/query.ts';
+import { esearchResponse, RETURN_ALL, savedUids, searchResponse } from '../search/response.ts';
+import { SEARCH_CHARSETS } from '../search/text.ts';
+import type { Completion, ImapSession } from '../session.ts';
+import { savedResult, saveResult } from '../sets.ts';
+
+export async function search(session: ImapSession, tag: string, command: SearchCommand): Promise<Completion> {
+  const selected = session.selected!;
+  const save = command.returns?.save === true;
+  // RFC 5182 §2.1: a SEARCH with SAVE that fails leaves `$` empty.
+  const fail = (completion: Completion): Completion => {
+    if (save) saveResult(selected, []);
+    return completion;
+  };
+  const compiled = compileSearch(command.key, {
+    charset: command.charset,
+    count: selected.count,
+    maxUid: selected.uids.at(-1) ?? 0,
+  });
+  if (!compiled.ok) {
+    if (compiled.reason === 'modseq')
+      return fail({ kind: 'BAD', text: 'MODSEQ needs CONDSTORE, not offered' });
+    return fail({
+      kind: 'NO',
+      text: `Unsupported charset ${command.charset}`,
+      code: { name: 'BADCHARSET', args: [SEARCH_CHARSETS.map(atom)] },
+    });
+  }
+  let hits: Awaited<ReturnType<typeof runSearch>>;
+  try {
+    hits = await runSearch(
+      {
+        access: session.services.mailboxes,
+        mailboxId: selected.mailbox.id,
+        uids: selected.uids,
+        saved: new Set(savedResult(selected)),
+      },
+      compiled.query,
+    );
+  } catch (err) {
+    if (save) saveResult(selected, []);
+    throw err;
+  }
+  // RFC 9051 §6.4.4: IMAP4rev2 clients always get ESEARCH; IMAP4rev1 ones only with RETURN.
+  const returns = command.returns ?? (session.rev2 ? RETURN_ALL : null);
+  if (returns === null) {
+    session.untagged(...searchResponse(hits, command.uid));
+  } else {
+    const esearch = esearchResponse(tag, hits, command.uid, returns);
+    if (esearch) session.untagged(...esearch);
+    if (returns.save) saveResult(selected, savedUids(hits, returns));
+  }
+  return { kind: 'OK', text: `${command.uid ? 'UID SEARCH' : 'SEARCH'} completed` };
+}

@@ -1,0 +1,79 @@
+/**
+ * The full-text index in SQLite (migration 5): FTS5 with the trigram tokenizer over the decoded
+ * headers and body of each blob. A trigram phrase query is a case-folded substring test, so the
+ * index narrows IMAP SEARCH BODY/TEXT/HEADER (RFC 9051 §6.4.4) to candidates that the session
+ * then confirms with the exact test. Rows are written by `applyBatch` and removed by a trigger
+ * on `blobs`.
+ */
+import { MIN_INDEXED_NEEDLE, type SearchText, type TextNeedle } from '../store.ts';
+import type { Prepare } from './messages.ts';
+
+type Row = Record<string, unknown>;
+
+/**
+ * Characters whose case folding may differ between JavaScript's `toLowerCase` (which the session
+ * confirms with) and SQLite's simple case folding (which the trigram tokenizer uses): a needle
+ * holding one of them does not narrow, so no message that matches can be left out. U+0307 is
+ * there because JavaScript lowers U+0130 (İ) to "i" + U+0307, which SQLite does not.
+ */
+const UNSAFE_FOLD = /[\u00b5\u00df\u0130\u0131\u017f\u03a3\u03c2\u03c3\u1e9e\u2126\u212a\u212b]|\u0307/u;
+
+/** True when `needle` can narrow through the trigram index. */
+export function indexable(needle: string): boolean {
+  let chars = 0;
+  for (const ch of needle) {
+    // Characters whose lower case is not a single character fold differently in SQLite.
+    if (ch.toLowerCase().length !== ch.length || ch === '\u0000') return false;
+    chars++;
+  }
+  return chars >= MIN_INDEXED_NEEDLE && !UNSAFE_FOLD.test(needle);
+}
+
+/** The FTS5 query for the needles that can narrow (AND of phrases), or undefined when none can. */
+export function ftsQuery(needles: readonly TextNeedle[]): string | undefined {
+  const terms: string[] = [];
+  for (const { field, needle } of needles) {
+    const text = needle.normalize('NFC');
+    if (!indexable(text)) continue;
+    // An FTS5 string: double quotes doubled (https://sqlite.org/fts5.html §3.1).
+    const phrase = `"${text.replaceAll('"', '""')}"`;
+    terms.push(field === 'text' ? phrase : `${field} : ${phrase}`);
+  }
+  return terms.length > 0 ? terms.join(' AND ') : undefined;
+}
+
+/** See `Store.searchCandidates`. */
+export function searchCandidates(
+  prepare: Prepare,
+  mailboxId: number,
+  needles: readonly TextNeedle[],
+): number[] {
+  const query = ftsQuery(needles);
+  if (query === undefined) {
+    const rows = prepare('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid').all(
+      mailboxId,
+    ) as Row[];
+    return rows.map((r) => r.uid as number);
+  }
+  const rows = prepare(
+    `SELECT m.uid AS uid FROM search_text
+       JOIN search_docs d ON d.id = search_text.rowid
+       JOIN messages m ON m.blob_id = d.blob_id
+       WHERE search_text MATCH ?1 AND m.mailbox_id = ?2
+     UNION
+     SELECT m.uid AS uid FROM messages m LEFT JOIN search_docs d ON d.blob_id = m.blob_id
+       WHERE m.mailbox_id = ?2 AND (d.id IS NULL OR d.truncated = 1)
+     ORDER BY uid`,
+  ).all(query, mailboxId) as Row[];
+  return rows.map((r) => r.uid as number);
+}
+
+/** See `Store.getSearchText`. */
+export function getSearchText(prepare: Prepare, blobId: string): SearchText | undefined {
+  const row = prepare(
+    `SELECT t.headers AS headers, t.body AS body, d.truncated AS truncated
+       FROM search_docs d JOIN search_text t ON t.rowid = d.id WHERE d.blob_id = ?`,
+  ).get(blobId) as Row | undefined;
+  if (!row) return undefined;
+  return { headers: row.headers as string, body: row.body as string, truncated: row.truncated === 1 };
+}

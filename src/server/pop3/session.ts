@@ -97,12 +97,38 @@ export class Pop3Session {
     this.#output.push(bytes);
   }
 
+  /** Octets queued and not yet sent. */
+  get queuedOctets(): number {
+    let n = 0;
+    for (const b of this.#output) n += b.length;
+    return n;
+  }
+
   /** Sends the queued responses; a client that does not read them within the idle timeout is dropped. */
   async flush(): Promise<void> {
     if (this.#output.length === 0) return;
     const data = this.#output.length === 1 ? this.#output[0]! : Buffer.concat(this.#output);
     this.#output = [];
     await this.conn.write(data, this.settings.idleTimeoutMs);
+  }
+
+  /**
+   * UIDs retrieved whose \Seen flag is still to be stored. They are stored together in one
+   * transaction when the session next waits for input, and at its end however it ends (as
+   * Dovecot stores flag changes in batches): one commit per pipelined burst, not per RETR.
+   */
+  pendingSeen: number[] = [];
+
+  async storeSeen(): Promise<void> {
+    if (this.pendingSeen.length === 0 || !this.maildrop) return;
+    const uids = this.pendingSeen;
+    this.pendingSeen = [];
+    try {
+      await this.services.markSeen(this.maildrop.mailboxId, uids);
+    } catch (err) {
+      // The messages were delivered to the client; flags that could not be stored are not worth an error.
+      this.log.warn({ event: 'pop3.seen.failed', count: uids.length, err });
+    }
   }
 
   /** Sends queued responses, then `data` at once (message content: never queued whole). */
@@ -142,7 +168,10 @@ export class Pop3Session {
       }
     };
     shutdown.addEventListener('abort', onShutdown, { once: true });
-    this.conn.beforeWait = () => this.flush();
+    this.conn.beforeWait = async () => {
+      await this.flush();
+      await this.storeSeen();
+    };
     const readLimit = Math.max(this.settings.maxCommandLine, this.settings.maxAuthLine);
     try {
       // RFC 1939 §4: the greeting. No APOP timestamp: APOP is not offered.
@@ -174,6 +203,7 @@ export class Pop3Session {
     } finally {
       shutdown.removeEventListener('abort', onShutdown);
       this.conn.beforeWait = undefined;
+      await this.storeSeen();
       await this.lock?.release();
     }
   }

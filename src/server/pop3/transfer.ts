@@ -27,6 +27,13 @@ export async function sendMessage(session: Pop3Session, message: Pop3Message): P
   // RFC 1939 §5: the size in the status line is the same count LIST gives.
   session.ok(`${message.size} octets`);
   const stuffer = new DotStuffer();
+  if (chunk.length >= message.size) {
+    // A message read in one piece is queued whole with its status line and terminator, so
+    // pipelined RETRs go out in few writes (sent when the session waits, or past 64 KiB queued).
+    session.send(Buffer.concat([...stuffer.push(chunk), ...stuffer.end()]));
+    if (session.queuedOctets > 64 * 1024) await session.flush();
+    return true;
+  }
   let offset = 0;
   try {
     for (;;) {

@@ -339,7 +339,8 @@ export class SqliteStore implements Store {
 
   async readInlineBody(blobId: string, start?: number, end?: number): Promise<Buffer | undefined> {
     const row = this.#query('reading message', () =>
-      start === undefined && end === undefined
+      // From the start, the whole value is read and cut (bodies here are small): substr() copies.
+      (start ?? 0) === 0
         ? this.#stmt('SELECT data FROM blob_data WHERE id = ?').get(blobId)
         : this.#stmt('SELECT substr(data, ?, ?) AS data FROM blob_data WHERE id = ?').get(
             (start ?? 0) + 1,
@@ -349,7 +350,8 @@ export class SqliteStore implements Store {
     ) as Row | undefined;
     if (!row) return undefined;
     const data = row.data as Uint8Array;
-    return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const whole = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    return (start ?? 0) === 0 && end !== undefined && end < whole.length ? whole.subarray(0, end) : whole;
   }
 
   async mailboxStats(

@@ -21,12 +21,7 @@ export async function retr(
   const { message } = found;
   if (!(await sendMessage(session, message))) return;
   if (session.settings.retrSetsSeen && !message.seen) {
-    try {
-      await session.services.markSeen(maildrop.mailboxId, [message.uid]);
-      message.seen = true;
-    } catch (err) {
-      // The message was delivered to the client; a flag that could not be stored is not worth an error.
-      session.log.warn({ event: 'pop3.seen.failed', uid: message.uid, err });
-    }
+    session.pendingSeen.push(message.uid);
+    message.seen = true;
   }
 }

@@ -161,6 +161,7 @@ function pop3Services(services: LoftServices): Omit<Pop3Services, 'authFailures'
       };
     },
     read: (message, start, end) => mailboxes.read(message, start, end),
+    readMany: (messages) => mailboxes.readMany(messages),
     markSeen: async (mailboxId, uids) => {
       await mailboxes.setFlags(mailboxId, uids, { add: seen });
     },

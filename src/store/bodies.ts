@@ -51,6 +51,16 @@ export class MessageBodies implements BlobStore {
     }
   }
 
+  /**
+   * Reads many whole bodies at once (one query for the inline ones): for clients that fetch
+   * message after message, such as POP3 RETR in a pipeline.
+   */
+  async readMany(ids: readonly string[]): Promise<Map<string, Buffer>> {
+    const found = await this.#store.readInlineBodies(ids);
+    for (const id of ids) if (!found.has(id)) found.set(id, await this.read(id));
+    return found;
+  }
+
   /** Removes a body's file, if it has one (inline bodies go with their rows). */
   remove(id: string): Promise<void> {
     return this.#files.remove(id);

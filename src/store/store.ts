@@ -280,6 +280,8 @@ export interface Store {
    * is not inline (it is a file of the blob store) or does not exist.
    */
   readInlineBody(blobId: string, start?: number, end?: number): Promise<Buffer | undefined>;
+  /** The whole content of those bodies that are inline, by blob id (others are absent). */
+  readInlineBodies(blobIds: readonly string[]): Promise<Map<string, Buffer>>;
 
   /** The serialised MIME structure stored with the blob; NOTFOUND if absent. */
   getStructure(blobId: string): Promise<string>;

@@ -396,6 +396,9 @@ export function storeContract(name: string, factory: StoreFactory): void {
         placements: [{ mailboxId: inbox.id }],
       });
       assert.equal(await store.readInlineBody(fileBlob.id), undefined, 'not inline');
+      const many = await store.readInlineBodies([blob.id, fileBlob.id, 'missing']);
+      assert.deepEqual([...many.keys()], [blob.id], 'only inline bodies come back');
+      assert.deepEqual(many.get(blob.id), content);
       await store.expunge(inbox.id, [1]);
       assert.equal(await store.readInlineBody(blob.id), undefined);
     });

@@ -32,6 +32,8 @@ export interface Pop3Services {
   openInbox(accountId: number): Promise<MaildropSnapshot>;
   /** Octets [start, end) of a stored message; fewer at its end. NOTFOUND when it is gone. */
   read(message: Pop3Message, start: number, end: number): Promise<Buffer>;
+  /** Whole messages at once, by blob id (for pipelined RETRs). */
+  readMany(messages: readonly Pop3Message[]): Promise<Map<string, Buffer>>;
   /** Sets \Seen on messages (other sessions are told). */
   markSeen(mailboxId: number, uids: readonly number[]): Promise<void>;
   /** Removes messages for good (other sessions see EXPUNGE); returns the UIDs removed. */

@@ -7,6 +7,7 @@
  * A session that ends other than by QUIT in TRANSACTION state — dropped connection, idle
  * timeout, shutdown — never enters UPDATE state and removes nothing (RFC 1939 §3, §6).
  */
+
 import { type Logger, type TraceLevel, traceAllows } from '../../core/log.ts';
 import { decodeCommandLine, parseCommand } from '../../proto/pop3/command.ts';
 import { encodeErr, encodeOk, type ResponseCode } from '../../proto/pop3/response.ts';
@@ -14,6 +15,7 @@ import { type Connection, ConnectionClosed, isLoopback, type LineRead } from '..
 import { responseForError } from './errors.ts';
 import type { MaildropLock } from './lock.ts';
 import type { Maildrop } from './maildrop.ts';
+import { BodyPrefetch } from './prefetch.ts';
 import type { Pop3Services } from './services.ts';
 import type { Pop3Settings } from './settings.ts';
 import { dispatch } from './table.ts';
@@ -59,6 +61,7 @@ export class Pop3Session {
     log: Logger,
     trace: TraceLevel,
   ) {
+    this.prefetch = new BodyPrefetch(services);
     this.conn = conn;
     this.settings = settings;
     this.services = services;
@@ -118,6 +121,9 @@ export class Pop3Session {
    * Dovecot stores flag changes in batches): one commit per pipelined burst, not per RETR.
    */
   pendingSeen: number[] = [];
+
+  /** Read-ahead of small messages for RETR. */
+  readonly prefetch: BodyPrefetch;
 
   async storeSeen(): Promise<void> {
     if (this.pendingSeen.length === 0 || !this.maildrop) return;

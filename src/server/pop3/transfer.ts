@@ -21,9 +21,13 @@ const TOP_FIRST_READ = 16 * 1024;
  * Sends a whole message (RETR). Resolves true once the terminator is written; false when the
  * transfer broke after `+OK` (the connection is then closed). Errors before `+OK` propagate.
  */
-export async function sendMessage(session: Pop3Session, message: Pop3Message): Promise<boolean> {
+export async function sendMessage(
+  session: Pop3Session,
+  message: Pop3Message,
+  body?: Buffer,
+): Promise<boolean> {
   const { services } = session;
-  let chunk = await services.read(message, 0, Math.min(message.size, CHUNK));
+  let chunk = body ?? (await services.read(message, 0, Math.min(message.size, CHUNK)));
   // RFC 1939 §5: the size in the status line is the same count LIST gives.
   session.ok(`${message.size} octets`);
   const stuffer = new DotStuffer();

@@ -106,6 +106,11 @@ export class MailboxService {
     return this.#blobs.read(message.blobId, start, end);
   }
 
+  /** The raw bytes of many messages at once, by blob id. */
+  readMany(messages: readonly Pick<MessageRecord, 'blobId'>[]): Promise<Map<string, Buffer>> {
+    return this.#blobs.readMany(messages.map((m) => m.blobId));
+  }
+
   /** Changes flags and tells the mailbox's other sessions. */
   async setFlags(mailboxId: number, uids: readonly number[], change: FlagChange): Promise<FlagUpdate[]> {
     const updates = await this.#store.updateFlags(mailboxId, uids, change);

@@ -23,6 +23,8 @@ export interface BlobStore {
   put(chunks: readonly Buffer[]): Promise<BlobRef>;
   /** Reads a whole blob, or the byte range [start, end). NOTFOUND if absent. */
   read(id: string, start?: number, end?: number): Promise<Buffer>;
+  /** Reads many whole blobs; all must exist (NOTFOUND otherwise). */
+  readMany(ids: readonly string[]): Promise<Map<string, Buffer>>;
   /** Removes a blob; absent blobs are ignored. */
   remove(id: string): Promise<void>;
   /** Every blob present with when it was written (ms since the epoch, to the minute), for the orphan sweeper. */

@@ -74,6 +74,12 @@ export class FileBlobStore implements BlobStore {
     }
   }
 
+  async readMany(ids: readonly string[]): Promise<Map<string, Buffer>> {
+    const out = new Map<string, Buffer>();
+    for (const id of ids) out.set(id, await this.read(id));
+    return out;
+  }
+
   async remove(id: string): Promise<void> {
     await rm(this.#pathOf(id), { force: true });
   }

@@ -354,6 +354,24 @@ export class SqliteStore implements Store {
     return (start ?? 0) === 0 && end !== undefined && end < whole.length ? whole.subarray(0, end) : whole;
   }
 
+  async readInlineBodies(blobIds: readonly string[]): Promise<Map<string, Buffer>> {
+    const out = new Map<string, Buffer>();
+    if (blobIds.length === 0) return out;
+    return this.#query('reading messages', () => {
+      for (let i = 0; i < blobIds.length; i += 500) {
+        const chunk = blobIds.slice(i, i + 500);
+        const rows = this.#db
+          .prepare(`SELECT id, data FROM blob_data WHERE id IN (${chunk.map(() => '?').join(',')})`)
+          .all(...chunk) as Row[];
+        for (const row of rows) {
+          const data = row.data as Uint8Array;
+          out.set(row.id as string, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+        }
+      }
+      return out;
+    });
+  }
+
   async mailboxStats(
     mailboxId: number,
   ): Promise<{ messages: number; unseen: number; deleted: number; size: number }> {

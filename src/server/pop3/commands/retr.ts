@@ -19,7 +19,8 @@ export async function retr(
     return;
   }
   const { message } = found;
-  if (!(await sendMessage(session, message))) return;
+  const body = await session.prefetch.take(maildrop, command.msg, message);
+  if (!(await sendMessage(session, message, body))) return;
   if (session.settings.retrSetsSeen && !message.seen) {
     session.pendingSeen.push(message.uid);
     message.seen = true;

@@ -16,6 +16,8 @@ export function updateFlags(
   uids: readonly number[],
   change: FlagChange,
 ): FlagUpdate[] {
+  if (!change.addKeywords?.length && !change.removeKeywords?.length)
+    return updateSystemFlags(prepare, mailboxId, uids, change);
   const select = prepare('SELECT flags, keywords FROM messages WHERE mailbox_id = ? AND uid = ?');
   const bump = prepare(
     'UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ? RETURNING highest_modseq AS modseq',
@@ -36,6 +38,44 @@ export function updateFlags(
     write.run(flags, JSON.stringify(keywords), modseq, mailboxId, uid);
     updates.push({ uid, flags, keywords, modseq });
   }
+  return updates;
+}
+
+/**
+ * The common case (system flags only, e.g. \Seen for a whole POP3 download): one statement per
+ * message that changes it only if its flags differ, MODSEQs taken from a counter read once.
+ */
+function updateSystemFlags(
+  prepare: Prepare,
+  mailboxId: number,
+  uids: readonly number[],
+  change: FlagChange,
+): FlagUpdate[] {
+  const add = change.add ?? 0;
+  const remove = change.remove ?? 0;
+  const base = prepare('SELECT highest_modseq AS modseq FROM mailboxes WHERE id = ?').get(mailboxId) as
+    | { modseq: number }
+    | undefined;
+  if (!base) return [];
+  const write = prepare(
+    `UPDATE messages SET flags = (flags | ?1) & ~?2, modseq = ?3
+     WHERE mailbox_id = ?4 AND uid = ?5 AND flags != ((flags | ?1) & ~?2) RETURNING flags, keywords`,
+  );
+  let modseq = base.modseq;
+  const updates: FlagUpdate[] = [];
+  for (const uid of uids) {
+    const row = write.get(add, remove, modseq + 1, mailboxId, uid) as Row | undefined;
+    if (!row) continue;
+    modseq++;
+    updates.push({
+      uid,
+      flags: row.flags as number,
+      keywords: JSON.parse(row.keywords as string) as string[],
+      modseq,
+    });
+  }
+  if (modseq > base.modseq)
+    prepare('UPDATE mailboxes SET highest_modseq = ? WHERE id = ?').run(modseq, mailboxId);
   return updates;
 }
 

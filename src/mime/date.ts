@@ -9,7 +9,7 @@ import { cursor, skipCfws } from './lexer.ts';
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
 /** RFC 5322 §4.3 obs-zone, in minutes east of UTC. Military letters are taken as +0000 (§4.3). */
-const ZONES: Record<string, number> = {
+export const ZONES: Readonly<Record<string, number>> = {
   ut: 0,
   utc: 0,
   gmt: 0,

@@ -3,6 +3,7 @@
  * SENTBEFORE/SENTON/SENTSINCE the day written in the Date header, both without time of day.
  * Loft's server timezone for internal dates is UTC.
  */
+import { ZONES } from '../../../mime/date.ts';
 import type { Envelope } from '../../../mime/index.ts';
 import type { ImapDate } from '../../../proto/imap/parse/date.ts';
 
@@ -19,22 +20,6 @@ export function dayOfDate(date: ImapDate): number {
 export function dayOfTime(ms: number): number {
   return Math.floor(ms / DAY_MS);
 }
-
-/** RFC 5322 §4.3 obs-zone names, in minutes east of UTC. */
-const ZONES: Record<string, number> = {
-  ut: 0,
-  utc: 0,
-  gmt: 0,
-  z: 0,
-  est: -300,
-  edt: -240,
-  cst: -360,
-  cdt: -300,
-  mst: -420,
-  mdt: -360,
-  pst: -480,
-  pdt: -420,
-};
 
 // The zone after the time of day: `12:34[:56] +0200`, `+02:00` or a named zone.
 const ZONE = /\d{1,2}:\d{1,2}(?::\d{1,2})?\s+(?:\([^)]*\)\s*)?(?:([+-])(\d{2}):?(\d{2})|([A-Za-z]{1,3}))\b/;

@@ -125,7 +125,10 @@ export class Pop3Session {
   /** Read-ahead of small messages for RETR. */
   readonly prefetch: BodyPrefetch;
 
+  #lastSeenStore = 0;
+
   async storeSeen(): Promise<void> {
+    this.#lastSeenStore = Date.now();
     if (this.pendingSeen.length === 0 || !this.maildrop) return;
     const uids = this.pendingSeen;
     this.pendingSeen = [];
@@ -176,7 +179,10 @@ export class Pop3Session {
     shutdown.addEventListener('abort', onShutdown, { once: true });
     this.conn.beforeWait = async () => {
       await this.flush();
-      await this.storeSeen();
+      // While a client downloads at full speed, \Seen is stored at most every 250 ms (or per 512
+      // messages): one commit per burst, not per pipelined window. Other commands and the end
+      // store the rest.
+      if (this.pendingSeen.length >= 512 || Date.now() - this.#lastSeenStore >= 250) await this.storeSeen();
     };
     const readLimit = Math.max(this.settings.maxCommandLine, this.settings.maxAuthLine);
     try {
@@ -235,6 +241,9 @@ export class Pop3Session {
     const { verb } = parsed.command;
     if (verb !== 'PASS' && verb !== 'USER') this.pendingUser = undefined;
     try {
+      // \Seen from earlier RETRs is stored before any other command is answered, so what the
+      // client does next (NOOP, QUIT, another protocol) finds it stored.
+      if (parsed.command.verb !== 'RETR') await this.storeSeen();
       await dispatch(this, parsed.command);
     } catch (err) {
       if (err instanceof ConnectionClosed) throw err;

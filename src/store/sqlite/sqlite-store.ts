@@ -358,15 +358,13 @@ export class SqliteStore implements Store {
     const out = new Map<string, Buffer>();
     if (blobIds.length === 0) return out;
     return this.#query('reading messages', () => {
-      for (let i = 0; i < blobIds.length; i += 500) {
-        const chunk = blobIds.slice(i, i + 500);
-        const rows = this.#db
-          .prepare(`SELECT id, data FROM blob_data WHERE id IN (${chunk.map(() => '?').join(',')})`)
-          .all(...chunk) as Row[];
-        for (const row of rows) {
-          const data = row.data as Uint8Array;
-          out.set(row.id as string, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-        }
+      // One cached statement whatever the count: the ids travel as a JSON array.
+      const rows = this.#stmt(
+        'SELECT id, data FROM blob_data WHERE id IN (SELECT value FROM json_each(?))',
+      ).all(JSON.stringify(blobIds)) as Row[];
+      for (const row of rows) {
+        const data = row.data as Uint8Array;
+        out.set(row.id as string, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
       }
       return out;
     });
@@ -400,19 +398,11 @@ export class SqliteStore implements Store {
   async getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]> {
     if (uids.length === 0) return [];
     return this.#query('reading messages', () => {
-      // Chunks of UIDs keep each statement's parameter list bounded.
-      const out: MessageRecord[] = [];
-      const sorted = [...uids].sort((a, b) => a - b);
-      for (let i = 0; i < sorted.length; i += 500) {
-        const chunk = sorted.slice(i, i + 500);
-        const rows = this.#db
-          .prepare(
-            `SELECT * FROM messages WHERE mailbox_id = ? AND uid IN (${chunk.map(() => '?').join(',')}) ORDER BY uid`,
-          )
-          .all(mailboxId, ...chunk) as Row[];
-        for (const row of rows) out.push(toMessage(row));
-      }
-      return out;
+      // One cached statement whatever the count: the UIDs travel as a JSON array.
+      const rows = this.#stmt(
+        'SELECT * FROM messages WHERE mailbox_id = ? AND uid IN (SELECT value FROM json_each(?)) ORDER BY uid',
+      ).all(mailboxId, JSON.stringify(uids)) as Row[];
+      return rows.map(toMessage);
     });
   }
 

@@ -282,6 +282,11 @@ export interface Store {
   readInlineBody(blobId: string, start?: number, end?: number): Promise<Buffer | undefined>;
   /** The whole content of those bodies that are inline, by blob id (others are absent). */
   readInlineBodies(blobIds: readonly string[]): Promise<Map<string, Buffer>>;
+  /**
+   * Resolves once the text of every message committed so far is in the full-text index (it is
+   * added in the background after the commit; until then search reads such messages instead).
+   */
+  flushSearchIndex(): Promise<void>;
 
   /** The serialised MIME structure stored with the blob; NOTFOUND if absent. */
   getStructure(blobId: string): Promise<string>;

@@ -527,6 +527,8 @@ export function storeContract(name: string, factory: StoreFactory): void {
           internalDate: 1,
           placements: [{ mailboxId }],
         });
+        // Indexing follows the commit, in the background; wait for it so the index narrows.
+        await store.flushSearchIndex();
         return { blob, uid: result.placed[0]!.uid };
       };
       const m1 = await deliver(inbox.id, 'Subject: Quarterly report', 'The Zanzibar figures are in.');

@@ -20,6 +20,7 @@ export class DeliveryCommitter {
   #queue: Pending[] = [];
   #inFlight: Pending[] | undefined;
   #batchId = 0;
+  #flushId = 0;
   #closing: Promise<void> | undefined;
 
   constructor(file: string) {
@@ -40,7 +41,10 @@ export class DeliveryCommitter {
       workerData: { file: this.#file },
     });
     worker.unref();
-    worker.on('message', (message: { id: number; outcomes: DeliveryOutcome[] }) => this.#settle(message));
+    worker.on('message', (message: { id?: number; outcomes?: DeliveryOutcome[] }) => {
+      if (message.outcomes && message.id !== undefined)
+        this.#settle({ id: message.id, outcomes: message.outcomes });
+    });
     worker.on('error', (err) => this.#failInFlight(err));
     worker.on('exit', () => {
       if (this.#worker === worker) this.#worker = undefined;
@@ -84,6 +88,24 @@ export class DeliveryCommitter {
       for (const pending of batch) pending.reject(error);
     }
     if (!this.#closing) this.#send();
+  }
+
+  /** Resolves once the worker has indexed the text of everything committed before the call. */
+  async flushIndex(): Promise<void> {
+    while (this.#inFlight || this.#queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 2));
+    const worker = this.#worker;
+    if (!worker) return;
+    const id = ++this.#flushId;
+    await new Promise<void>((resolve) => {
+      const onMessage = (message: { flushed?: number }): void => {
+        if (message.flushed === id) {
+          worker.off('message', onMessage);
+          resolve();
+        }
+      };
+      worker.on('message', onMessage);
+      worker.postMessage({ flush: id });
+    });
   }
 
   /** Waits for queued commits, then stops the worker. */

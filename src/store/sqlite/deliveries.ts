@@ -5,7 +5,7 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { ErrorCode } from '../../core/errors.ts';
-import type { DeliveryCommit, DeliveryResult, QueueMessageInput } from '../store.ts';
+import type { DeliveryCommit, DeliveryResult, QueueMessageInput, SearchText } from '../store.ts';
 import { mapSqliteError } from './database.ts';
 
 /** The outcome of one delivery of a batch, as it crosses the worker boundary. */
@@ -58,6 +58,27 @@ function statements(db: DatabaseSync): Statements {
   return s;
 }
 
+/**
+ * Adds messages' text to the full-text index (migration 5), once per blob, in one transaction.
+ * Runs after the deliveries committed, when the commit worker has nothing else to do: indexing a
+ * large text costs far more than storing the message, and must not hold back the 250. A message
+ * not indexed yet is still found: search treats it as a candidate and checks its text.
+ */
+export function indexTexts(db: DatabaseSync, items: readonly { blobId: string; text: SearchText }[]): void {
+  const s = statements(db);
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    for (const { blobId, text } of items) {
+      const doc = s.insertSearchDoc.get(blobId, text.truncated ? 1 : 0) as { id: number } | undefined;
+      if (doc) s.insertSearchText.run(doc.id, text.headers, text.body);
+    }
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+}
+
 /** Commits `batch` in one transaction; the outcomes are in the order of the batch. */
 export function applyBatch(db: DatabaseSync, batch: readonly DeliveryCommit[]): DeliveryOutcome[] {
   const fail = (err: unknown, what: string): DeliveryOutcome => {
@@ -102,12 +123,6 @@ function apply(s: Statements, delivery: DeliveryCommit): DeliveryResult {
   const { blob } = delivery;
   s.insertBlob.run(blob.id, blob.size, delivery.structure);
   if (blob.inline) s.insertBlobData.run(blob.id, blob.inline);
-  const text = delivery.searchText;
-  if (text) {
-    // The full-text index (migration 5), once per blob.
-    const doc = s.insertSearchDoc.get(blob.id, text.truncated ? 1 : 0) as { id: number } | undefined;
-    if (doc) s.insertSearchText.run(doc.id, text.headers, text.body);
-  }
   const placed: DeliveryResult['placed'] = [];
   for (const placement of delivery.placements) {
     const row = s.nextUid.get(placement.mailboxId) as { uid: number; modseq: number } | undefined;

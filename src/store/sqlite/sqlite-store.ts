@@ -422,6 +422,10 @@ export class SqliteStore implements Store {
     return this.#query('reading message text', () => getSearchText(this.#prepare, blobId));
   }
 
+  flushSearchIndex(): Promise<void> {
+    return this.#committer.flushIndex();
+  }
+
   commitDelivery(delivery: DeliveryCommit): Promise<DeliveryResult> {
     return this.#committer.commit(delivery);
   }

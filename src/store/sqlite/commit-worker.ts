@@ -16,6 +16,8 @@ const db = openDatabase(file);
 const toIndex: { blobId: string; text: SearchText }[] = [];
 let scheduled = false;
 
+/** Messages waiting to be indexed at most (each holds up to 2 × SEARCH_TEXT_LIMIT characters). */
+const MAX_BACKLOG = 5000;
 /** Characters of text indexed per transaction, so deliveries get the thread back soon. */
 const SLICE_CHARS = 512 * 1024;
 
@@ -61,8 +63,10 @@ parentPort?.on(
     const outcomes = applyBatch(db, message.batch);
     parentPort?.postMessage({ id: message.id, outcomes });
     message.batch.forEach((delivery, i) => {
-      if (outcomes[i]?.ok && delivery.searchText)
+      // A backlog is bounded: past it, texts are left out of the index (search reads those messages).
+      if (outcomes[i]?.ok && delivery.searchText && toIndex.length < MAX_BACKLOG) {
         toIndex.push({ blobId: delivery.blob.id, text: delivery.searchText });
+      }
     });
     schedule();
   },

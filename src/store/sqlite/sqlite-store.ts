@@ -22,6 +22,7 @@ import type {
   Store,
   TextNeedle,
 } from '../store.ts';
+import { readInlineBodies, readInlineBody } from './blob-data.ts';
 import { DeliveryCommitter } from './committer.ts';
 import { mapSqliteError, openDatabase } from './database.ts';
 import {
@@ -32,11 +33,11 @@ import {
   renameMailboxes,
   setSubscribed,
 } from './mailboxes.ts';
+import { getMessages, listUids, type MailboxStats, mailboxStats } from './message-reads.ts';
 import { expunge, releaseLock, tryLock, updateFlags } from './messages.ts';
 import { readQueue } from './queue.ts';
+import { type Row, toAccount, toDomain, toMailbox, toMessage } from './rows.ts';
 import { getSearchText, searchCandidates } from './search.ts';
-
-type Row = Record<string, unknown>;
 
 export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
@@ -338,72 +339,23 @@ export class SqliteStore implements Store {
   }
 
   async readInlineBody(blobId: string, start?: number, end?: number): Promise<Buffer | undefined> {
-    const row = this.#query('reading message', () =>
-      // From the start, the whole value is read and cut (bodies here are small): substr() copies.
-      (start ?? 0) === 0
-        ? this.#stmt('SELECT data FROM blob_data WHERE id = ?').get(blobId)
-        : this.#stmt('SELECT substr(data, ?, ?) AS data FROM blob_data WHERE id = ?').get(
-            (start ?? 0) + 1,
-            Math.max(0, (end ?? Number.MAX_SAFE_INTEGER) - (start ?? 0)),
-            blobId,
-          ),
-    ) as Row | undefined;
-    if (!row) return undefined;
-    const data = row.data as Uint8Array;
-    const whole = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    return (start ?? 0) === 0 && end !== undefined && end < whole.length ? whole.subarray(0, end) : whole;
+    return this.#query('reading message', () => readInlineBody(this.#prepare, blobId, start, end));
   }
 
   async readInlineBodies(blobIds: readonly string[]): Promise<Map<string, Buffer>> {
-    const out = new Map<string, Buffer>();
-    if (blobIds.length === 0) return out;
-    return this.#query('reading messages', () => {
-      // One cached statement whatever the count: the ids travel as a JSON array.
-      const rows = this.#stmt(
-        'SELECT id, data FROM blob_data WHERE id IN (SELECT value FROM json_each(?))',
-      ).all(JSON.stringify(blobIds)) as Row[];
-      for (const row of rows) {
-        const data = row.data as Uint8Array;
-        out.set(row.id as string, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-      }
-      return out;
-    });
+    return this.#query('reading messages', () => readInlineBodies(this.#prepare, blobIds));
   }
 
-  async mailboxStats(
-    mailboxId: number,
-  ): Promise<{ messages: number; unseen: number; deleted: number; size: number }> {
-    const row = this.#query('counting messages', () =>
-      this.#stmt(
-        `SELECT count(*) AS messages, coalesce(sum((flags & 1) = 0), 0) AS unseen,
-         coalesce(sum((flags & 8) != 0), 0) AS deleted, coalesce(sum(size), 0) AS size
-         FROM messages WHERE mailbox_id = ?`,
-      ).get(mailboxId),
-    ) as Row;
-    return {
-      messages: row.messages as number,
-      unseen: row.unseen as number,
-      deleted: row.deleted as number,
-      size: row.size as number,
-    };
+  async mailboxStats(mailboxId: number): Promise<MailboxStats> {
+    return this.#query('counting messages', () => mailboxStats(this.#prepare, mailboxId));
   }
 
   async listUids(mailboxId: number): Promise<number[]> {
-    const rows = this.#query('listing messages', () =>
-      this.#stmt('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid').all(mailboxId),
-    ) as Row[];
-    return rows.map((r) => r.uid as number);
+    return this.#query('listing messages', () => listUids(this.#prepare, mailboxId));
   }
 
   async getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]> {
-    if (uids.length === 0) return [];
-    return this.#query('reading messages', () => {
-      // One cached statement whatever the count: the UIDs travel as a JSON array.
-      const rows = this.#stmt(
-        'SELECT * FROM messages WHERE mailbox_id = ? AND uid IN (SELECT value FROM json_each(?)) ORDER BY uid',
-      ).all(mailboxId, JSON.stringify(uids)) as Row[];
-      return rows.map(toMessage);
-    });
+    return this.#query('reading messages', () => getMessages(this.#prepare, mailboxId, uids));
   }
 
   async getStructure(blobId: string): Promise<string> {
@@ -449,53 +401,4 @@ export class SqliteStore implements Store {
     await this.#committer.close();
     this.#db.close();
   }
-}
-
-function toDomain(row: Row): DomainRecord {
-  return { id: row.id as number, name: row.name as string, createdAt: row.created_at as number };
-}
-
-function toAccount(row: Row): AccountRecord {
-  const salt = row.scram_salt as Uint8Array | null;
-  return {
-    id: row.id as number,
-    address: row.address as string,
-    domainId: row.domain_id as number,
-    passwordHash: row.password_hash as string,
-    scram: salt
-      ? {
-          salt: Buffer.from(salt),
-          iterations: row.scram_iterations as number,
-          storedKey: Buffer.from(row.scram_stored_key as Uint8Array),
-          serverKey: Buffer.from(row.scram_server_key as Uint8Array),
-        }
-      : undefined,
-    createdAt: row.created_at as number,
-  };
-}
-
-function toMailbox(row: Row): MailboxRecord {
-  return {
-    id: row.id as number,
-    accountId: row.account_id as number,
-    name: row.name as string,
-    specialUse: (row.special_use as SpecialUse | null) ?? undefined,
-    uidValidity: row.uid_validity as number,
-    uidNext: row.uid_next as number,
-    highestModseq: row.highest_modseq as number,
-    subscribed: row.subscribed === 1,
-  };
-}
-
-function toMessage(row: Row): MessageRecord {
-  return {
-    mailboxId: row.mailbox_id as number,
-    uid: row.uid as number,
-    blobId: row.blob_id as string,
-    size: row.size as number,
-    internalDate: row.internal_date as number,
-    flags: row.flags as number,
-    keywords: JSON.parse(row.keywords as string) as string[],
-    modseq: row.modseq as number,
-  };
 }

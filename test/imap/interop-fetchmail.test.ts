@@ -53,9 +53,22 @@ async function fetchmail(options: {
   );
   await chmod(rc, 0o600);
   await mkdir(home, { recursive: true });
-  const result = await run('env', [`FETCHMAILHOME=${home}`, 'fetchmail', '-f', rc, '-v', '--nodetach'], {
-    timeoutMs: 60_000,
-  });
+  const result = await run(
+    'env',
+    [
+      `FETCHMAILHOME=${home}`,
+      'fetchmail',
+      '-f',
+      rc,
+      '-v',
+      '--nodetach',
+      '--pidfile',
+      path.join(home, 'fetchmail.pid'),
+    ],
+    {
+      timeoutMs: 60_000,
+    },
+  );
   return { code: result.code, output: result.stdout + result.stderr };
 }
 

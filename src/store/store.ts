@@ -250,7 +250,7 @@ export interface Store {
     mailboxId: number,
   ): Promise<{ messages: number; unseen: number; deleted: number; size: number }>;
   /** The UIDs of a mailbox in ascending order (cheap: for SELECT on large mailboxes). */
-  listUids(mailboxId: number): Promise<number[]>;
+  listUids(mailboxId: number, afterUid?: number): Promise<number[]>;
   /** The messages with these UIDs (absent ones skipped), in ascending UID order. */
   getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]>;
   /**

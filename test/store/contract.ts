@@ -492,6 +492,8 @@ export function storeContract(name: string, factory: StoreFactory): void {
         [1, 3],
       );
       assert.equal((await store.getMailbox(a.id, 'Sent'))!.uidNext, 4);
+      assert.deepEqual(await store.listUids(sent.id), [1, 2, 3]);
+      assert.deepEqual(await store.listUids(sent.id, 1), [2, 3], 'only the UIDs above the one given');
     });
 
     test('locks: exclusive per name, renewable by the owner, free after release or expiry', async () => {

@@ -122,8 +122,10 @@ export class SelectedMailbox {
     if (this.#grown) {
       this.#grown = false;
       const last = this.#uids.at(-1) ?? 0;
-      const all = await this.#access.uids(this.mailbox.id);
-      const fresh = all.filter((uid) => uid > last && !this.#expunged.has(uid));
+      // Only the UIDs above the last one known: a delivery never costs a read of the whole mailbox.
+      const fresh = (await this.#access.uids(this.mailbox.id, last)).filter(
+        (uid) => !this.#expunged.has(uid),
+      );
       if (fresh.length > 0) {
         this.#uids.push(...fresh);
         updates.exists = this.#uids.length;

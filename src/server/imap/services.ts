@@ -32,7 +32,7 @@ export interface MailboxAccess {
   listMailboxes(accountId: number): Promise<MailboxRecord[]>;
   mailbox(accountId: number, name: string): Promise<MailboxRecord | undefined>;
   mailboxById(id: number): Promise<MailboxRecord | undefined>;
-  uids(mailboxId: number): Promise<number[]>;
+  uids(mailboxId: number, afterUid?: number): Promise<number[]>;
   stats(mailboxId: number): Promise<{ messages: number; unseen: number; deleted: number; size: number }>;
   subscriptions(accountId: number): Promise<string[]>;
   messagesByUid(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]>;

@@ -71,9 +71,9 @@ export class MailboxService {
     return this.#store.listSubscriptions(accountId);
   }
 
-  /** The UIDs of a mailbox, ascending. */
-  uids(mailboxId: number): Promise<number[]> {
-    return this.#store.listUids(mailboxId);
+  /** The UIDs of a mailbox (above `afterUid`, when given), ascending. */
+  uids(mailboxId: number, afterUid?: number): Promise<number[]> {
+    return this.#store.listUids(mailboxId, afterUid);
   }
 
   /** The messages with these UIDs, ascending. */

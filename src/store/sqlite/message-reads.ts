@@ -27,8 +27,12 @@ export function mailboxStats(prepare: Prepare, mailboxId: number): MailboxStats 
   };
 }
 
-export function listUids(prepare: Prepare, mailboxId: number): number[] {
-  const rows = prepare('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid').all(mailboxId) as Row[];
+/** The UIDs of a mailbox above `afterUid` (all by default), ascending. */
+export function listUids(prepare: Prepare, mailboxId: number, afterUid = 0): number[] {
+  const rows = prepare('SELECT uid FROM messages WHERE mailbox_id = ? AND uid > ? ORDER BY uid').all(
+    mailboxId,
+    afterUid,
+  ) as Row[];
   return rows.map((r) => r.uid as number);
 }
 

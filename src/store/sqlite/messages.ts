@@ -103,11 +103,6 @@ export function expunge(
   const bump = prepare(
     'UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ? RETURNING highest_modseq AS modseq',
   );
-  const stillUsed = prepare(
-    `SELECT (EXISTS (SELECT 1 FROM messages WHERE blob_id = ?1)
-       OR EXISTS (SELECT 1 FROM queue_messages WHERE blob_id = ?1)) AS used`,
-  );
-  const dropBlob = prepare('DELETE FROM blobs WHERE id = ?');
   const expunged: { uid: number; modseq: number }[] = [];
   const blobs = new Set<string>();
   for (const uid of uids) {
@@ -120,14 +115,27 @@ export function expunge(
     const { modseq } = bump.get(mailboxId) as { modseq: number };
     for (const item of expunged) item.modseq = modseq;
   }
-  const orphanBlobs: string[] = [];
-  for (const blob of blobs) {
+  return { expunged, orphanBlobs: dropUnusedBlobs(prepare, blobs) };
+}
+
+/**
+ * Deletes the blob rows (with their inline body and search text) that no message and no queued
+ * message refers to any more; returns their ids, so the caller removes their files.
+ */
+export function dropUnusedBlobs(prepare: Prepare, blobIds: Iterable<string>): string[] {
+  const stillUsed = prepare(
+    `SELECT (EXISTS (SELECT 1 FROM messages WHERE blob_id = ?1)
+       OR EXISTS (SELECT 1 FROM queue_messages WHERE blob_id = ?1)) AS used`,
+  );
+  const dropBlob = prepare('DELETE FROM blobs WHERE id = ?');
+  const dropped: string[] = [];
+  for (const blob of blobIds) {
     if ((stillUsed.get(blob) as Row).used === 0) {
       dropBlob.run(blob);
-      orphanBlobs.push(blob);
+      dropped.push(blob);
     }
   }
-  return { expunged, orphanBlobs };
+  return dropped;
 }
 
 /** Takes or renews a lease; false when another owner holds an unexpired one. */

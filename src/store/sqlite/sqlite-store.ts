@@ -34,7 +34,7 @@ import {
   setSubscribed,
 } from './mailboxes.ts';
 import { getMessages, listUids, type MailboxStats, mailboxStats } from './message-reads.ts';
-import { expunge, releaseLock, tryLock, updateFlags } from './messages.ts';
+import { dropUnusedBlobs, expunge, releaseLock, tryLock, updateFlags } from './messages.ts';
 import { readQueue } from './queue.ts';
 import { type Row, toAccount, toDomain, toMailbox, toMessage } from './rows.ts';
 import { getSearchText, searchCandidates } from './search.ts';
@@ -208,19 +208,12 @@ export class SqliteStore implements Store {
         `SELECT DISTINCT m.blob_id AS id FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.account_id = ?`,
       ).all(account.id as number) as Row[];
       this.#stmt('DELETE FROM accounts WHERE id = ?').run(account.id as number);
-      const orphanBlobs: string[] = [];
-      const stillUsed = this.#stmt(
-        `SELECT (EXISTS (SELECT 1 FROM messages WHERE blob_id = ?1) OR EXISTS (SELECT 1 FROM queue_messages WHERE blob_id = ?1)) AS used`,
-      );
-      const removeBlob = this.#stmt('DELETE FROM blobs WHERE id = ?');
-      for (const blob of blobs) {
-        const used = (stillUsed.get(blob.id as string) as Row).used as number;
-        if (!used) {
-          removeBlob.run(blob.id as string);
-          orphanBlobs.push(blob.id as string);
-        }
-      }
-      return { orphanBlobs };
+      return {
+        orphanBlobs: dropUnusedBlobs(
+          this.#prepare,
+          blobs.map((b) => b.id as string),
+        ),
+      };
     });
   }
 
@@ -350,8 +343,8 @@ export class SqliteStore implements Store {
     return this.#query('counting messages', () => mailboxStats(this.#prepare, mailboxId));
   }
 
-  async listUids(mailboxId: number): Promise<number[]> {
-    return this.#query('listing messages', () => listUids(this.#prepare, mailboxId));
+  async listUids(mailboxId: number, afterUid?: number): Promise<number[]> {
+    return this.#query('listing messages', () => listUids(this.#prepare, mailboxId, afterUid));
   }
 
   async getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]> {

@@ -97,6 +97,7 @@ export async function startLoft(config: Config, options: { log?: Logger } = {}):
     await services.store.close();
     throw err;
   }
+  services.search.start((err) => log.warn({ event: 'search.index.failed', err }));
   // Files left by a crash between fsync and commit (never acknowledged) are removed in the background.
   void sweepOrphanBlobs(services.store, services.blobs).then(
     (removed) => removed > 0 && log.info({ event: 'blobs.swept', removed }),
@@ -110,6 +111,7 @@ export async function startLoft(config: Config, options: { log?: Logger } = {}):
     async stop(): Promise<void> {
       shutdown.abort();
       await Promise.allSettled(listeners.map((l) => l.close()));
+      await services.search.stop();
       await services.store.close();
     },
   };

@@ -7,6 +7,7 @@ import { MailboxEvents } from './core/events.ts';
 import { DeliveryService } from './services/delivery/delivery.ts';
 import { Directory } from './services/directory/directory.ts';
 import { MailboxService } from './services/mailbox/mailbox.ts';
+import { SearchIndexer } from './services/search/indexer.ts';
 import type { BlobStore } from './store/blob/blob-store.ts';
 import { FileBlobStore } from './store/blob/file-blob-store.ts';
 import { MessageBodies } from './store/bodies.ts';
@@ -21,6 +22,8 @@ export interface LoftServices {
   directory: Directory;
   delivery: DeliveryService;
   mailboxes: MailboxService;
+  /** Indexes delivered messages' text in the background; started by the server, not the CLI. */
+  search: SearchIndexer;
 }
 
 /** Opens the storage of a data folder and builds the services on it (also used by the CLI). */
@@ -35,5 +38,6 @@ export function openServices(dataDir: string, options: { inlineBodyLimit?: numbe
   const directory = new Directory(store);
   const delivery = new DeliveryService({ store, blobs, events });
   const mailboxes = new MailboxService({ store, blobs, events });
-  return { store, blobs, events, directory, delivery, mailboxes };
+  const search = new SearchIndexer({ store, blobs, events });
+  return { store, blobs, events, directory, delivery, mailboxes, search };
 }

@@ -156,6 +156,28 @@ export class LoftServer {
   }
 
   /**
+   * Waits until at least `expected` messages are stored and the search index has caught up with
+   * them (Loft indexes text in the background, after the 250): false on timeout.
+   */
+  async waitIndexed(expected: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const db = new DatabaseSync(path.join(this.dataDir, 'loft.db'), { readOnly: true });
+      let done: boolean;
+      try {
+        const stored = db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number };
+        const pending = db.prepare('SELECT count(*) AS n FROM search_pending').get() as { n: number };
+        done = Number(stored.n) >= expected && Number(pending.n) === 0;
+      } finally {
+        db.close();
+      }
+      if (done) return true;
+      if (Date.now() > deadline) return false;
+      await sleep(20);
+    }
+  }
+
+  /**
    * The stored bytes of every message in `address`'s INBOX, in UID order, read from `<data>/loft.db`
    * (bodies up to `inline_body_limit` are kept inline there; larger ones are not read here and
    * make this throw).

@@ -9,6 +9,7 @@ export const TARGET_CONCURRENCY = 50;
 
 const LABELS: Record<Measure, string> = {
   stored: 'stored at 250',
+  indexed: 'search-indexed',
   queued: 'queued at 250',
   delivered: 'in Maildir',
 };

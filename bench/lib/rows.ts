@@ -5,12 +5,15 @@
 import type { GeneratorName } from './load.ts';
 
 /** What a row's count and time stand for. */
-export type Measure = 'stored' | 'queued' | 'delivered';
+export type Measure = 'stored' | 'indexed' | 'queued' | 'delivered';
 
 /** One measurement: one server, one size, one concurrency. */
 export interface SmtpAcceptRow {
   server: 'loft' | 'postfix';
-  /** Loft: `stored` (its 250 follows the durable commit). Postfix: `queued` (its 250) or `delivered` (in Maildir). */
+  /**
+   * Loft: `stored` (its 250 follows the durable commit) or `indexed` (and the search index has
+   * caught up). Postfix: `queued` (its 250) or `delivered` (in Maildir).
+   */
   measure: Measure;
   payloadBytes: number;
   concurrency: number;

@@ -11,6 +11,9 @@ export type MailboxChange =
   | { kind: 'flags'; mailboxId: number; uid: number; modseq: number }
   | { kind: 'expunge'; mailboxId: number; uid: number; modseq: number };
 
+/** The emitter key of listeners to every mailbox (mailbox keys are decimal ids). */
+const ALL = '*';
+
 /** Publishes and subscribes mailbox changes; listeners must not throw. */
 export class MailboxEvents {
   readonly #emitter = new EventEmitter({ captureRejections: false });
@@ -21,6 +24,7 @@ export class MailboxEvents {
 
   publish(change: MailboxChange): void {
     this.#emitter.emit(String(change.mailboxId), change);
+    this.#emitter.emit(ALL, change);
   }
 
   /** Calls `listener` for each change of `mailboxId` until the returned function is called. */
@@ -28,5 +32,11 @@ export class MailboxEvents {
     const key = String(mailboxId);
     this.#emitter.on(key, listener);
     return () => this.#emitter.off(key, listener);
+  }
+
+  /** Calls `listener` for each change of every mailbox until the returned function is called. */
+  subscribeAll(listener: (change: MailboxChange) => void): () => void {
+    this.#emitter.on(ALL, listener);
+    return () => this.#emitter.off(ALL, listener);
   }
 }

@@ -170,13 +170,18 @@ export interface TextNeedle {
 /** Needles shorter than this (in characters) cannot use the trigram index and do not narrow. */
 export const MIN_INDEXED_NEEDLE = 3;
 
+/** A blob waiting for the full-text index, with the structure its text is extracted by. */
+export interface SearchBacklogItem {
+  blobId: string;
+  /** The serialised MIME structure stored with the blob. */
+  structure: string;
+}
+
 /** Everything one accepted message commits in a single transaction. */
 export interface DeliveryCommit {
   blob: BlobRef;
   /** The MIME structure computed at delivery, serialised (`encodeStructure`); stored once per blob. */
   structure: string;
-  /** Text for the full-text index, stored once per blob; absent when not indexed. */
-  searchText?: SearchText | undefined;
   internalDate: number;
   placements: MailboxPlacement[];
   queue?: QueueMessageInput | undefined;
@@ -283,10 +288,18 @@ export interface Store {
   /** The whole content of those bodies that are inline, by blob id (others are absent). */
   readInlineBodies(blobIds: readonly string[]): Promise<Map<string, Buffer>>;
   /**
-   * Resolves once the text of every message committed so far is in the full-text index (it is
-   * added in the background after the commit; until then search reads such messages instead).
+   * The full-text backlog: stored messages (by blob, oldest first, at most `limit`) whose text is
+   * not in the index yet. Every commit that places a new blob in a mailbox adds it; the search
+   * indexer works it off in the background, so indexing never delays an acknowledgement.
    */
-  flushSearchIndex(): Promise<void>;
+  searchBacklog(limit: number): Promise<SearchBacklogItem[]>;
+  /**
+   * Adds texts to the full-text index and takes their blobs off the backlog, in one transaction.
+   * A `null` text takes the blob off the backlog without indexing it (its body could not be
+   * read): search then treats it as unindexed and reads the message. Blobs gone meanwhile are
+   * skipped.
+   */
+  indexSearchText(items: readonly { blobId: string; text: SearchText | null }[]): Promise<void>;
 
   /** The serialised MIME structure stored with the blob; NOTFOUND if absent. */
   getStructure(blobId: string): Promise<string>;
@@ -300,7 +313,7 @@ export interface Store {
    */
   searchCandidates(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[]>;
 
-  /** The text indexed for a blob at delivery, or undefined when it has none. */
+  /** The text indexed for a blob, or undefined when it has none (yet). */
   getSearchText(blobId: string): Promise<SearchText | undefined>;
 
   /**

@@ -19,7 +19,7 @@ import { compileSearch, inRanges } from '../../src/server/imap/search/query.ts';
 import { sequenceSetOf } from '../../src/server/imap/search/response.ts';
 import { fold } from '../../src/server/imap/search/text.ts';
 import type { MailboxAccess, MessageRecord } from '../../src/server/imap/services.ts';
-import { prepareMessage } from '../../src/services/delivery/delivery.ts';
+import { structureOf } from '../../src/services/delivery/delivery.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { provision, startTestServer, type TestServer } from '../helpers/server.ts';
 import { sendOne } from '../helpers/smtp-send.ts';
@@ -373,7 +373,7 @@ describe('the evaluator', () => {
     const raw = Buffer.from(
       'Subject: whole\r\nContent-Type: text/plain\r\n\r\nbeginning ... and the far end\r\n',
     );
-    const { structure } = prepareMessage(raw);
+    const structure = structureOf(raw);
     for (const stored of [{ headers: 'Subject: whole', body: 'beginning', truncated: true }, undefined]) {
       const { scope } = fakeAccess(3, undefined);
       Object.assign(scope.access, {
@@ -431,16 +431,6 @@ describe('helpers', () => {
     );
     assert.equal(sentDay({}, Date.UTC(2020, 5, 5, 23)), Date.UTC(2020, 5, 5) / 86_400_000);
   });
-
-  test('prepareMessage keeps decoded, NFC text for the index', () => {
-    const raw = Buffer.from(
-      `Subject: =?UTF-8?B?${b64('Cafe\u0301')}?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nnai\u0308ve\r\n`,
-    );
-    const { searchText } = prepareMessage(raw);
-    assert.match(searchText.headers, /Subject: Café/);
-    assert.match(searchText.body, /naïve/);
-    assert.equal(searchText.truncated, false);
-  });
 });
 
 describe('the index folds case as the confirming test does', () => {
@@ -495,10 +485,10 @@ describe('the index folds case as the confirming test does', () => {
         const result = await store.commitDelivery({
           blob: { id: blobId, size: 1 },
           structure: '{}',
-          searchText: { headers: '', body: body.normalize('NFC') },
           internalDate: 0,
           placements: [{ mailboxId }],
         });
+        await store.indexSearchText([{ blobId, text: { headers: '', body: body.normalize('NFC') } }]);
         const uid = result.placed[0]!.uid;
         const expected = fold(body).includes(fold(needle));
         if (expected && [...needle].length >= 3) positives++;

@@ -525,12 +525,14 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const result = await store.commitDelivery({
           blob,
           structure: '{}',
-          searchText: { headers, body, truncated },
           internalDate: 1,
           placements: [{ mailboxId }],
         });
-        // Indexing follows the commit, in the background; wait for it so the index narrows.
-        await store.flushSearchIndex();
+        // The commit puts the blob on the backlog; the indexer (here: the test) adds its text.
+        const backlog = await store.searchBacklog(1000);
+        assert.deepEqual(backlog.at(-1), { blobId: blob.id, structure: '{}' });
+        await store.indexSearchText([{ blobId: blob.id, text: { headers, body, truncated } }]);
+        assert.ok(!(await store.searchBacklog(1000)).some((item) => item.blobId === blob.id));
         return { blob, uid: result.placed[0]!.uid };
       };
       const m1 = await deliver(inbox.id, 'Subject: Quarterly report', 'The Zanzibar figures are in.');
@@ -539,13 +541,18 @@ export function storeContract(name: string, factory: StoreFactory): void {
       const elsewhere = await deliver(sent.id, 'Subject: x', 'zanzibar in another mailbox');
       const cut = await deliver(inbox.id, 'Subject: long', 'only the start was indexed', true);
       // A message without indexed text (e.g. stored before the index existed) is always a candidate.
+      const plainBlob = fakeBlob();
       const plain = await store.commitDelivery({
-        blob: fakeBlob(),
+        blob: plainBlob,
         structure: '{}',
         internalDate: 1,
         placements: [{ mailboxId: inbox.id }],
       });
       const unindexed = plain.placed[0]!.uid;
+      // A body that could not be read leaves the backlog without text: the message stays a candidate.
+      await store.indexSearchText([{ blobId: plainBlob.id, text: null }]);
+      assert.ok(!(await store.searchBacklog(1000)).some((item) => item.blobId === plainBlob.id));
+      assert.equal(await store.getSearchText(plainBlob.id), undefined);
       const always = [cut.uid, unindexed];
       const sorted = (xs: number[]) => [...xs].sort((x, y) => x - y);
 
@@ -602,6 +609,67 @@ export function storeContract(name: string, factory: StoreFactory): void {
       await store.removeAccount('a@fts.test');
       assert.equal(await store.getSearchText(m2.blob.id), undefined);
       assert.equal(await store.getSearchText(elsewhere.blob.id), undefined);
+    });
+
+    test('search backlog: placed blobs wait in order, queue-only blobs never; removal takes them off', async () => {
+      const domain = await store.addDomain('backlog.test');
+      const a = await store.addAccount({
+        address: 'a@backlog.test',
+        domainId: domain.id,
+        passwordHash: 'h',
+        scram: undefined,
+        mailboxes: MAILBOXES,
+      });
+      const inbox = (await store.getMailbox(a.id, 'INBOX'))!;
+      const before = new Set((await store.searchBacklog(100_000)).map((item) => item.blobId));
+      const fresh = async () =>
+        (await store.searchBacklog(100_000)).filter((item) => !before.has(item.blobId)).map((i) => i.blobId);
+      const first = fakeBlob();
+      const second = fakeBlob();
+      const outbound = fakeBlob();
+      await store.commitDelivery({
+        blob: first,
+        structure: '{"a":1}',
+        internalDate: 1,
+        placements: [{ mailboxId: inbox.id }],
+      });
+      await store.commitDelivery({
+        blob: second,
+        structure: '{}',
+        internalDate: 1,
+        placements: [{ mailboxId: inbox.id }],
+      });
+      await store.commitDelivery({
+        blob: outbound,
+        structure: '{}',
+        internalDate: 1,
+        placements: [],
+        queue: {
+          sender: 'a@backlog.test',
+          recipients: [{ address: 'x@remote.test' }],
+          blob: outbound,
+          blobOffset: 0,
+          requireTls: false,
+          smtpUtf8: false,
+          eightBit: false,
+          accountId: a.id,
+        },
+      });
+      assert.deepEqual(
+        await fresh(),
+        [first.id, second.id],
+        'oldest first; the queue-only blob is not there',
+      );
+      const limited = await store.searchBacklog(1);
+      assert.equal(limited.length, 1);
+      const uid = (await store.listUids(inbox.id)).at(-1)!;
+      await store.expunge(inbox.id, [uid]);
+      assert.deepEqual(await fresh(), [first.id], 'an expunged message leaves the backlog with its blob');
+      // Indexing a blob removed meanwhile is harmless.
+      await store.indexSearchText([{ blobId: second.id, text: { headers: 'h', body: 'b' } }]);
+      assert.equal(await store.getSearchText(second.id), undefined);
+      await store.removeAccount('a@backlog.test');
+      assert.deepEqual(await fresh(), []);
     });
 
     test('removing an account removes its mail and reports blobs no longer used', async () => {

@@ -8,9 +8,9 @@
 import { LoftError } from '../../core/errors.ts';
 import type { MailboxEvents } from '../../core/events.ts';
 import { nextId } from '../../core/ids.ts';
-import { encodeStructure, extractText, indexMessage } from '../../mime/index.ts';
+import { encodeStructure, indexMessage } from '../../mime/index.ts';
 import type { BlobStore } from '../../store/blob/blob-store.ts';
-import type { QueueRecipientInput, SearchText, Store } from '../../store/store.ts';
+import type { QueueRecipientInput, Store } from '../../store/store.ts';
 
 export type { QueueRecipientInput };
 
@@ -89,7 +89,7 @@ export class DeliveryService {
       accountIds.length > 0 ? Buffer.from(returnPathHeader(message.sender)) : Buffer.alloc(0);
     const chunks = [returnPath, received, ...message.content];
     const raw = Buffer.concat(chunks);
-    const { structure, searchText } = prepareMessage(raw);
+    const structure = structureOf(raw);
 
     const inboxes: number[] = [];
     for (const accountId of accountIds) {
@@ -103,7 +103,6 @@ export class DeliveryService {
       const result = await this.#store.commitDelivery({
         blob,
         structure,
-        searchText,
         internalDate: date.getTime(),
         placements: inboxes.map((mailboxId) => ({ mailboxId })),
         queue:
@@ -141,7 +140,7 @@ export class DeliveryService {
 
   /**
    * Stores a message a client gives (IMAP APPEND, RFC 9051 §6.3.12) in one mailbox, through the
-   * same path as every delivery: structure computed by {@link prepareMessage}, body written
+   * same path as every delivery: structure computed by {@link structureOf}, body written
    * durably, one row committed with the flags and keywords asked for, and the `append` event
    * published. The bytes are stored as given (no trace headers). Resolves with the new UID, or
    * throws LoftError (NOSPACE, TEMP, NOTFOUND, INTERNAL).
@@ -151,13 +150,12 @@ export class DeliveryService {
     raw: Buffer,
     options: { flags?: number; keywords?: readonly string[]; internalDate?: number } = {},
   ): Promise<{ uid: number; modseq: number }> {
-    const { structure, searchText } = prepareMessage(raw);
+    const structure = structureOf(raw);
     const blob = await this.#blobs.put([raw]);
     try {
       const result = await this.#store.commitDelivery({
         blob,
         structure,
-        searchText,
         internalDate: options.internalDate ?? this.#now().getTime(),
         placements: [{ mailboxId, flags: options.flags ?? 0, keywords: [...(options.keywords ?? [])] }],
       });
@@ -173,33 +171,12 @@ export class DeliveryService {
 }
 
 /**
- * Most characters of each of the header text and the body text kept in the search index. Most
- * mail is far shorter; for longer text (reports, logs) the index holds the start and marks it
- * cut, and a search reads the rest from the message. Indexing costs grow with the text (trigrams),
- * and a cap keeps large messages from slowing every delivery (measured: SMTP acceptance of 100 KB
- * messages fell from ~500 to ~100 msg/s with a 1,000,000-character limit).
- */
-export const SEARCH_TEXT_LIMIT = 16 * 1024;
-
-/**
  * What is computed once per stored message, whatever its source (SMTP delivery, IMAP APPEND):
- * the serialised MIME structure, and the decoded text the full-text index keeps (NFC-normalised,
- * at most {@link SEARCH_TEXT_LIMIT} characters each of headers and body; longer text is cut and
- * marked `truncated`, so searches confirm such messages against the message itself).
+ * the serialised MIME structure with byte offsets (its text is indexed later, in the background,
+ * by the search indexer).
  */
-export function prepareMessage(raw: Buffer): { structure: string; searchText: SearchText } {
-  const structure = indexMessage(raw);
-  // One character more than kept: reaching the limit means the text may have been cut.
-  const text = extractText(raw, structure, { maxLength: SEARCH_TEXT_LIMIT + 1 });
-  const truncated = text.headers.length >= SEARCH_TEXT_LIMIT || text.body.length >= SEARCH_TEXT_LIMIT;
-  return {
-    structure: encodeStructure(structure),
-    searchText: {
-      headers: text.headers.slice(0, SEARCH_TEXT_LIMIT).toWellFormed().normalize('NFC'),
-      body: text.body.slice(0, SEARCH_TEXT_LIMIT).toWellFormed().normalize('NFC'),
-      truncated,
-    },
-  };
+export function structureOf(raw: Buffer): string {
+  return encodeStructure(indexMessage(raw));
 }
 
 function unique(values: number[]): number[] {

@@ -1,11 +1,13 @@
 /**
  * The main-thread side of group commit: deliveries wait in a queue; whenever the commit worker
  * is idle, everything queued goes to it as one batch. Each promise settles with its own outcome
- * once the batch's transaction is durable (or failed).
+ * once the batch's transaction is durable (or failed). Full-text index writes go to the same
+ * worker, but only when no delivery is waiting: an acknowledgement never waits for indexing.
  */
 import { Worker } from 'node:worker_threads';
-import { LoftError } from '../../core/errors.ts';
-import type { DeliveryCommit, DeliveryResult } from '../store.ts';
+import { type ErrorCode, LoftError } from '../../core/errors.ts';
+import type { DeliveryCommit, DeliveryResult, SearchText } from '../store.ts';
+import type { WorkerJob } from './commit-worker.ts';
 import type { DeliveryOutcome } from './deliveries.ts';
 
 interface Pending {
@@ -14,13 +16,29 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+interface IndexJob {
+  items: { blobId: string; text: SearchText | null }[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** What the worker answers to a job. */
+interface WorkerReply {
+  id: number;
+  outcomes?: DeliveryOutcome[];
+  indexed?: true;
+  error?: { code: ErrorCode; message: string };
+}
+
+type InFlight = { kind: 'batch'; batch: Pending[] } | { kind: 'index'; job: IndexJob };
+
 export class DeliveryCommitter {
   readonly #file: string;
   #worker: Worker | undefined;
   #queue: Pending[] = [];
-  #inFlight: Pending[] | undefined;
-  #batchId = 0;
-  #flushId = 0;
+  #indexJobs: IndexJob[] = [];
+  #inFlight: InFlight | undefined;
+  #jobId = 0;
   #closing: Promise<void> | undefined;
 
   constructor(file: string) {
@@ -35,16 +53,22 @@ export class DeliveryCommitter {
     });
   }
 
+  /** Writes texts to the full-text index once no delivery is waiting; resolves when committed. */
+  index(items: { blobId: string; text: SearchText | null }[]): Promise<void> {
+    if (this.#closing) return Promise.reject(new LoftError('TEMP', 'the store is closing'));
+    return new Promise((resolve, reject) => {
+      this.#indexJobs.push({ items, resolve, reject });
+      if (!this.#inFlight) this.#send();
+    });
+  }
+
   #ensureWorker(): Worker {
     if (this.#worker) return this.#worker;
     const worker = new Worker(new URL('./commit-worker.ts', import.meta.url), {
       workerData: { file: this.#file },
     });
     worker.unref();
-    worker.on('message', (message: { id?: number; outcomes?: DeliveryOutcome[] }) => {
-      if (message.outcomes && message.id !== undefined)
-        this.#settle({ id: message.id, outcomes: message.outcomes });
-    });
+    worker.on('message', (reply: WorkerReply) => this.#settle(reply));
     worker.on('error', (err) => this.#failInFlight(err));
     worker.on('exit', () => {
       if (this.#worker === worker) this.#worker = undefined;
@@ -54,64 +78,62 @@ export class DeliveryCommitter {
     return worker;
   }
 
-  #send(): void {
-    if (this.#queue.length === 0) return;
-    const batch = this.#queue;
-    this.#queue = [];
-    this.#inFlight = batch;
-    const id = ++this.#batchId;
-    this.#ensureWorker().postMessage({ id, batch: batch.map((p) => p.delivery) });
+  #post(job: WorkerJob): void {
+    this.#ensureWorker().postMessage(job);
   }
 
-  #settle(message: { id: number; outcomes: DeliveryOutcome[] }): void {
-    const batch = this.#inFlight;
+  #send(): void {
+    const id = ++this.#jobId;
+    if (this.#queue.length > 0) {
+      const batch = this.#queue;
+      this.#queue = [];
+      this.#inFlight = { kind: 'batch', batch };
+      this.#post({ id, batch: batch.map((p) => p.delivery) });
+      return;
+    }
+    const job = this.#indexJobs.shift();
+    if (!job) return;
+    this.#inFlight = { kind: 'index', job };
+    this.#post({ id, index: job.items });
+  }
+
+  #settle(reply: WorkerReply): void {
+    const inFlight = this.#inFlight;
+    if (!inFlight || reply.id !== this.#jobId) return;
     this.#inFlight = undefined;
-    if (!batch || message.id !== this.#batchId) return;
-    batch.forEach((pending, i) => {
-      const outcome = message.outcomes[i];
-      if (outcome?.ok) pending.resolve(outcome.result);
-      else
-        pending.reject(
-          new LoftError(outcome?.error.code ?? 'INTERNAL', outcome?.error.message ?? 'no outcome'),
-        );
-    });
+    if (inFlight.kind === 'index') {
+      if (reply.error) inFlight.job.reject(new LoftError(reply.error.code, reply.error.message));
+      else inFlight.job.resolve();
+    } else {
+      inFlight.batch.forEach((pending, i) => {
+        const outcome = reply.outcomes?.[i];
+        if (outcome?.ok) pending.resolve(outcome.result);
+        else
+          pending.reject(
+            new LoftError(outcome?.error.code ?? 'INTERNAL', outcome?.error.message ?? 'no outcome'),
+          );
+      });
+    }
     this.#send();
   }
 
   #failInFlight(err: unknown): void {
-    const batch = this.#inFlight;
+    const inFlight = this.#inFlight;
     this.#inFlight = undefined;
-    if (batch) {
+    if (inFlight) {
       const error = new LoftError('TEMP', `message commit failed: ${(err as Error)?.message ?? err}`, {
         cause: err,
       });
-      for (const pending of batch) pending.reject(error);
+      if (inFlight.kind === 'index') inFlight.job.reject(error);
+      else for (const pending of inFlight.batch) pending.reject(error);
     }
     if (!this.#closing) this.#send();
   }
 
-  /** Resolves once the worker has indexed the text of everything committed before the call. */
-  async flushIndex(): Promise<void> {
-    while (this.#inFlight || this.#queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 2));
-    const worker = this.#worker;
-    if (!worker) return;
-    const id = ++this.#flushId;
-    await new Promise<void>((resolve) => {
-      const onMessage = (message: { flushed?: number }): void => {
-        if (message.flushed === id) {
-          worker.off('message', onMessage);
-          resolve();
-        }
-      };
-      worker.on('message', onMessage);
-      worker.postMessage({ flush: id });
-    });
-  }
-
-  /** Waits for queued commits, then stops the worker. */
+  /** Waits for queued commits and index writes, then stops the worker. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      while (this.#inFlight || this.#queue.length > 0) {
+      while (this.#inFlight || this.#queue.length > 0 || this.#indexJobs.length > 0) {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       const worker = this.#worker;

@@ -18,6 +18,9 @@ interface Statements {
   insertBlobData: StatementSync;
   insertSearchDoc: StatementSync;
   insertSearchText: StatementSync;
+  addPending: StatementSync;
+  removePending: StatementSync;
+  blobExists: StatementSync;
   nextUid: StatementSync;
   insertMessage: StatementSync;
   insertQueueMessage: StatementSync;
@@ -36,6 +39,9 @@ function statements(db: DatabaseSync): Statements {
         'INSERT OR IGNORE INTO search_docs (blob_id, truncated) VALUES (?, ?) RETURNING id',
       ),
       insertSearchText: db.prepare('INSERT INTO search_text (rowid, headers, body) VALUES (?, ?, ?)'),
+      addPending: db.prepare('INSERT OR IGNORE INTO search_pending (blob_id) VALUES (?)'),
+      removePending: db.prepare('DELETE FROM search_pending WHERE blob_id = ?'),
+      blobExists: db.prepare('SELECT 1 FROM blobs WHERE id = ?'),
       nextUid: db.prepare(
         `UPDATE mailboxes SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1
          WHERE id = ? RETURNING uid_next - 1 AS uid, highest_modseq AS modseq`,
@@ -59,16 +65,20 @@ function statements(db: DatabaseSync): Statements {
 }
 
 /**
- * Adds messages' text to the full-text index (migration 5), once per blob, in one transaction.
- * Runs after the deliveries committed, when the commit worker has nothing else to do: indexing a
- * large text costs far more than storing the message, and must not hold back the 250. A message
- * not indexed yet is still found: search treats it as a candidate and checks its text.
+ * Adds messages' text to the full-text index (migration 5) and takes them off the backlog
+ * (migration 6), once per blob, in one transaction. Runs in the commit worker between batches of
+ * deliveries. A `null` text only leaves the backlog; a blob removed meanwhile is skipped.
  */
-export function indexTexts(db: DatabaseSync, items: readonly { blobId: string; text: SearchText }[]): void {
+export function indexTexts(
+  db: DatabaseSync,
+  items: readonly { blobId: string; text: SearchText | null }[],
+): void {
   const s = statements(db);
   db.exec('BEGIN IMMEDIATE');
   try {
     for (const { blobId, text } of items) {
+      s.removePending.run(blobId);
+      if (!text || !s.blobExists.get(blobId)) continue;
       const doc = s.insertSearchDoc.get(blobId, text.truncated ? 1 : 0) as { id: number } | undefined;
       if (doc) s.insertSearchText.run(doc.id, text.headers, text.body);
     }
@@ -139,6 +149,8 @@ function apply(s: Statements, delivery: DeliveryCommit): DeliveryResult {
     );
     placed.push({ mailboxId: placement.mailboxId, uid: row.uid, modseq: row.modseq });
   }
+  // Text is indexed later, off the acknowledgement's path (see `indexTexts`).
+  if (delivery.placements.length > 0) s.addPending.run(blob.id);
   const queueId = delivery.queue ? enqueue(s, delivery.queue, delivery.internalDate) : undefined;
   return { placed, queueId };
 }

@@ -127,4 +127,21 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     DELETE FROM search_docs WHERE blob_id = old.id;
   END;
   `,
+  // 6: the full-text backlog. Text is indexed in the background, after the commit, so it costs an
+  // acknowledgement nothing; the backlog is a table, so a restart resumes it. Only blobs placed in
+  // a mailbox are indexed (a queue-only blob is never searched).
+  `
+  CREATE TABLE search_pending (
+    seq INTEGER PRIMARY KEY,
+    blob_id TEXT NOT NULL UNIQUE
+  ) STRICT;
+  CREATE TRIGGER blobs_search_pending_delete AFTER DELETE ON blobs BEGIN
+    DELETE FROM search_pending WHERE blob_id = old.id;
+  END;
+  INSERT INTO search_pending (blob_id)
+    SELECT b.id FROM blobs b
+    WHERE EXISTS (SELECT 1 FROM messages m WHERE m.blob_id = b.id)
+      AND NOT EXISTS (SELECT 1 FROM search_docs d WHERE d.blob_id = b.id)
+    ORDER BY b.id;
+  `,
 ];

@@ -2,10 +2,10 @@
  * The full-text index in SQLite (migration 5): FTS5 with the trigram tokenizer over the decoded
  * headers and body of each blob. A trigram phrase query is a case-folded substring test, so the
  * index narrows IMAP SEARCH BODY/TEXT/HEADER (RFC 9051 §6.4.4) to candidates that the session
- * then confirms with the exact test. Rows are written by `applyBatch` and removed by a trigger
- * on `blobs`.
+ * then confirms with the exact test. Texts are written by `indexTexts` from the backlog
+ * (`search_pending`, filled by `applyBatch`) and removed by a trigger on `blobs`.
  */
-import { MIN_INDEXED_NEEDLE, type SearchText, type TextNeedle } from '../store.ts';
+import { MIN_INDEXED_NEEDLE, type SearchBacklogItem, type SearchText, type TextNeedle } from '../store.ts';
 import type { Prepare } from './messages.ts';
 
 type Row = Record<string, unknown>;
@@ -76,4 +76,13 @@ export function getSearchText(prepare: Prepare, blobId: string): SearchText | un
   ).get(blobId) as Row | undefined;
   if (!row) return undefined;
   return { headers: row.headers as string, body: row.body as string, truncated: row.truncated === 1 };
+}
+
+/** See `Store.searchBacklog`. */
+export function searchBacklog(prepare: Prepare, limit: number): SearchBacklogItem[] {
+  const rows = prepare(
+    `SELECT p.blob_id AS blobId, b.structure AS structure
+       FROM search_pending p JOIN blobs b ON b.id = p.blob_id ORDER BY p.seq LIMIT ?`,
+  ).all(limit) as Row[];
+  return rows.map((r) => ({ blobId: r.blobId as string, structure: r.structure as string }));
 }

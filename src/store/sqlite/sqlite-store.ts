@@ -17,6 +17,7 @@ import type {
   MessageRecord,
   QueueMessageRecord,
   ScramKeys,
+  SearchBacklogItem,
   SearchText,
   SpecialUse,
   Store,
@@ -37,7 +38,7 @@ import { getMessages, listUids, type MailboxStats, mailboxStats } from './messag
 import { dropUnusedBlobs, expunge, releaseLock, tryLock, updateFlags } from './messages.ts';
 import { readQueue } from './queue.ts';
 import { type Row, toAccount, toDomain, toMailbox, toMessage } from './rows.ts';
-import { getSearchText, searchCandidates } from './search.ts';
+import { getSearchText, searchBacklog, searchCandidates } from './search.ts';
 
 export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
@@ -367,8 +368,12 @@ export class SqliteStore implements Store {
     return this.#query('reading message text', () => getSearchText(this.#prepare, blobId));
   }
 
-  flushSearchIndex(): Promise<void> {
-    return this.#committer.flushIndex();
+  async searchBacklog(limit: number): Promise<SearchBacklogItem[]> {
+    return this.#query('reading the search backlog', () => searchBacklog(this.#prepare, limit));
+  }
+
+  indexSearchText(items: readonly { blobId: string; text: SearchText | null }[]): Promise<void> {
+    return this.#committer.index([...items]);
   }
 
   commitDelivery(delivery: DeliveryCommit): Promise<DeliveryResult> {

@@ -52,7 +52,8 @@ export interface Pop3Result {
   dovecot: string | undefined;
   generator: GeneratorName;
   /** Messages in the maildrop and their average size in octets. */
-  maildrop: { messages: number; averageOctets: number; fillSeconds: number };
+  /** `indexSeconds`: how long Loft's background search indexing of the maildrop took after the fill. */
+  maildrop: { messages: number; averageOctets: number; fillSeconds: number; indexSeconds: number };
   rows: Pop3Row[];
   /** Every verified session, of both servers, retrieved the same set of messages (same digest). */
   sameContent: boolean | undefined;
@@ -200,7 +201,7 @@ export async function runPop3(options: Pop3Options): Promise<Pop3Result> {
   process.once('SIGTERM', onSignal);
 
   const rows: Pop3Row[] = [];
-  const maildrop = { messages: options.messages, averageOctets: 0, fillSeconds: 0 };
+  const maildrop = { messages: options.messages, averageOctets: 0, fillSeconds: 0, indexSeconds: 0 };
   let loftPeak: number | undefined;
   let failed = false;
   try {
@@ -238,6 +239,13 @@ export async function runPop3(options: Pop3Options): Promise<Pop3Result> {
       `filling the maildrop: ${options.messages} messages by SMTP to Loft (${generator}, connections reused)…`,
     );
     maildrop.fillSeconds = await fill(loft, options, generator);
+    // Loft indexes new mail for IMAP SEARCH in the background; let it finish, so that no session
+    // of either server is measured while Loft is still indexing.
+    const indexStart = process.hrtime.bigint();
+    if (!(await loft.waitIndexed(options.messages, 600_000))) {
+      throw new Error("Loft's search index did not catch up with the maildrop within 10 minutes");
+    }
+    maildrop.indexSeconds = Number(process.hrtime.bigint() - indexStart) / 1e9;
     const messages = loft.readInbox(ADDRESS);
     if (messages.length !== options.messages) {
       throw new Error(`${messages.length} messages in Loft's INBOX, expected ${options.messages}`);
@@ -246,6 +254,7 @@ export async function runPop3(options: Pop3Options): Promise<Pop3Result> {
     if (dovecot) dovecot.deliver(messages);
     options.log(
       `  ${options.messages} messages of ${maildrop.averageOctets} octets on average, in ${maildrop.fillSeconds.toFixed(1)} s` +
+        ` (search-indexed ${maildrop.indexSeconds.toFixed(1)} s later)` +
         `${dovecot ? '; the same bytes written to the Dovecot Maildir' : ''}`,
     );
 

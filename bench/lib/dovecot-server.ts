@@ -107,7 +107,7 @@ mail_gid = ${mail.gid}
 mail_location = maildir:~/Maildir
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u ${root}/users
+  args = username_format=%u ${root}/users
 }
 userdb {
   driver = passwd-file
@@ -194,7 +194,12 @@ export class DovecotServer {
     }
     // passwd-file fields: user:password:uid:gid:gecos:home:shell:extra; read by the auth process.
     const users = path.join(root, 'users');
-    writeFileSync(users, `${options.user}:{PLAIN}${options.password}:${mail.uid}:${mail.gid}::${home}::\n`, {
+    // The password is kept as Dovecot's memory-hard ARGON2ID hash, as Loft keeps a scrypt hash:
+    // both servers pay a comparable cost at each login.
+    const hash = execFileSync('doveadm', ['pw', '-s', 'ARGON2ID', '-p', options.password], {
+      encoding: 'utf8',
+    }).trim();
+    writeFileSync(users, `${options.user}:${hash}:${mail.uid}:${mail.gid}::${home}::\n`, {
       mode: 0o600,
     });
     const internal = account(INTERNAL_USER);

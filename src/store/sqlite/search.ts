@@ -5,29 +5,11 @@
  * then confirms with the exact test. Texts are written by `indexTexts` from the backlog
  * (`search_pending`, filled by `applyBatch`) and removed by a trigger on `blobs`.
  */
-import { MIN_INDEXED_NEEDLE, type SearchBacklogItem, type SearchText, type TextNeedle } from '../store.ts';
+import type { SearchBacklogItem, SearchText, TextNeedle } from '../store.ts';
+import { indexable } from '../text-needles.ts';
 import type { Prepare } from './messages.ts';
 
 type Row = Record<string, unknown>;
-
-/**
- * Characters whose case folding may differ between JavaScript's `toLowerCase` (which the session
- * confirms with) and SQLite's simple case folding (which the trigram tokenizer uses): a needle
- * holding one of them does not narrow, so no message that matches can be left out. U+0307 is
- * there because JavaScript lowers U+0130 (İ) to "i" + U+0307, which SQLite does not.
- */
-const UNSAFE_FOLD = /[\u00b5\u00df\u0130\u0131\u017f\u03a3\u03c2\u03c3\u1e9e\u2126\u212a\u212b]|\u0307/u;
-
-/** True when `needle` can narrow through the trigram index. */
-export function indexable(needle: string): boolean {
-  let chars = 0;
-  for (const ch of needle) {
-    // Characters whose lower case is not a single character fold differently in SQLite.
-    if (ch.toLowerCase().length !== ch.length || ch === '\u0000') return false;
-    chars++;
-  }
-  return chars >= MIN_INDEXED_NEEDLE && !UNSAFE_FOLD.test(needle);
-}
 
 /** The FTS5 query for the needles that can narrow (AND of phrases), or undefined when none can. */
 export function ftsQuery(needles: readonly TextNeedle[]): string | undefined {

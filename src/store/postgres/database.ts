@@ -1,0 +1,148 @@
+/**
+ * Connecting to PostgreSQL (pg): a pool of connections, transactions, migrations, and the
+ * mapping of PostgreSQL failures to Loft's domain errors (never a driver error past the store).
+ */
+import pg from 'pg';
+import { LoftError } from '../../core/errors.ts';
+import { POSTGRES_MIGRATIONS } from './migrations.ts';
+
+/** What queries run on: the pool, or one client inside a transaction. */
+export interface Queryable {
+  query<R extends pg.QueryResultRow = Row>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+export type Row = Record<string, unknown>;
+
+/** int8 and numeric arrive as numbers: Loft's counters stay far below 2^53. */
+const TYPES = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20 || oid === 1700) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+/** Options of {@link PgDatabase.open}. */
+export interface PgOptions {
+  /** Tables live in this schema (created if missing); default `public`. Tests use one each. */
+  schema?: string;
+  /** Connections in the pool (default 10). */
+  max?: number;
+}
+
+export class PgDatabase implements Queryable {
+  readonly pool: pg.Pool;
+  readonly schema: string;
+
+  private constructor(pool: pg.Pool, schema: string) {
+    this.pool = pool;
+    this.schema = schema;
+  }
+
+  /** Connects, creates the schema if needed and applies missing migrations. */
+  static async open(url: string, options: PgOptions = {}): Promise<PgDatabase> {
+    const schema = options.schema ?? 'public';
+    if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new LoftError('INVALID', `bad schema name ${schema}`);
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.max ?? 10,
+      types: TYPES,
+      // Every connection sees Loft's tables first, and public's (pg_trgm) after them.
+      options: `-c search_path=${schema},public`,
+    });
+    // A connection that breaks while idle must not crash the process: the pool drops it.
+    pool.on('error', () => {});
+    const db = new PgDatabase(pool, schema);
+    try {
+      await db.#migrate();
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw mapPgError(err, 'opening the database');
+    }
+    return db;
+  }
+
+  query<R extends pg.QueryResultRow = Row>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.pool.query<R>(sql, params);
+  }
+
+  /** Runs `fn` in a transaction on one connection, mapping failures to domain errors. */
+  async tx<T>(what: string, fn: (client: Queryable) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw mapPgError(err, what);
+    }
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw mapPgError(err, what);
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Runs one read, mapping failures to domain errors. */
+  async read<T>(what: string, fn: (db: Queryable) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this);
+    } catch (err) {
+      throw mapPgError(err, what);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  async #migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // One process migrates at a time; the others wait here, then find nothing to do.
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('loft-migrate'))");
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+      await client.query('CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public');
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at BIGINT NOT NULL)',
+      );
+      const row = (await client.query('SELECT max(version) AS v FROM schema_version')).rows[0] as Row;
+      const current = (row.v as number | null) ?? 0;
+      if (current > POSTGRES_MIGRATIONS.length) {
+        throw new LoftError('PERM', `database schema version ${current} is newer than this Loft knows`);
+      }
+      for (let version = current; version < POSTGRES_MIGRATIONS.length; version++) {
+        await client.query(POSTGRES_MIGRATIONS[version]!);
+        await client.query('INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)', [
+          version + 1,
+          Date.now(),
+        ]);
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/** PostgreSQL error classes (SQLSTATE) → Loft's domain errors. */
+export function mapPgError(err: unknown, what: string): LoftError {
+  if (err instanceof LoftError) return err;
+  const code = (err as { code?: string }).code ?? '';
+  const message = (err as Error)?.message ?? String(err);
+  if (code === '23505') return new LoftError('EXISTS', `${what}: already exists`, { cause: err });
+  if (code === '53100')
+    return new LoftError('NOSPACE', `${what}: the database is out of disk space`, { cause: err });
+  // Connection failures, shutdown, serialization and deadlock: worth trying again.
+  if (/^(08|53|57P|40|55P03)/.test(code) || /ECONNREFUSED|ECONNRESET|terminat|Connection/i.test(message)) {
+    return new LoftError('TEMP', `${what}: database unavailable (${message})`, { cause: err });
+  }
+  return new LoftError('INTERNAL', `${what}: ${message}`, { cause: err });
+}

@@ -1,0 +1,117 @@
+/**
+ * Versioned schema migrations for PostgreSQL, applied in order inside one transaction each,
+ * under an advisory lock so that several Loft processes starting at once migrate only once.
+ * The schema mirrors the SQLite one (src/store/sqlite/migrations.ts) table for table; blob rows
+ * own their inline body, search text and backlog entry through ON DELETE CASCADE.
+ */
+export const POSTGRES_MIGRATIONS: readonly string[] = [
+  // 1: the schema of SQLite migrations 1–6 at once
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE domains (
+    id BIGSERIAL PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at BIGINT NOT NULL
+  );
+  CREATE TABLE accounts (
+    id BIGSERIAL PRIMARY KEY,
+    address TEXT NOT NULL UNIQUE,
+    domain_id BIGINT NOT NULL REFERENCES domains(id),
+    password_hash TEXT NOT NULL,
+    scram_salt BYTEA,
+    scram_iterations INTEGER,
+    scram_stored_key BYTEA,
+    scram_server_key BYTEA,
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX accounts_domain ON accounts(domain_id);
+  CREATE TABLE aliases (
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    PRIMARY KEY (source, target)
+  );
+  CREATE TABLE mailboxes (
+    id BIGSERIAL PRIMARY KEY,
+    account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    special_use TEXT,
+    uid_validity BIGINT NOT NULL,
+    uid_next BIGINT NOT NULL DEFAULT 1,
+    highest_modseq BIGINT NOT NULL DEFAULT 1,
+    UNIQUE (account_id, name)
+  );
+  CREATE TABLE subscriptions (
+    account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    PRIMARY KEY (account_id, name)
+  );
+  CREATE TABLE blobs (
+    id TEXT PRIMARY KEY,
+    size BIGINT NOT NULL,
+    structure TEXT NOT NULL
+  );
+  CREATE TABLE blob_data (
+    id TEXT PRIMARY KEY REFERENCES blobs(id) ON DELETE CASCADE,
+    data BYTEA NOT NULL
+  );
+  CREATE TABLE messages (
+    mailbox_id BIGINT NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+    uid BIGINT NOT NULL,
+    blob_id TEXT NOT NULL REFERENCES blobs(id),
+    size BIGINT NOT NULL,
+    internal_date BIGINT NOT NULL,
+    flags INTEGER NOT NULL DEFAULT 0,
+    keywords TEXT NOT NULL DEFAULT '[]',
+    modseq BIGINT NOT NULL,
+    PRIMARY KEY (mailbox_id, uid)
+  );
+  CREATE INDEX messages_blob ON messages(blob_id);
+  CREATE TABLE queue_messages (
+    id BIGSERIAL PRIMARY KEY,
+    sender TEXT NOT NULL,
+    blob_id TEXT NOT NULL REFERENCES blobs(id),
+    blob_offset BIGINT NOT NULL,
+    env_id TEXT,
+    ret TEXT,
+    require_tls BOOLEAN NOT NULL,
+    smtp_utf8 BOOLEAN NOT NULL,
+    eight_bit BOOLEAN NOT NULL,
+    account_id BIGINT,
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX queue_messages_blob ON queue_messages(blob_id);
+  CREATE TABLE queue_recipients (
+    id BIGSERIAL PRIMARY KEY,
+    message_id BIGINT NOT NULL REFERENCES queue_messages(id) ON DELETE CASCADE,
+    address TEXT NOT NULL,
+    orcpt_type TEXT,
+    orcpt_address TEXT,
+    notify TEXT,
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    last_error TEXT,
+    lease_until BIGINT
+  );
+  CREATE INDEX queue_recipients_due ON queue_recipients(status, next_attempt_at);
+  CREATE INDEX queue_recipients_message ON queue_recipients(message_id);
+  CREATE TABLE locks (
+    name TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  CREATE TABLE search_docs (
+    id BIGSERIAL PRIMARY KEY,
+    blob_id TEXT NOT NULL UNIQUE REFERENCES blobs(id) ON DELETE CASCADE,
+    truncated BOOLEAN NOT NULL DEFAULT false,
+    headers TEXT NOT NULL,
+    body TEXT NOT NULL
+  );
+  CREATE INDEX search_docs_headers ON search_docs USING gin (headers gin_trgm_ops);
+  CREATE INDEX search_docs_body ON search_docs USING gin (body gin_trgm_ops);
+  CREATE TABLE search_pending (
+    seq BIGSERIAL PRIMARY KEY,
+    blob_id TEXT NOT NULL UNIQUE REFERENCES blobs(id) ON DELETE CASCADE
+  );
+  `,
+];

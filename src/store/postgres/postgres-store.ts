@@ -1,0 +1,420 @@
+/**
+ * The scale-out backend: PostgreSQL (pg), shared by several Loft processes. The schema and the
+ * semantics are those of the SQLite backend (the same contract suite runs on both); what differs
+ * is concurrency: row locks on the mailbox keep UIDs and MODSEQs strictly increasing across
+ * processes, and leases in `locks` hold across processes too.
+ */
+import { LoftError } from '../../core/errors.ts';
+import type {
+  AccountRecord,
+  AliasRecord,
+  DeliveryCommit,
+  DeliveryResult,
+  DomainRecord,
+  FlagChange,
+  FlagUpdate,
+  MailboxRecord,
+  MessageRecord,
+  QueueMessageRecord,
+  ScramKeys,
+  SearchBacklogItem,
+  SearchText,
+  SpecialUse,
+  Store,
+  TextNeedle,
+} from '../store.ts';
+import { PgDatabase, type PgOptions, type Row } from './database.ts';
+import { applyDelivery, indexTexts } from './deliveries.ts';
+import {
+  copyMessages,
+  createMailbox,
+  deleteMailbox,
+  MAILBOX_COLUMNS,
+  renameMailboxes,
+  setSubscribed,
+} from './mailboxes.ts';
+import { dropUnusedBlobs, expunge, releaseLock, tryLock, updateFlags } from './messages.ts';
+import { readQueue } from './queue.ts';
+import { toAccount, toDomain, toMailbox, toMessage } from './rows.ts';
+import { foldsUnicode, getSearchText, searchBacklog, searchCandidates } from './search.ts';
+
+export class PostgresStore implements Store {
+  readonly #db: PgDatabase;
+  readonly #foldsUnicode: boolean;
+
+  private constructor(db: PgDatabase, folds: boolean) {
+    this.#db = db;
+    this.#foldsUnicode = folds;
+  }
+
+  /** Connects to `url` (postgres://…), migrating the schema if needed. */
+  static async open(url: string, options: PgOptions = {}): Promise<PostgresStore> {
+    const db = await PgDatabase.open(url, options);
+    return new PostgresStore(db, await foldsUnicode(db));
+  }
+
+  async addDomain(name: string): Promise<DomainRecord> {
+    return this.#db.tx(`adding domain ${name}`, async (db) => {
+      const { rows } = await db.query('INSERT INTO domains (name, created_at) VALUES ($1, $2) RETURNING *', [
+        name,
+        Date.now(),
+      ]);
+      return toDomain(rows[0] as Row);
+    });
+  }
+
+  async getDomain(name: string): Promise<DomainRecord | undefined> {
+    const { rows } = await this.#db.read('reading domain', (db) =>
+      db.query('SELECT * FROM domains WHERE name = $1', [name]),
+    );
+    return rows[0] ? toDomain(rows[0]) : undefined;
+  }
+
+  async listDomains(): Promise<DomainRecord[]> {
+    const { rows } = await this.#db.read('listing domains', (db) =>
+      db.query('SELECT * FROM domains ORDER BY name'),
+    );
+    return rows.map(toDomain);
+  }
+
+  async removeDomain(name: string): Promise<void> {
+    await this.#db.tx(`removing domain ${name}`, async (db) => {
+      const domain = (await db.query('SELECT id FROM domains WHERE name = $1 FOR UPDATE', [name])).rows[0];
+      if (!domain) throw new LoftError('NOTFOUND', `no domain ${name}`);
+      const users = (await db.query('SELECT count(*) AS n FROM accounts WHERE domain_id = $1', [domain.id]))
+        .rows[0] as Row;
+      if ((users.n as number) > 0)
+        throw new LoftError('INUSE', `domain ${name} still has ${users.n} user(s)`);
+      await db.query("DELETE FROM aliases WHERE source LIKE '%@' || $1", [name]);
+      await db.query('DELETE FROM domains WHERE id = $1', [domain.id]);
+    });
+  }
+
+  async addAccount(input: {
+    address: string;
+    domainId: number;
+    passwordHash: string;
+    scram: ScramKeys | undefined;
+    mailboxes: { name: string; specialUse: SpecialUse | undefined }[];
+  }): Promise<AccountRecord> {
+    return this.#db.tx(`adding user ${input.address}`, async (db) => {
+      const scram = input.scram;
+      const { rows } = await db.query(
+        `INSERT INTO accounts (address, domain_id, password_hash, scram_salt, scram_iterations, scram_stored_key,
+           scram_server_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+        [
+          input.address,
+          input.domainId,
+          input.passwordHash,
+          scram?.salt ?? null,
+          scram?.iterations ?? null,
+          scram?.storedKey ?? null,
+          scram?.serverKey ?? null,
+          Date.now(),
+        ],
+      );
+      const row = rows[0] as Row;
+      for (const mailbox of input.mailboxes) {
+        await createMailbox(db, row.id as number, mailbox.name, mailbox.specialUse);
+        await setSubscribed(db, row.id as number, mailbox.name, true);
+      }
+      return toAccount(row);
+    });
+  }
+
+  async getAccount(address: string): Promise<AccountRecord | undefined> {
+    const { rows } = await this.#db.read('reading user', (db) =>
+      db.query('SELECT * FROM accounts WHERE address = $1', [address]),
+    );
+    return rows[0] ? toAccount(rows[0]) : undefined;
+  }
+
+  async getAccountById(id: number): Promise<AccountRecord | undefined> {
+    const { rows } = await this.#db.read('reading user', (db) =>
+      db.query('SELECT * FROM accounts WHERE id = $1', [id]),
+    );
+    return rows[0] ? toAccount(rows[0]) : undefined;
+  }
+
+  async listAccounts(domain?: string): Promise<AccountRecord[]> {
+    const { rows } = await this.#db.read('listing users', (db) =>
+      domain === undefined
+        ? db.query('SELECT * FROM accounts ORDER BY address')
+        : db.query(
+            'SELECT a.* FROM accounts a JOIN domains d ON d.id = a.domain_id WHERE d.name = $1 ORDER BY address',
+            [domain],
+          ),
+    );
+    return rows.map(toAccount);
+  }
+
+  async setPassword(address: string, passwordHash: string, scram: ScramKeys | undefined): Promise<void> {
+    await this.#db.tx(`changing password of ${address}`, async (db) => {
+      const result = await db.query(
+        `UPDATE accounts SET password_hash = $1, scram_salt = $2, scram_iterations = $3, scram_stored_key = $4,
+           scram_server_key = $5 WHERE address = $6`,
+        [
+          passwordHash,
+          scram?.salt ?? null,
+          scram?.iterations ?? null,
+          scram?.storedKey ?? null,
+          scram?.serverKey ?? null,
+          address,
+        ],
+      );
+      if (result.rowCount === 0) throw new LoftError('NOTFOUND', `no user ${address}`);
+    });
+  }
+
+  async removeAccount(address: string): Promise<{ orphanBlobs: string[] }> {
+    return this.#db.tx(`removing user ${address}`, async (db) => {
+      const account = (await db.query('SELECT id FROM accounts WHERE address = $1', [address])).rows[0];
+      if (!account) throw new LoftError('NOTFOUND', `no user ${address}`);
+      const { rows: blobs } = await db.query(
+        'SELECT DISTINCT m.blob_id AS id FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.account_id = $1',
+        [account.id],
+      );
+      await db.query('DELETE FROM accounts WHERE id = $1', [account.id]);
+      return {
+        orphanBlobs: await dropUnusedBlobs(
+          db,
+          blobs.map((b) => b.id as string),
+        ),
+      };
+    });
+  }
+
+  async addAlias(source: string, target: string): Promise<void> {
+    await this.#db.tx(`adding alias ${source}`, (db) =>
+      db.query('INSERT INTO aliases (source, target) VALUES ($1, $2)', [source, target]),
+    );
+  }
+
+  async removeAlias(source: string, target?: string): Promise<number> {
+    return this.#db.tx(`removing alias ${source}`, async (db) => {
+      const result =
+        target === undefined
+          ? await db.query('DELETE FROM aliases WHERE source = $1', [source])
+          : await db.query('DELETE FROM aliases WHERE source = $1 AND target = $2', [source, target]);
+      return result.rowCount ?? 0;
+    });
+  }
+
+  async listAliases(source?: string): Promise<AliasRecord[]> {
+    const { rows } = await this.#db.read('listing aliases', (db) =>
+      source === undefined
+        ? db.query('SELECT source, target FROM aliases ORDER BY source, target')
+        : db.query('SELECT source, target FROM aliases WHERE source = $1 ORDER BY target', [source]),
+    );
+    return rows.map((row) => ({ source: row.source as string, target: row.target as string }));
+  }
+
+  async listMailboxes(accountId: number): Promise<MailboxRecord[]> {
+    const { rows } = await this.#db.read('listing mailboxes', (db) =>
+      db.query(`SELECT ${MAILBOX_COLUMNS} FROM mailboxes m WHERE account_id = $1 ORDER BY name`, [accountId]),
+    );
+    return rows.map(toMailbox);
+  }
+
+  async getMailbox(accountId: number, name: string): Promise<MailboxRecord | undefined> {
+    const { rows } = await this.#db.read('reading mailbox', (db) =>
+      db.query(`SELECT ${MAILBOX_COLUMNS} FROM mailboxes m WHERE account_id = $1 AND name = $2`, [
+        accountId,
+        name,
+      ]),
+    );
+    return rows[0] ? toMailbox(rows[0]) : undefined;
+  }
+
+  async getMailboxById(id: number): Promise<MailboxRecord | undefined> {
+    const { rows } = await this.#db.read('reading mailbox', (db) =>
+      db.query(`SELECT ${MAILBOX_COLUMNS} FROM mailboxes m WHERE id = $1`, [id]),
+    );
+    return rows[0] ? toMailbox(rows[0]) : undefined;
+  }
+
+  async createMailbox(accountId: number, name: string, specialUse?: SpecialUse): Promise<MailboxRecord> {
+    return this.#db.tx(`creating mailbox ${name}`, async (db) => {
+      const id = await createMailbox(db, accountId, name, specialUse);
+      const { rows } = await db.query(`SELECT ${MAILBOX_COLUMNS} FROM mailboxes m WHERE id = $1`, [id]);
+      return toMailbox(rows[0] as Row);
+    });
+  }
+
+  async deleteMailbox(mailboxId: number): Promise<{ orphanBlobs: string[] }> {
+    return this.#db.tx('deleting mailbox', async (db) => ({
+      orphanBlobs: await deleteMailbox(db, mailboxId),
+    }));
+  }
+
+  async renameMailboxes(accountId: number, renames: readonly (readonly [string, string])[]): Promise<void> {
+    await this.#db.tx('renaming mailboxes', (db) => renameMailboxes(db, accountId, renames));
+  }
+
+  async setSubscribed(accountId: number, name: string, subscribed: boolean): Promise<void> {
+    await this.#db.tx('changing a subscription', (db) => setSubscribed(db, accountId, name, subscribed));
+  }
+
+  async listSubscriptions(accountId: number): Promise<string[]> {
+    const { rows } = await this.#db.read('listing subscriptions', (db) =>
+      db.query('SELECT name FROM subscriptions WHERE account_id = $1 ORDER BY name', [accountId]),
+    );
+    return rows.map((r) => r.name as string);
+  }
+
+  async copyMessages(
+    fromMailboxId: number,
+    uids: readonly number[],
+    toMailboxId: number,
+    move: boolean,
+  ): Promise<{ copied: [number, number][]; modseq: number; expungeModseq: number | undefined }> {
+    return this.#db.tx(move ? 'moving messages' : 'copying messages', (db) =>
+      copyMessages(db, fromMailboxId, uids, toMailboxId, move),
+    );
+  }
+
+  async listMessages(mailboxId: number): Promise<MessageRecord[]> {
+    const { rows } = await this.#db.read('listing messages', (db) =>
+      db.query('SELECT * FROM messages WHERE mailbox_id = $1 ORDER BY uid', [mailboxId]),
+    );
+    return rows.map(toMessage);
+  }
+
+  async mailboxStats(
+    mailboxId: number,
+  ): Promise<{ messages: number; unseen: number; deleted: number; size: number }> {
+    const { rows } = await this.#db.read('counting messages', (db) =>
+      db.query(
+        `SELECT count(*) AS messages, count(*) FILTER (WHERE flags & 1 = 0) AS unseen,
+           count(*) FILTER (WHERE flags & 8 != 0) AS deleted, coalesce(sum(size), 0)::bigint AS size
+         FROM messages WHERE mailbox_id = $1`,
+        [mailboxId],
+      ),
+    );
+    const row = rows[0] as Row;
+    return {
+      messages: row.messages as number,
+      unseen: row.unseen as number,
+      deleted: row.deleted as number,
+      size: row.size as number,
+    };
+  }
+
+  async listUids(mailboxId: number, afterUid = 0): Promise<number[]> {
+    const { rows } = await this.#db.read('listing messages', (db) =>
+      db.query('SELECT uid FROM messages WHERE mailbox_id = $1 AND uid > $2 ORDER BY uid', [
+        mailboxId,
+        afterUid,
+      ]),
+    );
+    return rows.map((r) => r.uid as number);
+  }
+
+  async getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]> {
+    if (uids.length === 0) return [];
+    const { rows } = await this.#db.read('reading messages', (db) =>
+      db.query('SELECT * FROM messages WHERE mailbox_id = $1 AND uid = ANY($2::bigint[]) ORDER BY uid', [
+        mailboxId,
+        uids,
+      ]),
+    );
+    return rows.map(toMessage);
+  }
+
+  async updateFlags(mailboxId: number, uids: readonly number[], change: FlagChange): Promise<FlagUpdate[]> {
+    return this.#db.tx('changing flags', (db) => updateFlags(db, mailboxId, uids, change));
+  }
+
+  async expunge(
+    mailboxId: number,
+    uids: readonly number[],
+  ): Promise<{ expunged: { uid: number; modseq: number }[]; orphanBlobs: string[] }> {
+    return this.#db.tx('expunging messages', (db) => expunge(db, mailboxId, uids));
+  }
+
+  async tryLock(name: string, owner: string, leaseMs: number): Promise<boolean> {
+    return this.#db.tx('taking a lock', (db) => tryLock(db, name, owner, leaseMs, Date.now()));
+  }
+
+  async releaseLock(name: string, owner: string): Promise<void> {
+    await this.#db.tx('releasing a lock', (db) => releaseLock(db, name, owner));
+  }
+
+  async readInlineBody(blobId: string, start?: number, end?: number): Promise<Buffer | undefined> {
+    const from = start ?? 0;
+    const { rows } = await this.#db.read('reading message', (db) =>
+      from === 0 && end === undefined
+        ? db.query('SELECT data FROM blob_data WHERE id = $1', [blobId])
+        : end === undefined
+          ? db.query('SELECT substring(data FROM $2::int) AS data FROM blob_data WHERE id = $1', [
+              blobId,
+              from + 1,
+            ])
+          : db.query('SELECT substring(data FROM $2::int FOR $3::int) AS data FROM blob_data WHERE id = $1', [
+              blobId,
+              from + 1,
+              Math.max(0, end - from),
+            ]),
+    );
+    return (rows[0]?.data as Buffer | undefined) ?? undefined;
+  }
+
+  async readInlineBodies(blobIds: readonly string[]): Promise<Map<string, Buffer>> {
+    const out = new Map<string, Buffer>();
+    if (blobIds.length === 0) return out;
+    const { rows } = await this.#db.read('reading messages', (db) =>
+      db.query('SELECT id, data FROM blob_data WHERE id = ANY($1::text[])', [blobIds]),
+    );
+    for (const row of rows) out.set(row.id as string, row.data as Buffer);
+    return out;
+  }
+
+  async searchBacklog(limit: number): Promise<SearchBacklogItem[]> {
+    return this.#db.read('reading the search backlog', (db) => searchBacklog(db, limit));
+  }
+
+  async indexSearchText(items: readonly { blobId: string; text: SearchText | null }[]): Promise<void> {
+    await this.#db.tx('indexing message text', (db) => indexTexts(db, items));
+  }
+
+  async getStructure(blobId: string): Promise<string> {
+    const { rows } = await this.#db.read('reading message structure', (db) =>
+      db.query('SELECT structure FROM blobs WHERE id = $1', [blobId]),
+    );
+    if (!rows[0]) throw new LoftError('NOTFOUND', `no blob ${blobId}`);
+    return rows[0].structure as string;
+  }
+
+  async searchCandidates(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[]> {
+    return this.#db.read('searching messages', (db) =>
+      searchCandidates(db, mailboxId, needles, this.#foldsUnicode),
+    );
+  }
+
+  async getSearchText(blobId: string): Promise<SearchText | undefined> {
+    return this.#db.read('reading message text', (db) => getSearchText(db, blobId));
+  }
+
+  async commitDelivery(delivery: DeliveryCommit): Promise<DeliveryResult> {
+    return this.#db.tx('storing message', (db) => applyDelivery(db, delivery));
+  }
+
+  async listQueue(): Promise<QueueMessageRecord[]> {
+    return this.#db.read('listing the queue', (db) => readQueue(db, undefined));
+  }
+
+  async getQueued(id: number): Promise<QueueMessageRecord | undefined> {
+    return (await this.#db.read('reading the queue', (db) => readQueue(db, id)))[0];
+  }
+
+  async isBlobReferenced(blobId: string): Promise<boolean> {
+    const { rows } = await this.#db.read('checking blob', (db) =>
+      db.query('SELECT EXISTS (SELECT 1 FROM blobs WHERE id = $1) AS used', [blobId]),
+    );
+    return rows[0]?.used === true;
+  }
+
+  async close(): Promise<void> {
+    await this.#db.close();
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The storage contract on the PostgreSQL backend, each run in a schema of its own in the
+ * database `test` on 127.0.0.1:5432 (trust auth; `.ci/run` starts the server if it is down).
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import pg from 'pg';
+import { isLoftError } from '../../src/core/errors.ts';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import type { Store } from '../../src/store/store.ts';
+import { storeContract } from './contract.ts';
+
+export const TEST_DATABASE_URL = process.env.LOFT_TEST_POSTGRES ?? 'postgres://root@127.0.0.1:5432/test';
+
+const schemas = new Map<Store, string>();
+
+storeContract('postgres', {
+  async makeStore() {
+    const schema = `loft_test_${randomBytes(6).toString('hex')}`;
+    const store = await PostgresStore.open(TEST_DATABASE_URL, { schema, max: 4 });
+    schemas.set(store, schema);
+    return store;
+  },
+  async cleanup(store) {
+    await store.close();
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schemas.get(store)} CASCADE`);
+    await client.end();
+  },
+});
+
+test('postgres: two stores on one database (as two processes) deliver to one mailbox; UIDs unique and increasing; locks shared', async () => {
+  const schema = `loft_test_${randomBytes(6).toString('hex')}`;
+  const [a, b] = await Promise.all([
+    PostgresStore.open(TEST_DATABASE_URL, { schema, max: 4 }),
+    PostgresStore.open(TEST_DATABASE_URL, { schema, max: 4 }),
+  ]);
+  try {
+    const domain = await a.addDomain('two.test');
+    const account = await a.addAccount({
+      address: 'u@two.test',
+      domainId: domain.id,
+      passwordHash: 'h',
+      scram: undefined,
+      mailboxes: [{ name: 'INBOX', specialUse: undefined }],
+    });
+    const inbox = (await b.getMailbox(account.id, 'INBOX'))!;
+    let n = 0;
+    const deliver = (store: Store) => {
+      n++;
+      const blob = {
+        id: `20260101-0000-two${String(n).padStart(21, '0')}`,
+        size: 1,
+        inline: Buffer.from('x'),
+      };
+      return store.commitDelivery({
+        blob,
+        structure: '{}',
+        internalDate: 1,
+        placements: [{ mailboxId: inbox.id }],
+      });
+    };
+    const results = await Promise.all(Array.from({ length: 60 }, (_, i) => deliver(i % 2 === 0 ? a : b)));
+    const uids = results.map((r) => r.placed[0]!.uid);
+    assert.equal(new Set(uids).size, 60, 'no UID given twice');
+    assert.deepEqual(
+      await a.listUids(inbox.id),
+      [...uids].sort((x, y) => x - y),
+    );
+    assert.equal((await b.getMailboxById(inbox.id))!.uidNext, Math.max(...uids) + 1);
+    const modseqs = results.map((r) => r.placed[0]!.modseq);
+    assert.equal(new Set(modseqs).size, 60, 'no MODSEQ given twice');
+
+    assert.equal(await a.tryLock('pop3:1', 'process-a', 60_000), true);
+    assert.equal(await b.tryLock('pop3:1', 'process-b', 60_000), false, 'the lease holds across processes');
+    await a.releaseLock('pop3:1', 'process-a');
+    assert.equal(await b.tryLock('pop3:1', 'process-b', 60_000), true);
+  } finally {
+    await a.close();
+    await b.close();
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+  }
+});
+
+test('postgres: an unreachable server is a clear TEMP error, not a driver error', async () => {
+  await assert.rejects(
+    PostgresStore.open('postgres://root@127.0.0.1:1/test', { schema: 'loft_unreachable' }),
+    (err: unknown) => isLoftError(err, 'TEMP') && /database unavailable/.test((err as Error).message),
+  );
+});

@@ -39,7 +39,10 @@ export interface RunningLoft {
 export async function startLoft(config: Config, options: { log?: Logger } = {}): Promise<RunningLoft> {
   const log = options.log ?? silentLogger();
   const hostname = effectiveHostname(config);
-  const services = openServices(config.data, { inlineBodyLimit: config.inline_body_limit });
+  const services = await openServices(config.data, {
+    inlineBodyLimit: config.inline_body_limit,
+    storage: config.storage,
+  });
   const tls = await loadTls({
     certFile: config.tls.cert,
     keyFile: config.tls.key,

@@ -26,9 +26,22 @@ export interface LoftServices {
   search: SearchIndexer;
 }
 
-/** Opens the storage of a data folder and builds the services on it (also used by the CLI). */
-export function openServices(dataDir: string, options: { inlineBodyLimit?: number } = {}): LoftServices {
-  const store = new SqliteStore(path.join(dataDir, 'loft.db'));
+/** Options of {@link openServices}. */
+export interface OpenOptions {
+  inlineBodyLimit?: number | undefined;
+  /** A PostgreSQL URL (`postgres://…[?schema=NAME]`); absent for SQLite in the data folder. */
+  storage?: string | undefined;
+}
+
+/**
+ * Opens the storage (SQLite in the data folder, or PostgreSQL) and builds the services on it
+ * (also used by the CLI). Message files larger than the inline limit live in the data folder,
+ * which several processes on one PostgreSQL database must share.
+ */
+export async function openServices(dataDir: string, options: OpenOptions = {}): Promise<LoftServices> {
+  const store = options.storage
+    ? await openPostgres(options.storage)
+    : new SqliteStore(path.join(dataDir, 'loft.db'));
   const blobs = new MessageBodies(
     store,
     new FileBlobStore(path.join(dataDir, 'blobs')),
@@ -40,4 +53,13 @@ export function openServices(dataDir: string, options: { inlineBodyLimit?: numbe
   const mailboxes = new MailboxService({ store, blobs, events });
   const search = new SearchIndexer({ store, blobs, events });
   return { store, blobs, events, directory, delivery, mailboxes, search };
+}
+
+/** Opens a PostgreSQL store; `pg` is loaded only by those who use it. */
+async function openPostgres(url: string): Promise<Store> {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  parsed.searchParams.delete('schema');
+  const { PostgresStore } = await import('./store/postgres/postgres-store.ts');
+  return PostgresStore.open(parsed.toString(), { schema });
 }

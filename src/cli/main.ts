@@ -12,6 +12,7 @@ import { readPassword } from './password.ts';
 interface GlobalOptions {
   data?: string;
   config?: string;
+  storage?: string;
 }
 
 /** Runs the CLI with `argv` (without the node and script names); resolves to the exit code. */
@@ -20,6 +21,10 @@ export async function runCli(argv: string[]): Promise<number> {
     .description('Loft: a complete mail server (SMTP, POP3, IMAP)')
     .option('--data <dir>', 'data folder (default ./loft-data, or the config file\'s "data")')
     .option('--config <file>', 'TOML configuration file')
+    .option(
+      '--storage <url>',
+      'PostgreSQL URL (postgres://user@host/db[?schema=NAME]); default: SQLite in the data folder',
+    )
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .showSuggestionAfterError(true);
@@ -29,6 +34,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .description('run the mail server')
     .option('--data <dir>', 'data folder')
     .option('--config <file>', 'TOML configuration file')
+    .option('--storage <url>', 'PostgreSQL URL; default: SQLite in the data folder')
     .option('--listen <name=host:port...>', `listener address; name is one of ${LISTENER_NAMES.join(', ')}`)
     .action(async (options: GlobalOptions & { listen?: string[] }) => {
       const config = configFor({ ...program.opts<GlobalOptions>(), ...options });
@@ -131,12 +137,17 @@ export async function runCli(argv: string[]): Promise<number> {
 function configFor(options: GlobalOptions) {
   const config = loadConfig(options.config);
   if (options.data) config.data = options.data;
+  if (options.storage) {
+    if (!/^postgres(ql)?:\/\//.test(options.storage))
+      throw new LoftError('INVALID', `--storage ${options.storage}: expected a postgres:// URL`);
+    config.storage = options.storage;
+  }
   return config;
 }
 
 async function withServices(program: Command, fn: (services: LoftServices) => Promise<void>): Promise<void> {
   const config = configFor(program.opts<GlobalOptions>());
-  const services = openServices(config.data);
+  const services = await openServices(config.data, { storage: config.storage });
   try {
     await fn(services);
   } finally {

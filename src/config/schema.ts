@@ -28,6 +28,14 @@ export const configSchema = z
     hostname: z.string().min(1).optional(),
     /** The data folder: SQLite database, message files, certificates. */
     data: z.string().min(1).default('./loft-data'),
+    /**
+     * Where the index lives: absent for SQLite in the data folder (the default), or a PostgreSQL
+     * URL (`postgres://user@host:5432/db`, optionally `?schema=NAME`) shared by several processes.
+     */
+    storage: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL (leave it out for SQLite)')
+      .optional(),
     /** Message bodies up to this many octets are kept inline in the database; larger ones are files. */
     inline_body_limit: z
       .number()

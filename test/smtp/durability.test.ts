@@ -14,7 +14,7 @@ import { runLoft, serveLoft } from '../helpers/process.ts';
 import { sendOne } from '../helpers/smtp-send.ts';
 
 async function subjectsIn(dataDir: string, address: string): Promise<Set<string>> {
-  const services = openServices(dataDir);
+  const services = await openServices(dataDir);
   try {
     const account = await services.directory.getAccount(address);
     assert.ok(account);

@@ -3,36 +3,30 @@
  * database `test` on 127.0.0.1:5432 (trust auth; `.ci/run` starts the server if it is down).
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import pg from 'pg';
 import { isLoftError } from '../../src/core/errors.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { Store } from '../../src/store/store.ts';
+import { dropSchema, TEST_DATABASE_URL, testSchema } from '../helpers/postgres.ts';
 import { storeContract } from './contract.ts';
-
-export const TEST_DATABASE_URL = process.env.LOFT_TEST_POSTGRES ?? 'postgres://root@127.0.0.1:5432/test';
 
 const schemas = new Map<Store, string>();
 
 storeContract('postgres', {
   async makeStore() {
-    const schema = `loft_test_${randomBytes(6).toString('hex')}`;
+    const schema = testSchema();
     const store = await PostgresStore.open(TEST_DATABASE_URL, { schema, max: 4 });
     schemas.set(store, schema);
     return store;
   },
   async cleanup(store) {
     await store.close();
-    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schemas.get(store)} CASCADE`);
-    await client.end();
+    await dropSchema(schemas.get(store)!);
   },
 });
 
 test('postgres: two stores on one database (as two processes) deliver to one mailbox; UIDs unique and increasing; locks shared', async () => {
-  const schema = `loft_test_${randomBytes(6).toString('hex')}`;
+  const schema = testSchema();
   const [a, b] = await Promise.all([
     PostgresStore.open(TEST_DATABASE_URL, { schema, max: 4 }),
     PostgresStore.open(TEST_DATABASE_URL, { schema, max: 4 }),
@@ -80,10 +74,7 @@ test('postgres: two stores on one database (as two processes) deliver to one mai
   } finally {
     await a.close();
     await b.close();
-    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
+    await dropSchema(schema);
   }
 });
 

@@ -20,7 +20,7 @@ afterEach(async () => {
 async function services(dir?: string, inlineBodyLimit?: number): Promise<{ s: LoftServices; dir: string }> {
   const folder = dir ?? (await mkdtemp(path.join(os.tmpdir(), 'loft-indexer-')));
   if (!dir) dirs.push(folder);
-  const s = openServices(folder, { inlineBodyLimit });
+  const s = await openServices(folder, { inlineBodyLimit });
   open.push(s);
   return { s, dir: folder };
 }

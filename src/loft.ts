@@ -137,7 +137,7 @@ function imapServices(services: LoftServices): Omit<ImapServices, 'authFailures'
     credentials: directory,
     accountId: async (address) => (await directory.getAccount(address))?.id,
     mailboxes,
-    append: (mailboxId, raw, options) => delivery.append(mailboxId, raw, options),
+    append: (mailboxId, messages) => delivery.appendAll(mailboxId, messages),
   };
 }
 

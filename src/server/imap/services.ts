@@ -69,12 +69,13 @@ export interface ImapServices {
   authFailures: FailureLimiter;
   mailboxes: MailboxAccess;
   /**
-   * APPEND through the one delivery point: stores `raw` as given in the mailbox with these flags
-   * (system-flag bits), keywords and internal date (ms); resolves with the new UID.
+   * APPEND and MULTIAPPEND through the one delivery point: stores each message's `raw` as given
+   * in the mailbox with its flags (system-flag bits), keywords and internal date (ms), all or
+   * nothing in one transaction (RFC 3502 §3); resolves with the new UIDs in order. No other
+   * session learns of any of them before all are committed.
    */
   append(
     mailboxId: number,
-    raw: Buffer,
-    options: { flags?: number; keywords?: readonly string[]; internalDate?: number },
-  ): Promise<{ uid: number }>;
+    messages: readonly { raw: Buffer; flags?: number; keywords?: readonly string[]; internalDate?: number }[],
+  ): Promise<{ uid: number }[]>;
 }

@@ -2,8 +2,9 @@
  * APPEND (RFC 9051 §6.3.12) with MULTIAPPEND (RFC 3502), APPENDUID (RFC 4315 §3) and APPENDLIMIT
  * (RFC 7889). Messages go through the one delivery point (`ImapServices.append`). Bytes are
  * stored as given, except that bare LF line ends become CRLF, so octet counts (RFC822.SIZE, POP3
- * LIST) match what IMAP and POP3 serve. MULTIAPPEND is all or nothing (RFC 3502 §3): if one
- * message fails, the ones already stored are removed again before the NO.
+ * LIST) match what IMAP and POP3 serve. MULTIAPPEND is all or nothing (RFC 3502 §3): every
+ * message is checked before any is stored, then all are committed in one storage transaction,
+ * and the new messages are announced to other sessions only after that commit.
  */
 
 import { FLAG_BITS } from '../../../proto/imap/fetch/flags-dates.ts';
@@ -33,16 +34,12 @@ export async function append(
     if (raw.length > limit)
       return { kind: 'NO', text: `Message larger than APPENDLIMIT ${limit}`, code: { name: 'TOOBIG' } };
   }
-  const uids: number[] = [];
-  try {
-    for (const { message, raw } of prepared) {
-      const { uid } = await session.services.append(mailbox.id, raw, storedFlags(message));
-      uids.push(uid);
-    }
-  } catch (err) {
-    if (uids.length > 0) await access.expunge(mailbox.id, uids).catch(() => {});
-    throw err;
-  }
+  // RFC 3502 §3: all or nothing, committed in one transaction; no other session sees a part.
+  const placed = await session.services.append(
+    mailbox.id,
+    prepared.map(({ message, raw }) => ({ raw, ...storedFlags(message) })),
+  );
+  const uids = placed.map((p) => p.uid);
   return {
     kind: 'OK',
     text: 'APPEND completed',

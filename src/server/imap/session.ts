@@ -284,7 +284,7 @@ export class ImapSession {
       }
       completion = { kind: 'NO', text: refusal.text, code: { name: refusal.code } };
     }
-    // RFC 9051 §7.5.1: no EXPUNGE while answering FETCH, STORE or SEARCH (their UID forms may).
+    // RFC 9051 §7.5.1: no EXPUNGE while answering FETCH, STORE, SEARCH or SORT (their UID forms may).
     const uid = 'uid' in command && command.uid === true;
     await this.reportUpdates(!(spec.holdsExpunges && !uid)).catch((err: unknown) =>
       this.log.error({ event: 'imap.update.failed', err }, 'reporting mailbox changes failed'),

@@ -3,7 +3,7 @@
  * root adapts the directory and mailbox services to it. Sessions never reach storage otherwise.
  */
 import type { MailboxChange } from '../../core/events.ts';
-import type { FailureLimiter } from '../../core/rate-limit.ts';
+import type { FailureLimiter, SessionCounter } from '../../core/rate-limit.ts';
 import type { SaslCredentials } from '../../proto/sasl/mechanism.ts';
 import type {
   CopyResult,
@@ -67,6 +67,8 @@ export interface ImapServices {
   /** The id of the account with this login, if any. */
   accountId(address: string): Promise<number | undefined>;
   authFailures: FailureLimiter;
+  /** Open sessions per account, shared by every IMAP listener (`imap.max_connections_per_user`). */
+  userSessions: SessionCounter;
   mailboxes: MailboxAccess;
   /**
    * APPEND and MULTIAPPEND through the one delivery point: stores each message's `raw` as given

@@ -108,12 +108,16 @@ export async function sortHits(
       slice.map((h) => h.uid),
     );
     const byUid = new Map(rows.map((row) => [row.uid, row]));
-    for (const hit of slice) {
+    const present = slice.flatMap((hit) => {
       const row = byUid.get(hit.uid);
-      if (!row) continue;
-      const envelope = needsEnvelope ? await storedEnvelope(access, row) : undefined;
-      keyed.push({ hit, values: criteria.map((c) => sortValue(c.key, row, envelope)) });
-    }
+      return row ? [{ hit, row }] : [];
+    });
+    const envelopes = needsEnvelope
+      ? await Promise.all(present.map(({ row }) => storedEnvelope(access, row)))
+      : [];
+    present.forEach(({ hit, row }, i) => {
+      keyed.push({ hit, values: criteria.map((c) => sortValue(c.key, row, envelopes[i])) });
+    });
   }
   keyed.sort((x, y) => {
     for (let i = 0; i < criteria.length; i++) {

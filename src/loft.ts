@@ -5,7 +5,7 @@
 import { effectiveHostname } from './config/load.ts';
 import { type Config, LISTENER_NAMES, type ListenerName } from './config/schema.ts';
 import { type Logger, silentLogger } from './core/log.ts';
-import { FailureLimiter } from './core/rate-limit.ts';
+import { FailureLimiter, SessionCounter } from './core/rate-limit.ts';
 import { loadSecret } from './core/secret.ts';
 import { type LoftServices, openServices } from './open-services.ts';
 import { imapListener } from './server/imap/server.ts';
@@ -59,6 +59,7 @@ export async function startLoft(config: Config, options: { log?: Logger } = {}):
     max: config.auth.max_failures_per_ip,
     windowMs: config.auth.failure_window * 1000,
   });
+  const userSessions = new SessionCounter(config.imap.max_connections_per_user);
   const listeners: RunningListener[] = [];
   const ports: RunningLoft['ports'] = {};
   try {
@@ -84,7 +85,7 @@ export async function startLoft(config: Config, options: { log?: Logger } = {}):
       return pop3Listener({ ...common, name, host, port, services: pop3Services(services) });
     }
     function imapSpec(name: 'imap' | 'imaps', host: string, port: number): ListenerOptions {
-      return imapListener({ ...common, name, host, port, services: imapServices(services) });
+      return imapListener({ ...common, name, host, port, services: imapServices(services), userSessions });
     }
     for (const name of LISTENER_NAMES) {
       for (const hostPort of config.listen[name]) {
@@ -134,13 +135,13 @@ function smtpServices(services: LoftServices): Omit<SmtpServices, 'authFailures'
 }
 
 /** The IMAP sessions' view of the services. */
-function imapServices(services: LoftServices): Omit<ImapServices, 'authFailures'> {
+function imapServices(services: LoftServices): Omit<ImapServices, 'authFailures' | 'userSessions'> {
   const { directory, mailboxes, delivery } = services;
   return {
     credentials: directory,
     accountId: async (address) => (await directory.getAccount(address))?.id,
     mailboxes,
-    append: (mailboxId, raw, options) => delivery.append(mailboxId, raw, options),
+    append: (mailboxId, messages) => delivery.appendAll(mailboxId, messages),
   };
 }
 

@@ -113,6 +113,8 @@ export const configSchema = z
           .int()
           .positive()
           .default(50 * 1024 * 1024),
+        /** Sessions one account may have logged in at once over IMAP and IMAPS (like Dovecot's mail_max_userip_connections, but per user). */
+        max_connections_per_user: z.number().int().positive().default(10),
       })
       .strict()
       .prefault({}),

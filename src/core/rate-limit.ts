@@ -51,3 +51,37 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
     });
   });
 }
+
+/**
+ * Counting open sessions per key (an account), so that one user cannot hold more than `max` at
+ * once (IMAP `max_connections_per_user`). {@link acquire} takes a place and returns the function
+ * that gives it back (idempotent), or undefined when the key is at its limit.
+ */
+export class SessionCounter {
+  readonly #open = new Map<string | number, number>();
+  readonly #max: number;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  /** Takes a place for `key`; undefined when `key` already holds `max`. */
+  acquire(key: string | number): (() => void) | undefined {
+    const open = this.#open.get(key) ?? 0;
+    if (open >= this.#max) return undefined;
+    this.#open.set(key, open + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#open.get(key) ?? 1) - 1;
+      if (left <= 0) this.#open.delete(key);
+      else this.#open.set(key, left);
+    };
+  }
+
+  /** The sessions `key` holds now. */
+  count(key: string | number): number {
+    return this.#open.get(key) ?? 0;
+  }
+}

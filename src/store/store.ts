@@ -324,6 +324,15 @@ export interface Store {
    */
   commitDelivery(delivery: DeliveryCommit): Promise<DeliveryResult>;
 
+  /**
+   * Commits several messages all or nothing (MULTIAPPEND, RFC 3502 §3): every one, in the order
+   * given, in one transaction, or none of them. Resolves with one result per delivery, in order,
+   * once the transaction is durable; rejects (LoftError) when any delivery fails, and then no
+   * row of any of them is visible to anyone, before or after. Group commit still applies: the
+   * set may share its transaction with other deliveries, whose outcomes stay independent.
+   */
+  commitDeliveries(deliveries: readonly DeliveryCommit[]): Promise<DeliveryResult[]>;
+
   // Outbound queue
   listQueue(): Promise<QueueMessageRecord[]>;
   getQueued(id: number): Promise<QueueMessageRecord | undefined>;

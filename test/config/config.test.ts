@@ -38,3 +38,14 @@ test('each problem names its key', () => {
     );
   }
 });
+
+test('imap.max_connections_per_user: 10 by default, a positive whole number', () => {
+  assert.equal(validateConfig({}).imap.max_connections_per_user, 10);
+  assert.equal(validateConfig({ imap: { max_connections_per_user: 3 } }).imap.max_connections_per_user, 3);
+  for (const bad of [0, -1, 2.5, 'ten']) {
+    assert.throws(
+      () => validateConfig({ imap: { max_connections_per_user: bad } }, 'loft.toml'),
+      /imap\.max_connections_per_user: /,
+    );
+  }
+});

@@ -10,6 +10,7 @@ import { ImapFlow } from 'imapflow';
 import { normalizeLineEnds } from '../../src/server/imap/commands/append.ts';
 import { uidSet } from '../../src/server/imap/commands/copy-move.ts';
 import { mailboxContents, provision, startTestServer, type TestServer } from '../helpers/server.ts';
+import { ImapDialog } from './dialog.ts';
 import { message, Session } from './support.ts';
 
 describe('uidSet (RFC 4315 uid-set)', () => {
@@ -157,25 +158,52 @@ describe('APPEND, COPY and MOVE over IMAP', () => {
       assert.equal(reply.tagged, `OK [APPENDUID ${validity} 1:3] APPEND completed`);
       // An empty second message: refused before anything is stored.
       await s.expect(/^NO /, `APPEND Multi {${m1.length}+}\r\n${m1} {0+}\r\n`);
-      // A failure while storing the second: the first is removed again.
-      const delivery = server.services.delivery;
-      const original = delivery.append.bind(delivery);
+      // A failure in storage on the second message of the set: the transaction holding the
+      // first one is rolled back too, so nothing was ever visible.
+      const store = server.services.store;
+      const original = store.commitDeliveries.bind(store);
       let calls = 0;
-      delivery.append = async (...args: Parameters<typeof original>) => {
+      store.commitDeliveries = async (deliveries) => {
         calls += 1;
-        if (calls === 2) throw new Error('disk on fire');
-        return original(...args);
+        const [first, second, ...rest] = deliveries;
+        return original([first!, { ...second!, placements: [{ mailboxId: 999_999 }] }, ...rest]);
       };
       try {
-        await s.expect(/^NO \[SERVERBUG\]/, `APPEND Multi {${m1.length}+}\r\n${m1} {${m2.length}+}\r\n${m2}`);
+        await s.expect(/^NO /, `APPEND Multi {${m1.length}+}\r\n${m1} {${m2.length}+}\r\n${m2}`);
       } finally {
-        delivery.append = original;
+        store.commitDeliveries = original;
       }
-      assert.equal(calls, 2);
+      assert.equal(calls, 1, 'the set went to storage once, as a whole');
       const status = await s.ok('STATUS Multi (MESSAGES UIDNEXT)');
       assert.match(status.untagged[0]!, /MESSAGES 3\b/, 'nothing of the failed MULTIAPPEND is left');
     } finally {
       await s.logout();
+    }
+  });
+
+  test('MULTIAPPEND: a session in IDLE sees the whole set at once, never a part', async () => {
+    const s = await Session.login(port, 'dave@loft.test');
+    const watcher = await ImapDialog.login(port, 'dave@loft.test');
+    try {
+      await s.ok('CREATE Watched');
+      await watcher.ok('SELECT Watched');
+      watcher.send('i1 IDLE');
+      assert.match((await watcher.response())!, /^\+ /);
+      const parts = Array.from({ length: 20 }, (_, i) => message(`part ${i}`));
+      const pieces = parts.map((m) => `{${m.length}+}\r\n${m}`).join(' ');
+      await s.ok(`APPEND Watched ${pieces}`);
+      // The first count the watcher hears is the whole set (stored one by one, it would see 1).
+      const update = await watcher.response(5000);
+      assert.equal(update, '* 20 EXISTS');
+      watcher.send('DONE');
+      const rest = await watcher.until('i1');
+      assert.ok(
+        rest.untagged.every((line) => !/EXISTS/.test(line)),
+        `no further count: ${rest.untagged.join(' | ')}`,
+      );
+    } finally {
+      await s.logout();
+      await watcher.logout();
     }
   });
 

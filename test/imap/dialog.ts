@@ -112,13 +112,18 @@ export class ImapDialog {
 
   /** The next response (literals inline, CRLF removed), or undefined if the connection closes first. */
   async response(timeoutMs = 10_000): Promise<string | undefined> {
+    return (await this.responseBytes(timeoutMs))?.toString('utf8');
+  }
+
+  /** {@link response} as the octets sent, for byte-exact checks. */
+  async responseBytes(timeoutMs = 10_000): Promise<Buffer | undefined> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const length = this.#completeLength();
       if (length >= 0) {
-        const text = this.#buffer.subarray(0, length - 2).toString('utf8');
+        const bytes = this.#buffer.subarray(0, length - 2);
         this.#buffer = this.#buffer.subarray(length);
-        return text;
+        return bytes;
       }
       if (this.#closed) return undefined;
       const left = deadline - Date.now();

@@ -4,9 +4,11 @@
  * command line limit, literals over the limit (refused before the continuation request, RFC 9051
  * §7.5; non-synchronizing ones read and discarded, RFC 7888 §4), overflowing literal sizes, deep
  * nesting, huge sequence sets, LOGINDISABLED without TLS (RFC 9051 §6.2.3), failed logins
- * delayed and rate-limited, STARTTLS injection, autologout (RFC 9051 §5.4) and connections per IP.
+ * delayed and rate-limited, STARTTLS injection, autologout (RFC 9051 §5.4), connections per IP and
+ * per user (NO [LIMIT], RFC 5530), and backpressure on a client that pipelines without reading.
  */
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { provision, startTestServer, type TestServer } from '../helpers/server.ts';
 import { deliverMany } from '../pop3/support.ts';
@@ -369,5 +371,105 @@ describe('autologout and connections per IP', () => {
     await five.ok('NOOP');
     five.close();
     two.close();
+  });
+});
+
+describe('connections per user', () => {
+  let small: TestServer;
+  before(async () => {
+    small = await startTestServer({
+      imap: { max_connections_per_user: 2 },
+      auth: { max_failures_per_ip: 1000 },
+    });
+    await provision(small, ['loft.test'], ['alice@loft.test', 'bob@loft.test']);
+  });
+  after(() => small.close());
+
+  test('past imap.max_connections_per_user a login is NO [LIMIT], over imap and imaps alike', async () => {
+    const one = await ImapDialog.login(small.ports.imap!, 'alice@loft.test');
+    const two = await ImapDialog.login(small.ports.imaps!, 'alice@loft.test', 'secret', { tls: true });
+    const three = await ImapDialog.greeted(small.ports.imap!);
+    await three.expect('LOGIN alice@loft.test secret', 'NO', /^NO \[LIMIT\] /);
+    const plain = Buffer.from('\0alice@loft.test\0secret').toString('base64');
+    await three.expect(`AUTHENTICATE PLAIN ${plain}`, 'NO', /^NO \[LIMIT\] /);
+    // Still not logged in, and other users are not affected.
+    await three.expect('SELECT INBOX', 'BAD', /Log in first/);
+    const bob = await ImapDialog.login(small.ports.imap!, 'bob@loft.test');
+    // A session that ends gives its place back, however it ends.
+    await one.logout();
+    two.close();
+    assert.ok(await two.closedByServer(2000));
+    await new Promise((r) => setTimeout(r, 100));
+    await three.ok('LOGIN alice@loft.test secret');
+    const four = await ImapDialog.login(small.ports.imap!, 'alice@loft.test');
+    const five = await ImapDialog.greeted(small.ports.imap!);
+    await five.expect('LOGIN alice@loft.test secret', 'NO', /\[LIMIT\]/);
+    await three.logout();
+    await four.logout();
+    five.close();
+    await bob.logout();
+  });
+
+  test('a wrong password past the limit is still an authentication failure', async () => {
+    const one = await ImapDialog.login(small.ports.imap!, 'bob@loft.test');
+    const two = await ImapDialog.login(small.ports.imap!, 'bob@loft.test');
+    const three = await ImapDialog.greeted(small.ports.imap!);
+    await three.expect('LOGIN bob@loft.test wrong', 'NO', /AUTHENTICATIONFAILED/);
+    await one.logout();
+    await two.logout();
+    three.close();
+  });
+});
+
+describe('pipelining without reading', () => {
+  test('a client that writes thousands of commands and never reads meets backpressure; others are served', async () => {
+    const flood = net.connect({ host: '127.0.0.1', port: server.ports.imap! });
+    await new Promise<void>((resolve, reject) => {
+      flood.once('connect', resolve);
+      flood.once('error', reject);
+    });
+    // Never read: the socket stays paused, so what the server sends piles up in the kernel.
+    flood.pause();
+    flood.on('error', () => {});
+    const chunk = Buffer.from('a NOOP\r\n'.repeat(8192)); // 64 kB, 8192 commands
+    const cap = 256 * 1024 * 1024;
+    let written = 0;
+    let blocked = false;
+    while (written < cap) {
+      written += chunk.length;
+      if (flood.write(chunk)) continue;
+      // The server stops reading once its output cannot be written: no drain comes.
+      const drained = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 1500);
+        flood.once('drain', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+      if (!drained) {
+        blocked = true;
+        break;
+      }
+    }
+    assert.ok(blocked, `the server read ${written} octets of commands without its answers being read`);
+    // Meanwhile another client is served as usual.
+    const other = await selected();
+    await other.ok('NOOP');
+    await other.ok('FETCH 1:3 (FLAGS)');
+    await other.logout();
+    flood.destroy();
+  });
+
+  test('a long pipeline read at the end gets every answer, in order', async () => {
+    const imap = await selected();
+    const count = 20_000;
+    const commands: string[] = [];
+    for (let i = 0; i < count; i++) commands.push(`p${i} ${i % 2 === 0 ? 'NOOP' : 'FETCH 1 (FLAGS)'}`);
+    imap.write(`${commands.join('\r\n')}\r\n`);
+    for (let i = 0; i < count; i++) {
+      const reply = await imap.until(`p${i}`);
+      assert.match(reply.tagged, new RegExp(`^p${i} OK `));
+    }
+    await imap.logout();
   });
 });

@@ -223,6 +223,57 @@ export function storeContract(name: string, factory: StoreFactory): void {
       assert.equal((await store.listMessages(inbox.id)).length, 2);
     });
 
+    test('commitDeliveries: a set is committed all or nothing (RFC 3502 §3)', async () => {
+      const domain = await store.addDomain('multi.test');
+      const a = await store.addAccount({
+        address: 'a@multi.test',
+        domainId: domain.id,
+        passwordHash: 'h',
+        scram: undefined,
+        mailboxes: MAILBOXES,
+      });
+      const inbox = (await store.getMailbox(a.id, 'INBOX'))!;
+      const one = (mailboxId: number, flags = 0) => ({
+        blob: fakeBlob(),
+        structure: '{}',
+        internalDate: 1,
+        placements: [{ mailboxId, flags }],
+      });
+      assert.deepEqual(await store.commitDeliveries([]), []);
+      const good = await store.commitDeliveries([one(inbox.id, 1), one(inbox.id), one(inbox.id, 4)]);
+      assert.deepEqual(
+        good.map((r) => r.placed[0]!.uid),
+        [1, 2, 3],
+        'UIDs in the order given',
+      );
+      assert.deepEqual(
+        (await store.listMessages(inbox.id)).map((m) => [m.uid, m.flags]),
+        [
+          [1, 1],
+          [2, 0],
+          [3, 4],
+        ],
+      );
+      // A set whose last message cannot be placed leaves nothing behind, while a delivery
+      // committed in the same batch is unaffected.
+      const before = (await store.getMailbox(a.id, 'INBOX'))!;
+      const outcomes = await Promise.allSettled([
+        store.commitDeliveries([one(inbox.id), one(inbox.id), one(999_999)]),
+        store.commitDelivery(one(inbox.id)),
+      ]);
+      assert.equal(outcomes[0].status, 'rejected');
+      assert.ok(isLoftError((outcomes[0] as PromiseRejectedResult).reason));
+      assert.equal(outcomes[1].status, 'fulfilled');
+      const after = await store.listMessages(inbox.id);
+      assert.deepEqual(
+        after.map((m) => m.uid),
+        [1, 2, 3, 4],
+        'only the single delivery was stored',
+      );
+      const box = (await store.getMailbox(a.id, 'INBOX'))!;
+      assert.equal(box.uidNext, before.uidNext + 1, 'the failed set used no UID');
+    });
+
     test('queue: a delivery with remote recipients is queued with its DSN parameters', async () => {
       const blob = fakeBlob(500);
       const result = await store.commitDelivery({

@@ -15,7 +15,7 @@
  */
 
 import { isUtf8 } from 'node:buffer';
-import { type ImapAtom, type ImapValue, isAtom } from './value.ts';
+import { type ImapAtom, type ImapValue, isAtom, isLiteral8 } from './value.ts';
 
 /** How to encode: `utf8` when the client enabled IMAP4rev2 or UTF8=ACCEPT. */
 export interface EncodeOptions {
@@ -63,7 +63,8 @@ export function encodeLiteral(data: Uint8Array): Buffer {
 
 /**
  * RFC 3516 §4.2 / RFC 9051 §9 `literal8` (`~{n}` CRLF octets), for BINARY fetch data that
- * contains NUL. {@link encodeValue} never chooses it by itself: only the BINARY response may.
+ * contains NUL. {@link encodeValue} never chooses it by itself: it sends one only for an
+ * `ImapLiteral8` value, which only the BINARY response builds.
  */
 export function encodeLiteral8(data: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from(`~{${data.length}}\r\n`), data]);
@@ -137,6 +138,8 @@ function collect(value: ImapValue, opts: EncodeOptions, out: Buffer[]): void {
       collect(item, opts, out);
     });
     out.push(CLOSE);
+  } else if (isLiteral8(value as ImapValue)) {
+    out.push(encodeLiteral8((value as { literal8: Buffer }).literal8));
   } else if (isAtom(value as ImapValue)) {
     out.push(encodeAtom(value as ImapAtom));
   }

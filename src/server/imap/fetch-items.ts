@@ -4,7 +4,7 @@
  * section asked for (`BODY[1.HEADER.FIELDS (FROM)]<0>`).
  */
 import { decodeStructure, type MessageStructure } from '../../mime/index.ts';
-import { binaryBytes, binarySize } from '../../proto/imap/fetch/binary.ts';
+import { binaryBytes, binarySize, containsNul } from '../../proto/imap/fetch/binary.ts';
 import { body, bodyStructure } from '../../proto/imap/fetch/bodystructure.ts';
 import { envelope } from '../../proto/imap/fetch/envelope.ts';
 import { flagList, internalDate } from '../../proto/imap/fetch/flags-dates.ts';
@@ -132,7 +132,11 @@ export async function itemValue(
       if (!structure) return [atom(`BINARY[${item.part.join('.')}]`), null];
       const result = binaryBytes(await data.raw(), structure, item.part, item.partial ?? undefined);
       if (result.kind === 'unknown-cte') return { unknownCte: result.encoding };
-      return [atom(`BINARY[${item.part.join('.')}]`), result.kind === 'ok' ? result.data : null];
+      const name = atom(`BINARY[${item.part.join('.')}]${item.partial ? `<${item.partial.origin}>` : ''}`);
+      if (result.kind !== 'ok') return [name, null];
+      // RFC 3516 §4.2, RFC 9051 §6.4.5: decoded data holding NUL can only go as a literal8
+      // `~{n}`; any other data as a plain literal (the server SHOULD avoid literal8 then).
+      return [name, containsNul(result.data) ? { literal8: result.data } : result.data];
     }
     case 'BINARY.SIZE': {
       const structure = await data.structure();

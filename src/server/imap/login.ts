@@ -1,6 +1,8 @@
 /**
  * What a successful LOGIN or AUTHENTICATE does (RFC 9051 §6.2): the account becomes the
- * session's, the state authenticated, and the new capabilities are sent in the OK.
+ * session's, the state authenticated, and the new capabilities are sent in the OK; unless the
+ * account already has `imap.max_connections_per_user` sessions, which is NO [LIMIT] (RFC 5530).
+ * The session gives its place back when it ends.
  */
 import { delay } from '../../core/rate-limit.ts';
 import { atom } from '../../proto/imap/value.ts';
@@ -14,6 +16,13 @@ export async function loggedIn(
 ): Promise<Completion> {
   const accountId = await session.services.accountId(username);
   if (accountId === undefined) return loginFailed(session, mechanism);
+  // RFC 5530 §3 LIMIT: an implementation limit, here the sessions one user may hold at once.
+  const release = session.services.userSessions.acquire(accountId);
+  if (!release) {
+    session.log.info({ event: 'auth.limit', protocol: 'imap', mechanism, user: username.toLowerCase() });
+    return { kind: 'NO', text: 'Too many sessions for this user', code: { name: 'LIMIT' } };
+  }
+  session.onEnd(release);
   session.account = { id: accountId, address: username.toLowerCase() };
   session.state = 'authenticated';
   session.log.info({ event: 'auth.success', protocol: 'imap', mechanism, user: session.account.address });

@@ -2,7 +2,7 @@
  * An IMAP listener: port 143 (STARTTLS) or 993 (implicit TLS, RFC 8314).
  */
 import type { Config } from '../../config/schema.ts';
-import type { FailureLimiter } from '../../core/rate-limit.ts';
+import type { FailureLimiter, SessionCounter } from '../../core/rate-limit.ts';
 import { encodeUntaggedStatus } from '../../proto/imap/encode.ts';
 import type { ListenerOptions } from '../net/listener.ts';
 import type { TlsMaterial } from '../net/tls.ts';
@@ -17,8 +17,10 @@ export interface ImapListenerInput {
   config: Config;
   hostname: string;
   tls: TlsMaterial;
-  services: Omit<ImapServices, 'authFailures'>;
+  services: Omit<ImapServices, 'authFailures' | 'userSessions'>;
   authFailures: FailureLimiter;
+  /** Shared by all IMAP listeners, so the per-user limit counts imap and imaps together. */
+  userSessions: SessionCounter;
   secret: Buffer;
 }
 
@@ -38,7 +40,11 @@ export function imapSettings(input: ImapListenerInput): ImapSettings {
 
 export function imapListener(input: ImapListenerInput): ListenerOptions {
   const settings = imapSettings(input);
-  const services: ImapServices = { ...input.services, authFailures: input.authFailures };
+  const services: ImapServices = {
+    ...input.services,
+    authFailures: input.authFailures,
+    userSessions: input.userSessions,
+  };
   return {
     name: input.name,
     host: input.host,

@@ -3,7 +3,7 @@
  * root adapts the directory and mailbox services to it. Sessions never reach storage otherwise.
  */
 import type { MailboxChange } from '../../core/events.ts';
-import type { FailureLimiter } from '../../core/rate-limit.ts';
+import type { FailureLimiter, SessionCounter } from '../../core/rate-limit.ts';
 import type { SaslCredentials } from '../../proto/sasl/mechanism.ts';
 import type {
   CopyResult,
@@ -67,14 +67,17 @@ export interface ImapServices {
   /** The id of the account with this login, if any. */
   accountId(address: string): Promise<number | undefined>;
   authFailures: FailureLimiter;
+  /** Open sessions per account, shared by every IMAP listener (`imap.max_connections_per_user`). */
+  userSessions: SessionCounter;
   mailboxes: MailboxAccess;
   /**
-   * APPEND through the one delivery point: stores `raw` as given in the mailbox with these flags
-   * (system-flag bits), keywords and internal date (ms); resolves with the new UID.
+   * APPEND and MULTIAPPEND through the one delivery point: stores each message's `raw` as given
+   * in the mailbox with its flags (system-flag bits), keywords and internal date (ms), all or
+   * nothing in one transaction (RFC 3502 §3); resolves with the new UIDs in order. No other
+   * session learns of any of them before all are committed.
    */
   append(
     mailboxId: number,
-    raw: Buffer,
-    options: { flags?: number; keywords?: readonly string[]; internalDate?: number },
-  ): Promise<{ uid: number }>;
+    messages: readonly { raw: Buffer; flags?: number; keywords?: readonly string[]; internalDate?: number }[],
+  ): Promise<{ uid: number }[]>;
 }

@@ -27,6 +27,9 @@ import { COMMANDS, capabilities, stateRefusal } from './table.ts';
 
 export type ImapState = 'not-authenticated' | 'authenticated' | 'selected';
 
+/** Output held back for pipelined commands before it must be written (and read by the client). */
+export const OUTPUT_HIGH_WATER = 64 * 1024;
+
 /** How a command ends: its tagged response (sent after any mailbox updates). */
 export interface Completion {
   kind: 'OK' | 'NO' | 'BAD';
@@ -50,6 +53,8 @@ export class ImapSession {
   readonly enabled = new Set<string>();
   ending = false;
   #output: Buffer[] = [];
+  #outputBytes = 0;
+  readonly #onEnd: (() => void)[] = [];
 
   constructor(
     conn: Connection,
@@ -114,6 +119,12 @@ export class ImapSession {
     if (traceAllows(this.trace, 'commands'))
       this.log.trace({ event: 'imap.response', line: data.toString('utf8').trimEnd() });
     this.#output.push(data);
+    this.#outputBytes += data.length;
+  }
+
+  /** Runs `fn` once when the session ends, however it ends. */
+  onEnd(fn: () => void): void {
+    this.#onEnd.push(fn);
   }
 
   untagged(...values: ImapValue[]): void {
@@ -132,6 +143,7 @@ export class ImapSession {
     if (this.#output.length === 0) return;
     const data = this.#output.length === 1 ? this.#output[0]! : Buffer.concat(this.#output);
     this.#output = [];
+    this.#outputBytes = 0;
     await this.conn.write(data, this.settings.idleTimeoutMs);
   }
 
@@ -200,6 +212,10 @@ export class ImapSession {
         const event = await this.nextEvent(this.settings.idleTimeoutMs);
         if (this.ending) break;
         await this.#handle(event);
+        // A client that pipelines without reading meets backpressure: once this much output
+        // waits, it is written (waiting for the client to read it) before the next command
+        // runs, and nothing more is read meanwhile, so pipelining (RFC 9051 §5.5) costs bounded memory.
+        if (this.#outputBytes >= OUTPUT_HIGH_WATER) await this.flush();
       }
       await this.flush();
     } catch (err) {
@@ -211,6 +227,7 @@ export class ImapSession {
       this.log.debug({ event: 'imap.closed', reason: err.reason });
     } finally {
       this.deselect();
+      for (const fn of this.#onEnd.splice(0)) fn();
       shutdown.removeEventListener('abort', onShutdown);
     }
   }
@@ -284,7 +301,7 @@ export class ImapSession {
       }
       completion = { kind: 'NO', text: refusal.text, code: { name: refusal.code } };
     }
-    // RFC 9051 §7.5.1: no EXPUNGE while answering FETCH, STORE or SEARCH (their UID forms may).
+    // RFC 9051 §7.5.1: no EXPUNGE while answering FETCH, STORE, SEARCH or SORT (their UID forms may).
     const uid = 'uid' in command && command.uid === true;
     await this.reportUpdates(!(spec.holdsExpunges && !uid)).catch((err: unknown) =>
       this.log.error({ event: 'imap.update.failed', err }, 'reporting mailbox changes failed'),

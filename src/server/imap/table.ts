@@ -24,6 +24,7 @@ import { check, noop } from './commands/noop.ts';
 import { rename } from './commands/rename.ts';
 import { search } from './commands/search.ts';
 import { select } from './commands/select.ts';
+import { sort } from './commands/sort.ts';
 import { starttls } from './commands/starttls.ts';
 import { status } from './commands/status.ts';
 import { store } from './commands/store.ts';
@@ -35,7 +36,7 @@ type Handler = (session: ImapSession, tag: string, command: never) => Promise<Co
 export interface CommandSpec {
   handler: Handler;
   states: readonly ImapState[];
-  /** FETCH, STORE, SEARCH: no EXPUNGE response while answering them (their UID forms may). */
+  /** FETCH, STORE, SEARCH, SORT: no EXPUNGE response while answering them (their UID forms may). */
   holdsExpunges?: boolean;
 }
 
@@ -68,6 +69,7 @@ export const COMMANDS: Partial<Record<CommandName, CommandSpec>> = {
   FETCH: { handler: fetch, states: SELECTED, holdsExpunges: true },
   STORE: { handler: store, states: SELECTED, holdsExpunges: true },
   SEARCH: { handler: search, states: SELECTED, holdsExpunges: true },
+  SORT: { handler: sort, states: SELECTED, holdsExpunges: true },
   CREATE: { handler: create, states: AUTH },
   DELETE: { handler: deleteMailbox, states: AUTH },
   RENAME: { handler: rename, states: AUTH },
@@ -106,7 +108,7 @@ export function capabilities(session: ImapSession): string[] {
     'LIST-STATUS',
     'CHILDREN',
   ];
-  caps.push('ESEARCH', 'SEARCHRES');
+  caps.push('ESEARCH', 'SEARCHRES', 'SORT', 'SORT=DISPLAY', 'ESORT');
   caps.push('SPECIAL-USE', 'STATUS=SIZE', 'BINARY', 'PREVIEW', `APPENDLIMIT=${session.settings.appendLimit}`);
   if (session.state === 'not-authenticated') {
     if (!session.conn.secure) caps.push('STARTTLS');

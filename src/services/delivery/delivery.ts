@@ -9,8 +9,8 @@ import { LoftError } from '../../core/errors.ts';
 import type { MailboxEvents } from '../../core/events.ts';
 import { nextId } from '../../core/ids.ts';
 import { encodeStructure, indexMessage } from '../../mime/index.ts';
-import type { BlobStore } from '../../store/blob/blob-store.ts';
-import type { QueueRecipientInput, Store } from '../../store/store.ts';
+import type { BlobRef, BlobStore } from '../../store/blob/blob-store.ts';
+import type { DeliveryCommit, QueueRecipientInput, Store } from '../../store/store.ts';
 
 export type { QueueRecipientInput };
 
@@ -148,26 +148,59 @@ export class DeliveryService {
   async append(
     mailboxId: number,
     raw: Buffer,
-    options: { flags?: number; keywords?: readonly string[]; internalDate?: number } = {},
+    options: AppendOptions = {},
   ): Promise<{ uid: number; modseq: number }> {
-    const structure = structureOf(raw);
-    const blob = await this.#blobs.put([raw]);
+    return (await this.appendAll(mailboxId, [{ raw, ...options }]))[0]!;
+  }
+
+  /**
+   * Stores several messages in one mailbox all or nothing (MULTIAPPEND, RFC 3502 §3): the bodies
+   * are written first, then every row is committed in one storage transaction
+   * (`Store.commitDeliveries`), and only then are the `append` events published, so no other
+   * session ever sees a part of the set. On failure nothing is stored and the bodies written are
+   * removed again. Resolves with the new UIDs in the order given, or throws LoftError (NOSPACE,
+   * TEMP, NOTFOUND, INTERNAL).
+   */
+  async appendAll(
+    mailboxId: number,
+    messages: readonly ({ raw: Buffer } & AppendOptions)[],
+  ): Promise<{ uid: number; modseq: number }[]> {
+    const blobs: BlobRef[] = [];
     try {
-      const result = await this.#store.commitDelivery({
-        blob,
-        structure,
-        internalDate: options.internalDate ?? this.#now().getTime(),
-        placements: [{ mailboxId, flags: options.flags ?? 0, keywords: [...(options.keywords ?? [])] }],
+      const commits: DeliveryCommit[] = [];
+      for (const message of messages) {
+        const structure = structureOf(message.raw);
+        const blob = await this.#blobs.put([message.raw]);
+        blobs.push(blob);
+        commits.push({
+          blob,
+          structure,
+          internalDate: message.internalDate ?? this.#now().getTime(),
+          placements: [{ mailboxId, flags: message.flags ?? 0, keywords: [...(message.keywords ?? [])] }],
+        });
+      }
+      const results = await this.#store.commitDeliveries(commits);
+      const placed = results.map((result) => {
+        const first = result.placed[0];
+        if (!first) throw new LoftError('INTERNAL', 'append placed no message');
+        return first;
       });
-      const placed = result.placed[0];
-      if (!placed) throw new LoftError('INTERNAL', 'append placed no message');
-      this.#events.publish({ kind: 'append', mailboxId, uid: placed.uid, modseq: placed.modseq });
-      return { uid: placed.uid, modseq: placed.modseq };
+      for (const p of placed) {
+        this.#events.publish({ kind: 'append', mailboxId, uid: p.uid, modseq: p.modseq });
+      }
+      return placed.map((p) => ({ uid: p.uid, modseq: p.modseq }));
     } catch (err) {
-      await this.#blobs.remove(blob.id).catch(() => {});
+      for (const blob of blobs) await this.#blobs.remove(blob.id).catch(() => {});
       throw err;
     }
   }
+}
+
+/** What a client may set on a message it appends: system-flag bits, keywords, internal date (ms). */
+export interface AppendOptions {
+  flags?: number;
+  keywords?: readonly string[];
+  internalDate?: number;
 }
 
 /**

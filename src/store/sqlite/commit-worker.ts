@@ -11,7 +11,7 @@ import { applyBatch, indexTexts } from './deliveries.ts';
 
 /** A job for the worker; every job but `close` is answered with a message carrying its `id`. */
 export type WorkerJob =
-  | { id: number; batch: DeliveryCommit[] }
+  | { id: number; batch: (readonly DeliveryCommit[])[] }
   | { id: number; index: { blobId: string; text: SearchText | null }[] }
   | 'close';
 

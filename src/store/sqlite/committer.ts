@@ -10,9 +10,10 @@ import type { DeliveryCommit, DeliveryResult, SearchText } from '../store.ts';
 import type { WorkerJob } from './commit-worker.ts';
 import type { DeliveryOutcome } from './deliveries.ts';
 
+/** A group of deliveries committed all or nothing (one for a single delivery). */
 interface Pending {
-  delivery: DeliveryCommit;
-  resolve: (result: DeliveryResult) => void;
+  group: readonly DeliveryCommit[];
+  resolve: (results: DeliveryResult[]) => void;
   reject: (err: unknown) => void;
 }
 
@@ -45,10 +46,14 @@ export class DeliveryCommitter {
     this.#file = file;
   }
 
-  commit(delivery: DeliveryCommit): Promise<DeliveryResult> {
+  /**
+   * Commits `group` all or nothing, in the next batch; resolves with one result per delivery
+   * once the batch's transaction is durable.
+   */
+  commit(group: readonly DeliveryCommit[]): Promise<DeliveryResult[]> {
     if (this.#closing) return Promise.reject(new LoftError('TEMP', 'the store is closing'));
     return new Promise((resolve, reject) => {
-      this.#queue.push({ delivery, resolve, reject });
+      this.#queue.push({ group, resolve, reject });
       if (!this.#inFlight) this.#send();
     });
   }
@@ -88,7 +93,7 @@ export class DeliveryCommitter {
       const batch = this.#queue;
       this.#queue = [];
       this.#inFlight = { kind: 'batch', batch };
-      this.#post({ id, batch: batch.map((p) => p.delivery) });
+      this.#post({ id, batch: batch.map((p) => p.group) });
       return;
     }
     const job = this.#indexJobs.shift();
@@ -107,7 +112,7 @@ export class DeliveryCommitter {
     } else {
       inFlight.batch.forEach((pending, i) => {
         const outcome = reply.outcomes?.[i];
-        if (outcome?.ok) pending.resolve(outcome.result);
+        if (outcome?.ok) pending.resolve(outcome.results);
         else
           pending.reject(
             new LoftError(outcome?.error.code ?? 'INTERNAL', outcome?.error.message ?? 'no outcome'),

@@ -1,6 +1,7 @@
 /**
- * Applying a batch of deliveries to SQLite in one transaction: each delivery in its own
- * savepoint (one failure does not fail the others), one WAL fsync at COMMIT for all of them.
+ * Applying a batch of deliveries to SQLite in one transaction: each group of deliveries (one
+ * message, or the messages of one MULTIAPPEND) in its own savepoint, so one failure does not
+ * fail the other groups and a group is all or nothing; one WAL fsync at COMMIT for all of them.
  * Runs in the commit worker (`commit-worker.ts`), so the fsync never blocks the event loop.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
@@ -8,9 +9,9 @@ import type { ErrorCode } from '../../core/errors.ts';
 import type { DeliveryCommit, DeliveryResult, QueueMessageInput, SearchText } from '../store.ts';
 import { mapSqliteError } from './database.ts';
 
-/** The outcome of one delivery of a batch, as it crosses the worker boundary. */
+/** The outcome of one group of a batch, as it crosses the worker boundary. */
 export type DeliveryOutcome =
-  | { ok: true; result: DeliveryResult }
+  | { ok: true; results: DeliveryResult[] }
   | { ok: false; error: { code: ErrorCode; message: string } };
 
 interface Statements {
@@ -89,8 +90,14 @@ export function indexTexts(
   }
 }
 
-/** Commits `batch` in one transaction; the outcomes are in the order of the batch. */
-export function applyBatch(db: DatabaseSync, batch: readonly DeliveryCommit[]): DeliveryOutcome[] {
+/**
+ * Commits `batch` in one transaction, each group all or nothing (RFC 3502 §3 for MULTIAPPEND);
+ * the outcomes are in the order of the batch.
+ */
+export function applyBatch(
+  db: DatabaseSync,
+  batch: readonly (readonly DeliveryCommit[])[],
+): DeliveryOutcome[] {
   const fail = (err: unknown, what: string): DeliveryOutcome => {
     const mapped = mapSqliteError(err, what);
     return { ok: false, error: { code: mapped.code, message: mapped.message } };
@@ -103,12 +110,12 @@ export function applyBatch(db: DatabaseSync, batch: readonly DeliveryCommit[]): 
   }
   const s = statements(db);
   const outcomes: DeliveryOutcome[] = [];
-  for (const delivery of batch) {
+  for (const group of batch) {
     db.exec('SAVEPOINT delivery');
     try {
-      const result = apply(s, delivery);
+      const results = group.map((delivery) => apply(s, delivery));
       db.exec('RELEASE delivery');
-      outcomes.push({ ok: true, result });
+      outcomes.push({ ok: true, results });
     } catch (err) {
       db.exec('ROLLBACK TO delivery');
       db.exec('RELEASE delivery');

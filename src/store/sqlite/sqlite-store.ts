@@ -376,8 +376,13 @@ export class SqliteStore implements Store {
     return this.#committer.index([...items]);
   }
 
-  commitDelivery(delivery: DeliveryCommit): Promise<DeliveryResult> {
-    return this.#committer.commit(delivery);
+  async commitDelivery(delivery: DeliveryCommit): Promise<DeliveryResult> {
+    return (await this.#committer.commit([delivery]))[0]!;
+  }
+
+  commitDeliveries(deliveries: readonly DeliveryCommit[]): Promise<DeliveryResult[]> {
+    if (deliveries.length === 0) return Promise.resolve([]);
+    return this.#committer.commit(deliveries);
   }
 
   async listQueue(): Promise<QueueMessageRecord[]> {

@@ -88,6 +88,12 @@ describe('encodeValue', () => {
 
   it('writes literal8 on request only', () => {
     assert.equal(encodeLiteral8(Buffer.from('a\0b')).toString('latin1'), '~{3}\r\na\0b');
+    // A Buffer holding NUL is still a plain literal; only a literal8 value is sent as one.
+    assert.equal(encodeValue(Buffer.from('a\0b'), rev1).toString('latin1'), '{3}\r\na\0b');
+    assert.equal(
+      encodeValue([atom('BINARY[1]'), { literal8: Buffer.from('a\0b') }], rev1).toString('latin1'),
+      '(BINARY[1] ~{3}\r\na\0b)',
+    );
   });
 });
 

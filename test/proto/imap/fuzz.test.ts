@@ -43,6 +43,8 @@ const imapish = fc
         '{99999999999999999999}\r\n',
         'FETCH ',
         'SEARCH ',
+        'SORT (',
+        'REVERSE ',
         'UID ',
         'APPEND ',
         'LIST ',

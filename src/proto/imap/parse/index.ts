@@ -37,6 +37,8 @@ import type { SelectCommand } from './select.ts';
 import { parseSelect } from './select.ts';
 import type { SimpleCommand } from './simple.ts';
 import { parseSimple } from './simple.ts';
+import type { SortCommand } from './sort.ts';
+import { parseSort } from './sort.ts';
 import type { StatusCommand } from './status.ts';
 import { parseStatus } from './status.ts';
 import type { StoreCommand } from './store.ts';
@@ -69,6 +71,7 @@ export type { QresyncParams, SelectCommand } from './select.ts';
 export type { SeqNumber, SeqRange, SequenceSet } from './sequence.ts';
 export type { SimpleCommand, SimpleName } from './simple.ts';
 export { isIdleDone } from './simple.ts';
+export type { SortCommand, SortCriterion, SortKeyName } from './sort.ts';
 export type { StatusCommand, StatusItem } from './status.ts';
 export type { StoreCommand } from './store.ts';
 export type { SubscribeCommand } from './subscribe.ts';
@@ -91,6 +94,7 @@ export type Command =
   | AppendCommand
   | ExpungeCommand
   | SearchCommand
+  | SortCommand
   | FetchCommand
   | StoreCommand
   | CopyMoveCommand;
@@ -146,6 +150,7 @@ const COMMANDS: ReadonlyMap<string, Parser> = new Map<string, Parser>([
   ['APPEND', parseAppend],
   ['EXPUNGE', parseExpunge(false)],
   ['SEARCH', parseSearch(false)],
+  ['SORT', parseSort(false)],
   ['FETCH', parseFetch(false)],
   ['STORE', parseStore(false)],
   ['COPY', parseCopyMove('COPY', false)],

@@ -43,7 +43,7 @@ const RETURN_OPTIONS = new Set(['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE']);
  * *(SP search-return-opt)] ")"`, with the options of RFC 4731 and RFC 5182. Unknown options are
  * BAD (RFC 4466 §2.6.1).
  */
-function searchReturnOpts(c: Cursor): SearchReturn {
+export function searchReturnOpts(c: Cursor): SearchReturn {
   const opts = c.list(
     () => {
       const opt = c.atom('a SEARCH return option').toUpperCase();
@@ -66,7 +66,7 @@ function searchReturnOpts(c: Cursor): SearchReturn {
 const CHARSET_ATOM = /[^\x00-\x20\x7f-\xff(){%*"\\\]]+/y;
 
 /** RFC 9051 §9 `charset = atom / quoted`. */
-function charset(c: Cursor): string {
+export function charset(c: Cursor): string {
   if (c.peek() === '"') return c.utf8(c.quoted(), 'Charset');
   return c.match(CHARSET_ATOM, 'a charset');
 }

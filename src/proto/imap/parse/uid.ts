@@ -9,6 +9,7 @@ import type { Cursor } from './cursor.ts';
 import { parseExpunge } from './expunge.ts';
 import { parseFetch } from './fetch.ts';
 import { parseSearch } from './search.ts';
+import { parseSort } from './sort.ts';
 import { parseStore } from './store.ts';
 
 /** The commands UID may prefix. */
@@ -17,6 +18,7 @@ export type UidCommand =
   | ReturnType<ReturnType<typeof parseExpunge>>
   | ReturnType<ReturnType<typeof parseFetch>>
   | ReturnType<ReturnType<typeof parseSearch>>
+  | ReturnType<ReturnType<typeof parseSort>>
   | ReturnType<ReturnType<typeof parseStore>>;
 
 const UID_COMMANDS: ReadonlyMap<string, (c: Cursor) => UidCommand> = new Map<
@@ -27,11 +29,15 @@ const UID_COMMANDS: ReadonlyMap<string, (c: Cursor) => UidCommand> = new Map<
   ['MOVE', parseCopyMove('MOVE', true)],
   ['FETCH', parseFetch(true)],
   ['SEARCH', parseSearch(true)],
+  ['SORT', parseSort(true)],
   ['STORE', parseStore(true)],
   ['EXPUNGE', parseExpunge(true)],
 ]);
 
-/** RFC 9051 §9 `uid = "UID" SP (copy / move / fetch / search / store / uid-expunge)`. */
+/**
+ * RFC 9051 §9 `uid = "UID" SP (copy / move / fetch / search / store / uid-expunge)`, and
+ * `UID SORT` (RFC 5256 §4).
+ */
 export function parseUid(c: Cursor): UidCommand {
   c.SP();
   const name = c.atom('a command after UID').toUpperCase();

@@ -2,10 +2,13 @@
  * APPEND (RFC 9051 §6.3.12) with MULTIAPPEND (RFC 3502), APPENDUID (RFC 4315 §3) and APPENDLIMIT
  * (RFC 7889). Messages go through the one delivery point (`ImapServices.append`). Bytes are
  * stored as given, except that bare LF line ends become CRLF, so octet counts (RFC822.SIZE, POP3
- * LIST) match what IMAP and POP3 serve. MULTIAPPEND is all or nothing (RFC 3502 §3): if one
- * message fails, the ones already stored are removed again before the NO.
+ * LIST) match what IMAP and POP3 serve. MULTIAPPEND is all or nothing (RFC 3502 §3): every
+ * message is checked before any is stored, then all are committed in one storage transaction,
+ * and the new messages are announced to other sessions only after that commit. Messages holding
+ * NUL are refused (RFC 3516 §4.4, see below); literal8 content without NUL is stored as given.
  */
 
+import { containsNul, UNKNOWN_CTE } from '../../../proto/imap/fetch/binary.ts';
 import { FLAG_BITS } from '../../../proto/imap/fetch/flags-dates.ts';
 import type { AppendCommand, AppendMessage } from '../../../proto/imap/parse/index.ts';
 import { atom } from '../../../proto/imap/value.ts';
@@ -27,22 +30,30 @@ export async function append(
   const limit = session.settings.appendLimit;
   const prepared = command.messages.map((m) => ({ message: m, raw: normalizeLineEnds(m.data) }));
   // Check every message before storing any (RFC 3502 §3).
-  for (const { raw } of prepared) {
+  for (const { message, raw } of prepared) {
     if (raw.length === 0) return { kind: 'NO', text: 'Cannot store an empty message' };
+    // RFC 3516 §4.4: binary content the mailbox cannot store is NO [UNKNOWN-CTE]. Loft could keep
+    // the octets, but could never give them back: NUL may not appear in a literal (RFC 9051 §4.3),
+    // so BODY[], RFC822 and POP3 RETR could not serve the message. Such content must come
+    // base64-encoded. A plain literal may not hold NUL at all (RFC 9051 §9 CHAR8).
+    if (containsNul(raw))
+      return {
+        kind: 'NO',
+        text: message.binary
+          ? 'Cannot store NUL octets; send binary content base64-encoded'
+          : 'NUL is not allowed in a literal',
+        code: message.binary ? { name: UNKNOWN_CTE } : undefined,
+      };
     // RFC 7889 §4: over APPENDLIMIT is NO [TOOBIG] (the framer refuses larger literals earlier).
     if (raw.length > limit)
       return { kind: 'NO', text: `Message larger than APPENDLIMIT ${limit}`, code: { name: 'TOOBIG' } };
   }
-  const uids: number[] = [];
-  try {
-    for (const { message, raw } of prepared) {
-      const { uid } = await session.services.append(mailbox.id, raw, storedFlags(message));
-      uids.push(uid);
-    }
-  } catch (err) {
-    if (uids.length > 0) await access.expunge(mailbox.id, uids).catch(() => {});
-    throw err;
-  }
+  // RFC 3502 §3: all or nothing, committed in one transaction; no other session sees a part.
+  const placed = await session.services.append(
+    mailbox.id,
+    prepared.map(({ message, raw }) => ({ raw, ...storedFlags(message) })),
+  );
+  const uids = placed.map((p) => p.uid);
   return {
     kind: 'OK',
     text: 'APPEND completed',

@@ -399,6 +399,14 @@ export class PostgresStore implements Store {
     return this.#db.tx('storing message', (db) => applyDelivery(db, delivery));
   }
 
+  async commitDeliveries(deliveries: readonly DeliveryCommit[]): Promise<DeliveryResult[]> {
+    return this.#db.tx('storing messages', async (db) => {
+      const results: DeliveryResult[] = [];
+      for (const delivery of deliveries) results.push(await applyDelivery(db, delivery));
+      return results;
+    });
+  }
+
   async listQueue(): Promise<QueueMessageRecord[]> {
     return this.#db.read('listing the queue', (db) => readQueue(db, undefined));
   }

@@ -39,7 +39,7 @@ export interface OpenOptions {
  * which several processes on one PostgreSQL database must share.
  */
 export async function openServices(dataDir: string, options: OpenOptions = {}): Promise<LoftServices> {
-  const store = options.storage
+  const store: Store = options.storage
     ? await openPostgres(options.storage)
     : new SqliteStore(path.join(dataDir, 'loft.db'));
   const blobs = new MessageBodies(
@@ -51,6 +51,8 @@ export async function openServices(dataDir: string, options: OpenOptions = {}): 
   const directory = new Directory(store);
   const delivery = new DeliveryService({ store, blobs, events });
   const mailboxes = new MailboxService({ store, blobs, events });
+  // A store shared by several processes publishes what the others commit.
+  await store.watch?.(events);
   const search = new SearchIndexer({ store, blobs, events });
   return { store, blobs, events, directory, delivery, mailboxes, search };
 }

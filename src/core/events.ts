@@ -5,11 +5,16 @@
  */
 import { EventEmitter } from 'node:events';
 
-/** A committed change to one mailbox. `modseq` is the mailbox's HIGHESTMODSEQ after the change. */
+/**
+ * A committed change to one mailbox. `modseq` is the mailbox's HIGHESTMODSEQ after the change.
+ * `resync` (uid and modseq 0) says changes may have been missed (a multi-process backend lost its
+ * notification connection): whoever keeps state about the mailbox must read it again.
+ */
 export type MailboxChange =
   | { kind: 'append'; mailboxId: number; uid: number; modseq: number }
   | { kind: 'flags'; mailboxId: number; uid: number; modseq: number }
-  | { kind: 'expunge'; mailboxId: number; uid: number; modseq: number };
+  | { kind: 'expunge'; mailboxId: number; uid: number; modseq: number }
+  | { kind: 'resync'; mailboxId: number; uid: 0; modseq: 0 };
 
 /** The emitter key of listeners to every mailbox (mailbox keys are decimal ids). */
 const ALL = '*';
@@ -32,6 +37,14 @@ export class MailboxEvents {
     const key = String(mailboxId);
     this.#emitter.on(key, listener);
     return () => this.#emitter.off(key, listener);
+  }
+
+  /** Sends `resync` to every mailbox someone listens to (changes may have been missed). */
+  resyncAll(): void {
+    for (const key of this.#emitter.eventNames()) {
+      if (key === ALL || typeof key !== 'string') continue;
+      this.publish({ kind: 'resync', mailboxId: Number(key), uid: 0, modseq: 0 });
+    }
   }
 
   /** Calls `listener` for each change of every mailbox until the returned function is called. */

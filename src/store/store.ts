@@ -7,6 +7,7 @@
  * protocol replies. Names and addresses arrive already validated and normalised (lower-case
  * domains, lower-case addresses) by the services.
  */
+import type { MailboxEvents } from '../core/events.ts';
 import type { BlobRef } from './blob/blob-store.ts';
 
 export interface DomainRecord {
@@ -339,6 +340,13 @@ export interface Store {
 
   /** Blob ids referenced by nothing (for the sweeper after a crash). */
   isBlobReferenced(blobId: string): Promise<boolean>;
+
+  /**
+   * Backends shared by several processes: publishes into `events` every mailbox change other
+   * processes commit from now on, and `resync` when some may have been missed. Absent for
+   * single-process backends (SQLite), whose changes the services publish themselves.
+   */
+  watch?(events: MailboxEvents): Promise<void>;
 
   close(): Promise<void>;
 }

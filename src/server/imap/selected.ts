@@ -26,6 +26,8 @@ export class SelectedMailbox {
   #expunged = new Set<number>();
   #flagged = new Set<number>();
   #grown = false;
+  /** Changes may have been missed: compare with the store at the next report. */
+  #resync = false;
   /** Wakes an IDLE waiting for changes. */
   onChange: (() => void) | undefined;
 
@@ -81,7 +83,7 @@ export class SelectedMailbox {
 
   /** True when changes wait to be reported. */
   get hasPending(): boolean {
-    return this.#grown || this.#flagged.size > 0 || this.#expunged.size > 0;
+    return this.#grown || this.#resync || this.#flagged.size > 0 || this.#expunged.size > 0;
   }
 
   /**
@@ -96,8 +98,23 @@ export class SelectedMailbox {
   #record(change: MailboxChange): void {
     if (change.kind === 'append') this.#grown = true;
     else if (change.kind === 'flags') this.#flagged.add(change.uid);
-    else this.#expunged.add(change.uid);
+    else if (change.kind === 'expunge') this.#expunged.add(change.uid);
+    else this.#resync = true;
     this.onChange?.();
+  }
+
+  /**
+   * After missed notifications: the store's UIDs decide. Messages gone become expunges, new ones
+   * growth, and every message still here is reported with its flags (they may have changed).
+   */
+  async #reconcile(): Promise<void> {
+    this.#resync = false;
+    const present = new Set(await this.#access.uids(this.mailbox.id));
+    for (const uid of this.#uids) {
+      if (!present.has(uid)) this.#expunged.add(uid);
+      else this.#flagged.add(uid);
+    }
+    this.#grown = true;
   }
 
   /**
@@ -105,6 +122,7 @@ export class SelectedMailbox {
    * stay pending. New messages are read from storage here, so EXISTS is exact.
    */
   async takeUpdates(allowExpunge: boolean): Promise<PendingUpdates> {
+    if (this.#resync) await this.#reconcile();
     const updates: PendingUpdates = { expunged: [], exists: undefined, flagsChanged: [] };
     if (allowExpunge && this.#expunged.size > 0) {
       // Each EXPUNGE renumbers the messages after it (RFC 9051 §7.5.1), so send from the top down.

@@ -5,6 +5,7 @@
  * processes, and leases in `locks` hold across processes too.
  */
 import { LoftError } from '../../core/errors.ts';
+import type { MailboxChange, MailboxEvents } from '../../core/events.ts';
 import type {
   AccountRecord,
   AliasRecord,
@@ -23,7 +24,8 @@ import type {
   Store,
   TextNeedle,
 } from '../store.ts';
-import { PgDatabase, type PgOptions, type Row } from './database.ts';
+import { ChangeFeed, channelOf, newOrigin, notifyChanges } from './change-feed.ts';
+import { mapPgError, PgDatabase, type PgOptions, type Queryable, type Row } from './database.ts';
 import { applyDelivery, indexTexts } from './deliveries.ts';
 import {
   copyMessages,
@@ -40,17 +42,44 @@ import { foldsUnicode, getSearchText, searchBacklog, searchCandidates } from './
 
 export class PostgresStore implements Store {
   readonly #db: PgDatabase;
+  readonly #url: string;
   readonly #foldsUnicode: boolean;
+  readonly #channel: string;
+  /** This store's id in notifications, so its own changes are not published twice. */
+  readonly #origin = newOrigin();
+  #feed: ChangeFeed | undefined;
 
-  private constructor(db: PgDatabase, folds: boolean) {
+  private constructor(db: PgDatabase, url: string, folds: boolean) {
     this.#db = db;
+    this.#url = url;
     this.#foldsUnicode = folds;
+    this.#channel = channelOf(db.schema);
   }
 
   /** Connects to `url` (postgres://…), migrating the schema if needed. */
   static async open(url: string, options: PgOptions = {}): Promise<PostgresStore> {
     const db = await PgDatabase.open(url, options);
-    return new PostgresStore(db, await foldsUnicode(db));
+    return new PostgresStore(db, url, await foldsUnicode(db));
+  }
+
+  /** Sends the changes to the other processes, delivered when the caller's transaction commits. */
+  #notify(db: Queryable, changes: readonly MailboxChange[]): Promise<void> {
+    return notifyChanges(db, this.#channel, this.#origin, changes);
+  }
+
+  async watch(events: MailboxEvents): Promise<void> {
+    if (this.#feed) return;
+    const feed = new ChangeFeed({
+      url: this.#url,
+      channel: this.#channel,
+      origin: this.#origin,
+      onChange: (change) => events.publish(change),
+      onResync: () => events.resyncAll(),
+    });
+    await feed.start().catch((err: unknown) => {
+      throw mapPgError(err, 'listening for changes');
+    });
+    this.#feed = feed;
   }
 
   async addDomain(name: string): Promise<DomainRecord> {
@@ -268,9 +297,30 @@ export class PostgresStore implements Store {
     toMailboxId: number,
     move: boolean,
   ): Promise<{ copied: [number, number][]; modseq: number; expungeModseq: number | undefined }> {
-    return this.#db.tx(move ? 'moving messages' : 'copying messages', (db) =>
-      copyMessages(db, fromMailboxId, uids, toMailboxId, move),
-    );
+    return this.#db.tx(move ? 'moving messages' : 'copying messages', async (db) => {
+      const result = await copyMessages(db, fromMailboxId, uids, toMailboxId, move);
+      await this.#notify(db, [
+        ...result.copied.map(
+          ([, uid]): MailboxChange => ({
+            kind: 'append',
+            mailboxId: toMailboxId,
+            uid,
+            modseq: result.modseq,
+          }),
+        ),
+        ...(result.expungeModseq === undefined
+          ? []
+          : result.copied.map(
+              ([uid]): MailboxChange => ({
+                kind: 'expunge',
+                mailboxId: fromMailboxId,
+                uid,
+                modseq: result.expungeModseq!,
+              }),
+            )),
+      ]);
+      return result;
+    });
   }
 
   async listMessages(mailboxId: number): Promise<MessageRecord[]> {
@@ -322,14 +372,30 @@ export class PostgresStore implements Store {
   }
 
   async updateFlags(mailboxId: number, uids: readonly number[], change: FlagChange): Promise<FlagUpdate[]> {
-    return this.#db.tx('changing flags', (db) => updateFlags(db, mailboxId, uids, change));
+    return this.#db.tx('changing flags', async (db) => {
+      const updates = await updateFlags(db, mailboxId, uids, change);
+      await this.#notify(
+        db,
+        updates.map((u): MailboxChange => ({ kind: 'flags', mailboxId, uid: u.uid, modseq: u.modseq })),
+      );
+      return updates;
+    });
   }
 
   async expunge(
     mailboxId: number,
     uids: readonly number[],
   ): Promise<{ expunged: { uid: number; modseq: number }[]; orphanBlobs: string[] }> {
-    return this.#db.tx('expunging messages', (db) => expunge(db, mailboxId, uids));
+    return this.#db.tx('expunging messages', async (db) => {
+      const result = await expunge(db, mailboxId, uids);
+      await this.#notify(
+        db,
+        result.expunged.map(
+          (e): MailboxChange => ({ kind: 'expunge', mailboxId, uid: e.uid, modseq: e.modseq }),
+        ),
+      );
+      return result;
+    });
   }
 
   async tryLock(name: string, owner: string, leaseMs: number): Promise<boolean> {
@@ -396,13 +462,18 @@ export class PostgresStore implements Store {
   }
 
   async commitDelivery(delivery: DeliveryCommit): Promise<DeliveryResult> {
-    return this.#db.tx('storing message', (db) => applyDelivery(db, delivery));
+    return this.#db.tx('storing message', async (db) => {
+      const result = await applyDelivery(db, delivery);
+      await this.#notify(db, appended(result));
+      return result;
+    });
   }
 
   async commitDeliveries(deliveries: readonly DeliveryCommit[]): Promise<DeliveryResult[]> {
     return this.#db.tx('storing messages', async (db) => {
       const results: DeliveryResult[] = [];
       for (const delivery of deliveries) results.push(await applyDelivery(db, delivery));
+      await this.#notify(db, results.flatMap(appended));
       return results;
     });
   }
@@ -423,6 +494,11 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#feed?.close();
     await this.#db.close();
   }
+}
+
+function appended(result: DeliveryResult): MailboxChange[] {
+  return result.placed.map((p) => ({ kind: 'append', mailboxId: p.mailboxId, uid: p.uid, modseq: p.modseq }));
 }

@@ -73,6 +73,13 @@ export class PgDatabase implements Queryable {
     } catch (err) {
       throw mapPgError(err, what);
     }
+    // A connection that dies while checked out emits 'error' on the client: without a listener
+    // that would end the process. The failing query rejects too, and is handled below.
+    let broken: unknown;
+    const onError = (err: unknown): void => {
+      broken = err;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await fn(client);
@@ -80,9 +87,11 @@ export class PgDatabase implements Queryable {
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
-      throw mapPgError(err, what);
+      throw mapPgError(broken ?? err, what);
     } finally {
-      client.release();
+      client.off('error', onError);
+      // A broken connection is dropped, not returned to the pool.
+      client.release(broken !== undefined);
     }
   }
 
@@ -101,6 +110,8 @@ export class PgDatabase implements Queryable {
 
   async #migrate(): Promise<void> {
     const client = await this.pool.connect();
+    const onError = (): void => {};
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       // One process migrates at a time; the others wait here, then find nothing to do.
@@ -127,6 +138,7 @@ export class PgDatabase implements Queryable {
       await client.query('ROLLBACK').catch(() => {});
       throw err;
     } finally {
+      client.off('error', onError);
       client.release();
     }
   }

@@ -86,6 +86,10 @@ describe('domains, users and aliases', () => {
       await runLoft(['serve', '--listen', 'nonsense=1.2.3.4:25', '--data', dataDir]),
       /--listen nonsense=.*expected NAME=HOST:PORT/,
     );
+    assertOneLineError(
+      await runLoft(['serve', '--dns', 'ns.example.com:53', '--data', dataDir]),
+      /--dns ns\.example\.com:53: expected IP:PORT/,
+    );
   });
 
   test('an unreadable or invalid config file is named with the problem', async () => {

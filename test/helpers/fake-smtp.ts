@@ -108,7 +108,7 @@ export async function startFakeServer(script: FakeScript = {}): Promise<FakeServ
           const content = Buffer.from(raw.toString('latin1').replace(/^\./gm, ''), 'latin1');
           session.messages.push(content);
           mode = { kind: 'line' };
-          if (!send(script.afterData?.(content, session) ?? '250 2.0.0 queued')) return;
+          if (!send(script.afterData ? script.afterData(content, session) : '250 2.0.0 queued')) return;
         } else {
           if (buffer.length < mode.size) return;
           bdatParts.push(buffer.subarray(0, mode.size));
@@ -120,7 +120,7 @@ export async function startFakeServer(script: FakeScript = {}): Promise<FakeServ
             const content = Buffer.concat(bdatParts);
             bdatParts = [];
             session.messages.push(content);
-            if (!send(script.afterData?.(content, session) ?? '250 2.0.0 queued')) return;
+            if (!send(script.afterData ? script.afterData(content, session) : '250 2.0.0 queued')) return;
           } else if (!send('250 2.0.0 chunk ok')) return;
         }
       }

@@ -247,6 +247,7 @@ export class ClientMachine {
         f?.enhanced ?? null,
         f?.text ?? 'Not connected',
         f?.stage ?? 'connect',
+        f?.code ?? null,
       );
       return NOTHING;
     }
@@ -448,7 +449,7 @@ export class ClientMachine {
     stage: Stage,
   ): Output {
     this.#failure = { status, code, enhanced, text, stage };
-    this.#tx?.allFailed(status, enhanced, text, stage);
+    this.#tx?.allFailed(status, enhanced, text, stage, code);
     this.#closed = true;
     this.#pending = [];
     this.#out = [];

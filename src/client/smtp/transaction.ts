@@ -78,12 +78,18 @@ export class TransactionState {
   }
 
   /** Gives every recipient without an outcome a decision of the client (no server reply). */
-  allFailed(status: Exclude<Status, 'delivered'>, enhanced: string | null, text: string, stage: Stage): void {
+  allFailed(
+    status: Exclude<Status, 'delivered'>,
+    enhanced: string | null,
+    text: string,
+    stage: Stage,
+    code: number | null = null,
+  ): void {
     for (let i = 0; i < this.#outcomes.length; i++) {
       this.#set(i, {
         recipient: this.envelope.recipients[i]!.address,
         status,
-        code: null,
+        code,
         enhanced,
         text,
         stage,

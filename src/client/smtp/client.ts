@@ -44,6 +44,8 @@ export interface ClientOptions {
   /** Largest BDAT chunk. Default 256 KiB. */
   readonly chunkSize?: number;
   readonly localAddress?: string;
+  /** Aborting closes the connection; unfinished recipients get a temporary outcome. */
+  readonly signal?: AbortSignal;
 }
 
 /** What a session learnt about the peer. */
@@ -145,6 +147,8 @@ export class SmtpClient {
       this.#machine.networkFailure(describe(err), 'connect');
       return;
     }
+    const wire = this.#wire;
+    o.signal?.addEventListener('abort', () => wire.abort('Delivery aborted (shutting down)'), { once: true });
     await this.#run({ send: [], action: 'none' });
     if (this.#machine.failure !== null) await this.quit();
   }
@@ -188,8 +192,11 @@ export class SmtpClient {
         out = m.receive(await wire.reply(this.#timeouts[m.timeout ?? 'command'], m.stage));
       }
     } catch (err) {
-      if (!(err instanceof WireError)) throw err;
-      m.networkFailure(describe(err));
+      // A WireError is the network's; anything else here comes from reading the message: the
+      // session cannot go on either way, and the recipients are retried later.
+      m.networkFailure(
+        err instanceof WireError ? describe(err) : `Local error while sending: ${describe(err)}`,
+      );
       wire.destroy();
     }
   }

@@ -155,6 +155,12 @@ export class Wire {
     this.#attach();
   }
 
+  /** Fails whatever waits with `text`, and closes the connection. */
+  abort(text: string): void {
+    this.#fail(new WireError(text));
+    this.destroy();
+  }
+
   /** Closes the connection at once. */
   destroy(): void {
     this.#detach();

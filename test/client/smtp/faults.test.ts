@@ -311,3 +311,32 @@ describe('extensions the peer lacks or offers', () => {
     });
   });
 });
+
+describe('local problems', () => {
+  it('a message that cannot be read, or an abort, ends the session with temporary outcomes', async () => {
+    await withFake({}, async (_s, options) => {
+      const broken = {
+        size: 10,
+        // biome-ignore lint/correctness/useYield: fails before its first chunk on purpose
+        async *chunks(): AsyncIterable<Uint8Array> {
+          throw new Error('EIO reading the message file');
+        },
+      };
+      const out = (await deliverMessage(options, ENVELOPE, broken)).recipients;
+      assert.deepEqual(summary(out), ['bob temporary - content', 'carol temporary - content']);
+      assert.match(out[0]!.text, /Local error while sending: EIO/);
+    });
+    await withFake({ afterData: () => null }, async (_s, options) => {
+      const controller = new AbortController();
+      const pending = deliverMessage(
+        { ...options, signal: controller.signal, timeouts: { ...SHORT, dataEnd: 60_000 } },
+        ENVELOPE,
+        CONTENT,
+      );
+      setTimeout(() => controller.abort(), 100);
+      const out = (await pending).recipients;
+      assert.deepEqual(summary(out), ['bob temporary - content', 'carol temporary - content']);
+      assert.match(out[0]!.text, /aborted/);
+    });
+  });
+});

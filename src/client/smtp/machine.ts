@@ -14,6 +14,7 @@ import { encodeHelo } from '../../proto/smtp/command-encode.ts';
 import type { Reply } from '../../proto/smtp/reply.ts';
 import { checkTransaction, mailLine, rcptLine } from './checks.ts';
 import { ContentEncoder } from './content.ts';
+import { type Expect, STAGE, timeoutFor } from './expect.ts';
 import { type Extensions, NO_EXTENSIONS, parseEhlo } from './extensions.ts';
 import { replyText, statusOf, TransactionState } from './transaction.ts';
 import type { Envelope, RecipientOutcome, Stage, TimeoutName } from './types.ts';
@@ -53,27 +54,6 @@ export interface SessionFailure {
   readonly text: string;
   readonly stage: Stage;
 }
-
-type Expect =
-  | { readonly what: 'greeting' | 'ehlo' | 'helo' | 'starttls' | 'mail' | 'data' | 'final' | 'rset' | 'quit' }
-  | { readonly what: 'rcpt'; readonly index: number }
-  | { readonly what: 'bdat'; readonly last: boolean }
-  | { readonly what: 'ignored' };
-
-const STAGE: Record<Expect['what'], Stage> = {
-  greeting: 'greeting',
-  ehlo: 'ehlo',
-  helo: 'ehlo',
-  starttls: 'starttls',
-  mail: 'mail',
-  rcpt: 'rcpt',
-  data: 'data',
-  final: 'content',
-  bdat: 'content',
-  rset: 'rset',
-  quit: 'quit',
-  ignored: 'content',
-};
 
 const NOTHING: Output = { send: [], action: 'none' };
 const EMPTY_DATA = Buffer.from('.\r\n');
@@ -121,24 +101,7 @@ export class ClientMachine {
   /** The timeout for the next awaited reply, or null when none is awaited. */
   get timeout(): TimeoutName | null {
     const e = this.#pending[0];
-    if (e === undefined) return null;
-    switch (e.what) {
-      case 'greeting':
-        return 'initial';
-      case 'mail':
-        return 'mail';
-      case 'rcpt':
-        return 'rcpt';
-      case 'data':
-        return 'dataInit';
-      case 'bdat':
-        return e.last ? 'dataEnd' : 'dataBlock';
-      case 'final':
-      case 'ignored':
-        return 'dataEnd';
-      default:
-        return 'command';
-    }
+    return e === undefined ? null : timeoutFor(e);
   }
   /** The stage of the next awaited reply (for the outcome of a network failure). */
   get stage(): Stage {

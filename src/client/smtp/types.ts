@@ -30,8 +30,9 @@ export interface Envelope {
 }
 
 /**
- * The content: its exact size in octets (for SIZE) and its bytes, CRLF line ends, not
- * dot-stuffed. `chunks` is called once per transaction.
+ * The content: its size in octets (for SIZE) and its bytes, CRLF line ends (a bare CR or LF is
+ * sent as CRLF), not dot-stuffed. `chunks` is called once per transaction; a yielded buffer must
+ * not be changed afterwards (the client may keep a view of it until the next one).
  */
 export interface MessageSource {
   readonly size: number;

@@ -79,7 +79,8 @@ describe('ClientMachine', () => {
       Buffer.concat(m.contentChunk(Buffer.from('0123456789'))).toString(),
       'BDAT 4\r\n0123BDAT 4\r\n4567',
     );
-    assert.equal(Buffer.concat(m.contentEnd()).toString(), 'BDAT 2 LAST\r\n89');
+    // The missing final CRLF is added (RFC 5321 §2.3.8), in the last chunk.
+    assert.equal(Buffer.concat(m.contentEnd()).toString(), 'BDAT 4 LAST\r\n89\r\n');
     assert.equal(m.pending, 3);
     assert.equal(m.timeout, 'dataBlock');
     m.receive(r(250));

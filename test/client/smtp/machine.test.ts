@@ -3,6 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { parseEhlo } from '../../../src/client/smtp/extensions.ts';
 import { ClientMachine, type MachineOptions, type Output } from '../../../src/client/smtp/machine.ts';
 import type { Envelope } from '../../../src/client/smtp/types.ts';
@@ -173,5 +174,51 @@ describe('parseEhlo', () => {
     assert.equal(ext.keywords.get('X-UNKNOWN'), 'a b');
     assert.equal(parseEhlo(r(250, 'x', 'SIZE')).size, 0);
     assert.equal(parseEhlo(r(250, 'x')).size, null);
+  });
+});
+
+describe('ClientMachine outcomes, for any replies', () => {
+  it('each recipient ends delivered only with RCPT 2xx and a final 2xx, else with the deciding reply', () => {
+    const code = fc.constantFrom(250, 251, 450, 452, 550, 553);
+    fc.assert(
+      fc.property(
+        fc.array(code, { minLength: 1, maxLength: 6 }),
+        fc.constantFrom(250, 451, 554),
+        fc.constantFrom(250, 452, 552),
+        fc.subarray(['PIPELINING', 'CHUNKING']),
+        (rcptCodes, mailCode, finalCode, keywords) => {
+          const m = ready(keywords);
+          const envelope: Envelope = { from: alice, recipients: rcptCodes.map((_, i) => rcpt(`r${i}`)) };
+          m.begin(envelope, 10);
+          const pipelined = keywords.includes('PIPELINING');
+          const chunking = keywords.includes('CHUNKING');
+          const accepted = rcptCodes.filter((c) => c < 300).length;
+          // Answer in protocol order, as a server would.
+          m.receive(r(mailCode));
+          if (mailCode < 300 || pipelined) for (const c of rcptCodes) m.receive(r(mailCode < 300 ? c : 503));
+          if (!chunking && (pipelined || (mailCode < 300 && accepted > 0))) {
+            const dataOk = mailCode < 300 && accepted > 0;
+            const out = m.receive(r(dataOk ? 354 : 554));
+            if (dataOk) {
+              assert.equal(out.action, 'content');
+              m.contentChunk(Buffer.from('x\r\n'));
+              m.contentEnd();
+              m.receive(r(finalCode));
+            }
+          } else if (chunking && mailCode < 300 && accepted > 0) {
+            m.contentChunk(Buffer.from('x\r\n'));
+            m.contentEnd();
+            m.receive(r(finalCode));
+          }
+          assert.ok(m.transactionDone, 'every reply consumed, every recipient decided');
+          const outcomes = m.finish();
+          outcomes.forEach((o, i) => {
+            const expected = mailCode >= 300 ? mailCode : rcptCodes[i]! >= 300 ? rcptCodes[i]! : finalCode;
+            assert.equal(o.code, expected);
+            assert.equal(o.status, expected < 300 ? 'delivered' : expected < 500 ? 'temporary' : 'permanent');
+          });
+        },
+      ),
+    );
   });
 });

@@ -54,6 +54,8 @@ export async function startTestServer(
 /** A resolver for tests that configure no DNS server: any lookup is a test bug. */
 export const noDnsResolver: Resolver = new Proxy({} as Resolver, {
   get(_target, method) {
+    // Not a thenable, and no symbol lookups (inspection) turn into lookups.
+    if (method === 'then' || typeof method === 'symbol') return undefined;
     return (name: string) => {
       throw new Error(
         `test used DNS (${String(method)} ${name}) without a test DNS server (test/helpers/dns-server.ts)`,

@@ -4,7 +4,8 @@
  * - proto and mime are pure: only core, proto, mime, and no I/O modules of node;
  * - store knows neither services nor servers; services know no server;
  * - servers reach storage only through service interfaces (never src/store);
- * - only the composition root (src/loft.ts, src/main.ts) and the CLI import everything.
+ * - only the composition root (src/loft.ts, src/main.ts) and the CLI import everything;
+ * - only src/dns talks to DNS (node:dns): everything else uses its Resolver interface.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -20,11 +21,14 @@ const ALLOWED: Record<string, string[]> = {
   proto: ['core', 'mime'],
   mime: ['core'],
   store: ['core', 'mime'],
+  dns: ['core'],
+  client: ['core', 'proto', 'dns'],
   services: ['core', 'proto', 'mime', 'store'],
   server: ['core', 'proto', 'mime', 'config', 'services'],
   cli: ['*'],
 };
 const PURE = new Set(['proto', 'mime', 'core']);
+const DNS_MODULES = /^node:dns(\/promises)?$/;
 
 /** node:net's address predicates (isIP, isIPv4, isIPv6) are pure functions. */
 function pureNetImport(statement: string, spec: string): boolean {
@@ -62,6 +66,8 @@ for (const file of files(root)) {
       else if (!allowed.includes('*') && !allowed.includes(targetArea)) {
         problems.push(`${rel}: ${area} may not import ${target}`);
       }
+    } else if (DNS_MODULES.test(spec) && area !== 'dns') {
+      problems.push(`${rel}: only src/dns may import ${spec}; use the Resolver interface`);
     } else if (PURE.has(area) && IO_MODULES.test(spec) && area !== 'core' && !pureNetImport(match[0], spec)) {
       problems.push(`${rel}: pure ${area} code may not import ${spec}`);
     }

@@ -7,6 +7,8 @@ import { type Config, LISTENER_NAMES, type ListenerName } from './config/schema.
 import { type Logger, silentLogger } from './core/log.ts';
 import { FailureLimiter, SessionCounter } from './core/rate-limit.ts';
 import { loadSecret } from './core/secret.ts';
+import { NodeResolver } from './dns/node-resolver.ts';
+import type { Resolver } from './dns/resolver.ts';
 import { type LoftServices, openServices } from './open-services.ts';
 import { imapListener } from './server/imap/server.ts';
 import type { ImapServices } from './server/imap/services.ts';
@@ -29,16 +31,35 @@ export { type LoftServices, openServices };
 export interface RunningLoft {
   services: LoftServices;
   hostname: string;
+  /** The one DNS resolver of this server (from `dns.*`, or the one given to {@link startLoft}). */
+  resolver: Resolver;
   /** The bound address of each started listener (the first, when several are configured). */
   ports: Partial<Record<ListenerName, number>>;
   listeners: RunningListener[];
   stop(): Promise<void>;
 }
 
+/** What {@link startLoft} may be given instead of building it from the configuration. */
+export interface StartOptions {
+  log?: Logger;
+  /** The DNS resolver; default a {@link NodeResolver} over `dns.servers` (the system's when empty). */
+  resolver?: Resolver;
+}
+
+/** Builds the resolver the configuration asks for. */
+export function resolverFor(config: Config): Resolver {
+  return new NodeResolver({
+    servers: config.dns.servers,
+    timeoutMs: config.dns.timeout * 1000,
+    tries: config.dns.tries,
+  });
+}
+
 /** Starts every configured listener; `stop` closes them, waits for sessions, and closes storage. */
-export async function startLoft(config: Config, options: { log?: Logger } = {}): Promise<RunningLoft> {
+export async function startLoft(config: Config, options: StartOptions = {}): Promise<RunningLoft> {
   const log = options.log ?? silentLogger();
   const hostname = effectiveHostname(config);
+  const resolver = options.resolver ?? resolverFor(config);
   const services = await openServices(config.data, {
     inlineBodyLimit: config.inline_body_limit,
     storage: config.storage,
@@ -110,6 +131,7 @@ export async function startLoft(config: Config, options: { log?: Logger } = {}):
   return {
     services,
     hostname,
+    resolver,
     ports,
     listeners,
     async stop(): Promise<void> {

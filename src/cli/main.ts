@@ -3,7 +3,7 @@
  * problem and exits non-zero; never a stack trace.
  */
 import { Command, CommanderError } from 'commander';
-import { loadConfig } from '../config/load.ts';
+import { loadConfig, validateConfig } from '../config/load.ts';
 import { LISTENER_NAMES, type ListenerName } from '../config/schema.ts';
 import { LoftError } from '../core/errors.ts';
 import { type LoftServices, openServices } from '../open-services.ts';
@@ -36,12 +36,14 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--config <file>', 'TOML configuration file')
     .option('--storage <url>', 'PostgreSQL URL; default: SQLite in the data folder')
     .option('--listen <name=host:port...>', `listener address; name is one of ${LISTENER_NAMES.join(', ')}`)
-    .action(async (options: GlobalOptions & { listen?: string[] }) => {
+    .option('--dns <host:port...>', 'DNS server for every lookup (replaces dns.servers)')
+    .action(async (options: GlobalOptions & { listen?: string[]; dns?: string[] }) => {
       const config = configFor({ ...program.opts<GlobalOptions>(), ...options });
       for (const item of options.listen ?? []) {
         const [name, address] = splitListen(item);
         config.listen[name] = address === 'off' ? [] : [address];
       }
+      if (options.dns !== undefined) config.dns.servers = checkDnsServers(options.dns);
       const { serve } = await import('./serve.ts');
       await serve(config);
     });
@@ -152,6 +154,18 @@ async function withServices(program: Command, fn: (services: LoftServices) => Pr
     await fn(services);
   } finally {
     await services.store.close();
+  }
+}
+
+/** Validates `--dns` values as the configuration would. */
+function checkDnsServers(servers: string[]): string[] {
+  try {
+    return validateConfig({ dns: { servers } }).dns.servers;
+  } catch {
+    throw new LoftError(
+      'INVALID',
+      `--dns ${servers.join(' ')}: expected IP:PORT, e.g. 127.0.0.1:53 or [::1]:53`,
+    );
   }
 }
 

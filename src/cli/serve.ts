@@ -10,7 +10,12 @@ export async function serve(config: Config): Promise<void> {
   const loft = await startLoft(config, { log });
   const where = loft.listeners.map((l) => `${l.name}=${l.address.address}:${l.address.port}`).join(' ');
   log.info(
-    { event: 'server.ready', hostname: loft.hostname, data: config.data },
+    {
+      event: 'server.ready',
+      hostname: loft.hostname,
+      data: config.data,
+      dns: config.dns.servers.length > 0 ? config.dns.servers : 'system',
+    },
     `Loft is running: ${where}`,
   );
   await new Promise<void>((resolve) => {

@@ -2,6 +2,7 @@
  * The configuration schema: one TOML file, every key optional, defaults that work with no file.
  * Validation errors name the key's path and the problem (see `load.ts`).
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Names of the listeners Loft knows; each maps to a protocol and a TLS mode. */
@@ -21,6 +22,16 @@ const hostPort = z
   .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):\d{1,5}$/, 'expected HOST:PORT, e.g. 0.0.0.0:25 or [::]:25');
 
 const seconds = z.number().nonnegative();
+
+/** A DNS server: an IP address, optionally with a port (`IPv4:PORT`, `[IPv6]:PORT`). */
+export const DNS_SERVER =
+  /^(?:(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?|\[([0-9a-fA-F:.]+)\](?::(\d{1,5}))?|([0-9a-fA-F:.]*:[0-9a-fA-F:.]*))$/;
+const dnsServer = z.string().refine((s) => {
+  const m = DNS_SERVER.exec(s);
+  const host = m?.[1] ?? m?.[3] ?? m?.[5];
+  const port = m?.[2] ?? m?.[4];
+  return host !== undefined && isIP(host) !== 0 && (port === undefined || Number(port) <= 65535);
+}, 'expected an IP address with an optional port, e.g. 127.0.0.1:53 or [::1]:53');
 
 export const configSchema = z
   .object({
@@ -126,6 +137,17 @@ export const configSchema = z
         retr_sets_seen: z.boolean().default(true),
         /** Longest command line, in octets including CRLF (RFC 2449 §4: 255); AUTH exchange lines may be up to 8192. */
         max_command_line: z.number().int().min(255).max(8192).default(255),
+      })
+      .strict()
+      .prefault({}),
+    dns: z
+      .object({
+        /** DNS servers for every lookup (MX, A, AAAA, TXT, PTR); empty: the system's (/etc/resolv.conf). */
+        servers: z.array(dnsServer).default([]),
+        /** Seconds to wait for one answer before asking again (c-ares doubles it on each retry). */
+        timeout: z.number().positive().default(5),
+        /** Questions sent to each server before the lookup is a temporary failure. */
+        tries: z.number().int().min(1).default(2),
       })
       .strict()
       .prefault({}),

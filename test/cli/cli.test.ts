@@ -86,6 +86,10 @@ describe('domains, users and aliases', () => {
       await runLoft(['serve', '--listen', 'nonsense=1.2.3.4:25', '--data', dataDir]),
       /--listen nonsense=.*expected NAME=HOST:PORT/,
     );
+    assertOneLineError(
+      await runLoft(['serve', '--dns', 'ns.example.com:53', '--data', dataDir]),
+      /--dns ns\.example\.com:53: expected IP:PORT/,
+    );
   });
 
   test('an unreadable or invalid config file is named with the problem', async () => {
@@ -106,8 +110,12 @@ describe('domains, users and aliases', () => {
 });
 
 test('changes take effect while the server runs', async () => {
-  const server = await serveLoft(dataDir, ['smtp']);
+  const server = await serveLoft(dataDir, ['smtp'], ['--dns', '127.0.0.1:5353', '[::1]:53']);
   try {
+    const ready = server.log
+      .map((l) => JSON.parse(l) as { event?: string; dns?: unknown })
+      .find((e) => e.event === 'server.ready');
+    assert.deepEqual(ready?.dns, ['127.0.0.1:5353', '[::1]:53'], 'loft serve --dns replaces dns.servers');
     const port = server.ports.smtp!;
     assert.equal(
       await sendOne(port, 'a@example.com', 'carol@live.test', 'Subject: 1\r\n\r\nx'),

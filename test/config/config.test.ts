@@ -15,6 +15,14 @@ test('defaults with no file: standard ports, 50 MB messages, 100 recipients', ()
   assert.equal(config.smtp.max_text_line, 1000);
   assert.equal(config.auth.plaintext, 'tls-or-loopback');
   assert.equal(config.data, './loft-data');
+  assert.deepEqual(config.dns, { servers: [], timeout: 5, tries: 2 });
+});
+
+test('dns.servers takes IP addresses with optional ports', () => {
+  const config = validateConfig({
+    dns: { servers: ['127.0.0.1:5353', '[::1]:53', '192.0.2.1', '2001:db8::1'] },
+  });
+  assert.deepEqual(config.dns.servers, ['127.0.0.1:5353', '[::1]:53', '192.0.2.1', '2001:db8::1']);
 });
 
 test('each problem names its key', () => {
@@ -25,6 +33,9 @@ test('each problem names its key', () => {
     [{ auth: { plaintext: 'sometimes' } }, /auth\.plaintext: /],
     [{ tls: { cert: '/x.pem' } }, /tls: tls\.cert and tls\.key go together/],
     [{ smtp: { max_command_line: 100 } }, /smtp\.max_command_line: .*>=512/],
+    [{ dns: { servers: ['ns.example.com:53'] } }, /dns\.servers\.0: expected an IP address/],
+    [{ dns: { servers: ['300.1.1.1:53'] } }, /dns\.servers\.0: expected an IP address/],
+    [{ dns: { tries: 0 } }, /dns\.tries: /],
     [{ frobnicate: true }, /\(top level\): Unrecognized key: "frobnicate"/],
   ];
   for (const [input, pattern] of cases) {

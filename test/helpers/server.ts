@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { validateConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
+import type { Resolver } from '../../src/dns/resolver.ts';
 import { type RunningLoft, startLoft } from '../../src/loft.ts';
 
 export interface TestServer extends RunningLoft {
@@ -38,7 +39,8 @@ export async function startTestServer(
     auth: { failure_delay: 0 },
   };
   const config = validateConfig(merge(base, overrides));
-  const loft = await startLoft(config);
+  // No test may use the machine's DNS: without a test DNS server in dns.servers, every lookup throws.
+  const loft = await startLoft(config, config.dns.servers.length > 0 ? {} : { resolver: noDnsResolver });
   return Object.assign(loft, {
     dataDir,
     config,
@@ -48,6 +50,19 @@ export async function startTestServer(
     },
   });
 }
+
+/** A resolver for tests that configure no DNS server: any lookup is a test bug. */
+export const noDnsResolver: Resolver = new Proxy({} as Resolver, {
+  get(_target, method) {
+    // Not a thenable, and no symbol lookups (inspection) turn into lookups.
+    if (method === 'then' || typeof method === 'symbol') return undefined;
+    return (name: string) => {
+      throw new Error(
+        `test used DNS (${String(method)} ${name}) without a test DNS server (test/helpers/dns-server.ts)`,
+      );
+    };
+  },
+});
 
 /** Adds a domain and users (password "secret" unless given) through the directory service. */
 export async function provision(

@@ -20,6 +20,15 @@ const LINE_START = 0;
 const TEXT = 1;
 const AFTER_CR = 2;
 
+/** Options of {@link DotStuffer}. */
+export interface DotStufferOptions {
+  /**
+   * Stuff dots and end with "." CRLF (default true). False only repairs line ends, for content
+   * sent with BDAT (RFC 3030), which is length-delimited but must still use CRLF (RFC 5321 §2.3.8).
+   */
+  readonly stuffDots?: boolean;
+}
+
 /**
  * Incremental dot-stuffer: `push` each chunk of content, then `end` once. Output buffers may be
  * views of the input (not copies) or shared constants: treat them as read-only.
@@ -27,6 +36,11 @@ const AFTER_CR = 2;
 export class DotStuffer {
   #state = LINE_START;
   #ended = false;
+  readonly #dots: boolean;
+
+  constructor(options: DotStufferOptions = {}) {
+    this.#dots = options.stuffDots ?? true;
+  }
 
   /** Encodes a chunk of content. */
   push(chunk: Buffer): Buffer[] {
@@ -44,7 +58,7 @@ export class DotStuffer {
       const b = chunk[i]!;
       if (state === LINE_START) {
         state = TEXT;
-        if (b === DOT) {
+        if (b === DOT && this.#dots) {
           flush(i);
           out.push(DOT_ONLY); // the stuffed dot; the original one starts the next run
         }
@@ -86,10 +100,14 @@ export class DotStuffer {
     return out;
   }
 
-  /** Ends the content: CRLF if the last line lacks one, then the "." CRLF terminator. */
+  /**
+   * Ends the content: CRLF if the last line lacks one, then the "." CRLF terminator (only the
+   * missing CRLF when dots are not stuffed).
+   */
   end(): Buffer[] {
     if (this.#ended) return [];
     this.#ended = true;
+    if (!this.#dots) return this.#state === LINE_START ? [] : [CRLF];
     return [this.#state === LINE_START ? TERMINATOR : CRLF_TERMINATOR];
   }
 }

@@ -72,3 +72,20 @@ describe('dot-stuffing (RFC 5321 §4.5.2)', () => {
     );
   });
 });
+
+describe('line-end repair without dot-stuffing (for BDAT)', () => {
+  it('keeps dots, writes bare CR/LF as CRLF, adds only a missing final CRLF', () => {
+    const s = new DotStuffer({ stuffDots: false });
+    const out = Buffer.concat([
+      ...s.push(Buffer.from('.a\nb\r')),
+      ...s.push(Buffer.from('\n.c')),
+      ...s.end(),
+    ]);
+    assert.equal(out.toString(), '.a\r\nb\r\n.c\r\n');
+    const whole = new DotStuffer({ stuffDots: false });
+    assert.deepEqual(
+      Buffer.concat([...whole.push(Buffer.from('x\r\n')), ...whole.end()]).toString(),
+      'x\r\n',
+    );
+  });
+});

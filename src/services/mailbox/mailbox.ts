@@ -8,6 +8,7 @@ import { LoftError } from '../../core/errors.ts';
 import type { MailboxEvents } from '../../core/events.ts';
 import type { BlobStore } from '../../store/blob/blob-store.ts';
 import type {
+  ConditionalFlagResult,
   FlagChange,
   FlagUpdate,
   MailboxRecord,
@@ -20,7 +21,16 @@ import type {
 
 /** Needles shorter than this cannot use the full-text index (trigrams). */
 export { MIN_INDEXED_NEEDLE } from '../../store/store.ts';
-export type { FlagChange, FlagUpdate, MailboxRecord, MessageRecord, SearchText, SpecialUse, TextNeedle };
+export type {
+  ConditionalFlagResult,
+  FlagChange,
+  FlagUpdate,
+  MailboxRecord,
+  MessageRecord,
+  SearchText,
+  SpecialUse,
+  TextNeedle,
+};
 
 /** What a COPY or MOVE did: the UID pairs copied (source, target), in the order given. */
 export interface CopyResult {
@@ -116,6 +126,35 @@ export class MailboxService {
     const updates = await this.#store.updateFlags(mailboxId, uids, change);
     for (const u of updates) this.#events.publish({ kind: 'flags', mailboxId, uid: u.uid, modseq: u.modseq });
     return updates;
+  }
+
+  /**
+   * Changes flags only of the messages whose MODSEQ is at most `unchangedSince` (RFC 7162 §3.1.3),
+   * test and change in one transaction, and tells the other sessions of those changed.
+   */
+  async setFlagsUnchangedSince(
+    mailboxId: number,
+    uids: readonly number[],
+    change: FlagChange,
+    unchangedSince: number,
+  ): Promise<ConditionalFlagResult> {
+    const result = await this.#store.updateFlagsUnchangedSince(mailboxId, uids, change, unchangedSince);
+    for (const u of result.updated)
+      this.#events.publish({ kind: 'flags', mailboxId, uid: u.uid, modseq: u.modseq });
+    return result;
+  }
+
+  /** The UIDs of messages whose MODSEQ is above `modseq`, ascending (RFC 7162 CHANGEDSINCE). */
+  changedSince(mailboxId: number, modseq: number): Promise<number[]> {
+    return this.#store.changedSince(mailboxId, modseq);
+  }
+
+  /**
+   * The UIDs expunged with a MODSEQ above `modseq`, ascending; undefined when the mailbox's
+   * history does not reach back that far (see `Store.expungedSince`).
+   */
+  expungedSince(mailboxId: number, modseq: number): Promise<number[] | undefined> {
+    return this.#store.expungedSince(mailboxId, modseq);
   }
 
   /** Removes messages for good, deletes files nothing refers to, and tells the other sessions. */

@@ -10,6 +10,8 @@ import type { MailboxAccess, MailboxRecord } from './services.ts';
 export interface PendingUpdates {
   /** Sequence numbers to report expunged, in the order to send them. */
   expunged: number[];
+  /** The same messages by UID, ascending (RFC 7162 §3.2.10 VANISHED). */
+  vanished: number[];
   /** The new message count, when it grew or must be restated. */
   exists: number | undefined;
   /** Messages whose flags changed: sequence number and UID. */
@@ -105,7 +107,7 @@ export class SelectedMailbox {
    * stay pending. New messages are read from storage here, so EXISTS is exact.
    */
   async takeUpdates(allowExpunge: boolean): Promise<PendingUpdates> {
-    const updates: PendingUpdates = { expunged: [], exists: undefined, flagsChanged: [] };
+    const updates: PendingUpdates = { expunged: [], vanished: [], exists: undefined, flagsChanged: [] };
     if (allowExpunge && this.#expunged.size > 0) {
       // Each EXPUNGE renumbers the messages after it (RFC 9051 §7.5.1), so send from the top down.
       const gone = [...this.#expunged]
@@ -113,9 +115,11 @@ export class SelectedMailbox {
         .filter((s): s is number => s !== undefined);
       gone.sort((a, b) => b - a);
       for (const seq of gone) {
+        updates.vanished.push(this.#uids[seq - 1]!);
         this.#uids.splice(seq - 1, 1);
         updates.expunged.push(seq);
       }
+      updates.vanished.reverse();
       for (const uid of this.#expunged) this.#flagged.delete(uid);
       this.#expunged.clear();
     }

@@ -106,7 +106,7 @@ export function capabilities(session: ImapSession): string[] {
     'LIST-STATUS',
     'CHILDREN',
   ];
-  caps.push('ESEARCH', 'SEARCHRES');
+  caps.push('ESEARCH', 'SEARCHRES', 'CONDSTORE', 'QRESYNC');
   caps.push('SPECIAL-USE', 'STATUS=SIZE', 'BINARY', 'PREVIEW', `APPENDLIMIT=${session.settings.appendLimit}`);
   if (session.state === 'not-authenticated') {
     if (!session.conn.secure) caps.push('STARTTLS');

@@ -32,7 +32,8 @@ export async function fetch(session: ImapSession, _tag: string, command: FetchCo
   // RFC 9051 §6.4.9: UID FETCH always returns UID.
   if (command.uid && !items.some((i) => i.type === 'UID')) items.unshift({ type: 'UID' });
   if (command.vanished && since !== undefined) {
-    const within = uidRanges(command.set, selected, selected.uids.at(-1) ?? 0);
+    // `*` reaches every UID: VANISHED (EARLIER) may name UIDs above the last message (RFC 7162 §3.2.6).
+    const within = uidRanges(command.set, selected, 0xffffffff);
     sendVanishedEarlier(session, await vanishedSince(session, selected, since, within));
   }
   const marksSeen = !selected.readOnly && items.some(setsSeen);

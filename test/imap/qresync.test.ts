@@ -5,6 +5,8 @@
  * EXPUNGE, MOVE and expunges made by another session, `[CLOSED]`, and the BAD answers.
  */
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
 import { provision, startTestServer, type TestServer } from '../helpers/server.ts';
 import { deliverMany } from '../pop3/support.ts';
@@ -16,6 +18,7 @@ const USERS = [
   'resync',
   'known',
   'stale',
+  'history',
   'uidfetch',
   'expunge',
   'move',
@@ -128,6 +131,35 @@ describe('SELECT (QRESYNC …) (RFC 7162 §3.2.5)', () => {
     );
     assert.ok(reply.untagged.includes('* 5 EXISTS'));
     state(reply.untagged);
+    await client.logout();
+  });
+});
+
+describe('a mailbox older than the expunge history (migration 7)', () => {
+  test('for a MODSEQ before the history, VANISHED (EARLIER) names every UID not present', async () => {
+    const client = await qresync('history');
+    const known = state((await client.ok('SELECT INBOX')).untagged);
+    await client.ok('STORE 2 +FLAGS.SILENT (\\Deleted)');
+    await client.ok('EXPUNGE');
+    // As if the mailbox predated migration 7: its history starts at the current HIGHESTMODSEQ.
+    const db = new DatabaseSync(path.join(server.dataDir, 'loft.db'));
+    try {
+      db.prepare(
+        `UPDATE mailboxes SET expunge_history_from = highest_modseq
+         WHERE name = 'INBOX' AND account_id = (SELECT id FROM accounts WHERE address = ?)`,
+      ).run('history@loft.test');
+    } finally {
+      db.close();
+    }
+    await client.ok('STORE 4 +FLAGS.SILENT (\\Deleted)');
+    await client.ok('EXPUNGE');
+    const reply = await client.ok(`EXAMINE INBOX (QRESYNC (${known.uidValidity} ${known.modseq}))`);
+    assert.ok(reply.untagged.includes('* VANISHED (EARLIER) 2,5'), reply.untagged.join(' | '));
+    const limited = await client.ok(`EXAMINE INBOX (QRESYNC (${known.uidValidity} ${known.modseq} 1:3))`);
+    assert.ok(limited.untagged.includes('* VANISHED (EARLIER) 2'), limited.untagged.join(' | '));
+    const recent = state(reply.untagged);
+    const exact = await client.ok(`EXAMINE INBOX (QRESYNC (${known.uidValidity} ${recent.modseq - 1}))`);
+    assert.ok(exact.untagged.includes('* VANISHED (EARLIER) 5'), 'within the history, exact');
     await client.logout();
   });
 });

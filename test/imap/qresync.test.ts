@@ -215,8 +215,12 @@ describe('VANISHED instead of EXPUNGE (RFC 7162 §3.2.10)', () => {
     await other.ok('SELECT INBOX');
     await other.ok('STORE 2,4 +FLAGS.SILENT (\\Deleted)');
     await other.ok('EXPUNGE');
+    const status = (await other.ok('STATUS INBOX (HIGHESTMODSEQ)')).untagged[0]!;
+    const expungeModseq = Number(/HIGHESTMODSEQ (\d+)/.exec(status)![1]);
     const fetched = await client.ok('FETCH 1:* (UID)');
     assert.ok(!fetched.untagged.some((l) => l.startsWith('* VANISHED')), 'not while answering FETCH');
+    // RFC 7162 §3.2.10: the held-back expunge is covered by a lower HIGHESTMODSEQ.
+    assert.equal(fetched.untagged.at(-1), `* OK [HIGHESTMODSEQ ${expungeModseq - 1}] Highest`);
     const noop = await client.ok('NOOP');
     assert.ok(noop.untagged.includes('* VANISHED 2,4'), noop.untagged.join(' | '));
     assert.ok(!noop.untagged.some((l) => l.endsWith(' EXPUNGE')));

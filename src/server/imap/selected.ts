@@ -25,7 +25,8 @@ export class SelectedMailbox {
   #uids: number[];
   readonly #access: MailboxAccess;
   #unsubscribe: () => void;
-  #expunged = new Set<number>();
+  /** Expunges not yet reported: UID → MODSEQ of the removal. */
+  #expunged = new Map<number, number>();
   #flagged = new Set<number>();
   #grown = false;
   /** Wakes an IDLE waiting for changes. */
@@ -98,7 +99,7 @@ export class SelectedMailbox {
   #record(change: MailboxChange): void {
     if (change.kind === 'append') this.#grown = true;
     else if (change.kind === 'flags') this.#flagged.add(change.uid);
-    else this.#expunged.add(change.uid);
+    else this.#expunged.set(change.uid, change.modseq);
     this.onChange?.();
   }
 
@@ -110,7 +111,7 @@ export class SelectedMailbox {
     const updates: PendingUpdates = { expunged: [], vanished: [], exists: undefined, flagsChanged: [] };
     if (allowExpunge && this.#expunged.size > 0) {
       // Each EXPUNGE renumbers the messages after it (RFC 9051 §7.5.1), so send from the top down.
-      const gone = [...this.#expunged]
+      const gone = [...this.#expunged.keys()]
         .map((uid) => this.seqOf(uid))
         .filter((s): s is number => s !== undefined);
       gone.sort((a, b) => b - a);
@@ -120,7 +121,7 @@ export class SelectedMailbox {
         updates.expunged.push(seq);
       }
       updates.vanished.reverse();
-      for (const uid of this.#expunged) this.#flagged.delete(uid);
+      for (const uid of this.#expunged.keys()) this.#flagged.delete(uid);
       this.#expunged.clear();
     }
     if (this.#grown) {
@@ -142,6 +143,19 @@ export class SelectedMailbox {
     }
     this.#flagged.clear();
     return updates;
+  }
+
+  /**
+   * The lowest MODSEQ among the expunges held back (during FETCH, STORE, SEARCH), or undefined.
+   * RFC 7162 §3.2.10 (RFC 5162 erratum 1810): a client that saw higher MODSEQs in FETCH responses
+   * meanwhile must be told a HIGHESTMODSEQ below this one, or a lost connection would lose the
+   * expunge.
+   */
+  get heldExpungeModseq(): number | undefined {
+    let lowest: number | undefined;
+    for (const modseq of this.#expunged.values())
+      if (lowest === undefined || modseq < lowest) lowest = modseq;
+    return lowest;
   }
 
   /** Forgets pending flag changes for these UIDs (the command reports them itself). */

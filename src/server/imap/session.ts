@@ -18,7 +18,7 @@ import { encodeMutf7 } from '../../proto/imap/mutf7.ts';
 import { type MailboxName, normalizeInbox, parseCommand } from '../../proto/imap/parse/index.ts';
 import { atom, type ImapValue } from '../../proto/imap/value.ts';
 import { type Connection, ConnectionClosed, isLoopback } from '../net/connection.ts';
-import { flagsResponse } from './condstore.ts';
+import { flagsResponse, sendHighestModseq } from './condstore.ts';
 import { refusalForError } from './errors.ts';
 import { sequenceSetOf } from './search/response.ts';
 import type { SelectedMailbox } from './selected.ts';
@@ -192,6 +192,10 @@ export class ImapSession {
         if (seq !== undefined) this.untagged(seq, atom('FETCH'), flagsResponse(this, row, true));
       }
     }
+    // RFC 7162 §3.2.10: while an expunge is held back, a HIGHESTMODSEQ below it, so a client that
+    // keeps the MODSEQs it saw does not skip the expunge when it resynchronises later.
+    const held = allowExpunge ? undefined : selected.heldExpungeModseq;
+    if (held !== undefined && this.condstore) sendHighestModseq(this, held - 1);
   }
 
   /** Waits for the next framer event, reading more input as needed. */

@@ -12,7 +12,7 @@ import { deliverMany } from '../pop3/support.ts';
 import { ImapDialog } from './dialog.ts';
 
 let server: TestServer;
-const USERS = ['caps', 'select', 'fetch', 'store', 'race', 'search', 'others', 'bad', 'seen'].map(
+const USERS = ['caps', 'select', 'fetch', 'store', 'race', 'search', 'others', 'bad', 'seen', 'gone'].map(
   (u) => `${u}@loft.test`,
 );
 
@@ -289,6 +289,27 @@ describe('other sessions (RFC 7162 §3.1.4)', () => {
     await writer.logout();
     await aware.logout();
     await plain.logout();
+  });
+});
+
+describe('STORE UNCHANGEDSINCE on a message another session expunged', () => {
+  test('the message is not stored and is named in MODIFIED, the others are stored', async () => {
+    const a = await login('gone');
+    const b = await login('gone');
+    const highest = highestModseq((await a.ok('SELECT INBOX')).untagged);
+    await b.ok('SELECT INBOX');
+    await b.ok('STORE 4 +FLAGS.SILENT (\\Deleted)');
+    await b.ok('EXPUNGE');
+    const reply = await a.ok(`STORE 3:4 (UNCHANGEDSINCE ${highest + 100}) +FLAGS (\\Answered)`);
+    assert.match(reply.tagged, /^OK \[MODIFIED 4\] /);
+    assert.ok(!reply.untagged.some((l) => l.includes('EXPUNGE')), 'sequence numbers stay during STORE');
+    assert.ok(
+      reply.untagged.some((l) => /^\* 3 FETCH \(FLAGS \(\\Answered\) UID 3 MODSEQ/.test(l)),
+      reply.untagged.join(' | '),
+    );
+    assert.ok((await a.ok('NOOP')).untagged.includes('* 4 EXPUNGE'));
+    await a.logout();
+    await b.logout();
   });
 });
 

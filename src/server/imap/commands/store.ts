@@ -44,8 +44,16 @@ export async function store(session: ImapSession, _tag: string, command: StoreCo
     }
     // Changes by others to the messages that failed the test are still to be reported.
     selected.dropFlagChanges(passed);
+    const rows =
+      !command.silent || unchangedSince !== undefined
+        ? await access.messagesByUid(selected.mailbox.id, passed)
+        : [];
+    if (unchangedSince !== undefined) {
+      // Expunged by another session (not yet reported): not stored, so it failed the test too.
+      const present = new Set(rows.map((row) => row.uid));
+      modified.push(...passed.filter((uid) => !present.has(uid)));
+    }
     if (!command.silent) {
-      const rows = await access.messagesByUid(selected.mailbox.id, passed);
       for (const row of rows) {
         const seq = selected.seqOf(row.uid);
         if (seq !== undefined) session.untagged(seq, atom('FETCH'), flagsResponse(session, row, command.uid));

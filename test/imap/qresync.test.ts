@@ -23,6 +23,7 @@ const USERS = [
   'expunge',
   'move',
   'others',
+  'idle',
   'closed',
   'bad',
 ].map((u) => `${u}@loft.test`);
@@ -231,6 +232,28 @@ describe('VANISHED instead of EXPUNGE (RFC 7162 §3.2.10)', () => {
     );
     await client.logout();
     await plain.logout();
+    await other.logout();
+  });
+});
+
+describe('IDLE with QRESYNC', () => {
+  test('changes made elsewhere arrive during IDLE as FETCH with MODSEQ and as VANISHED', async () => {
+    const client = await qresync('idle');
+    const other = await ImapDialog.login(server.ports.imap!, 'idle@loft.test');
+    await client.ok('SELECT INBOX');
+    await other.ok('SELECT INBOX');
+    client.send('i1 IDLE');
+    assert.match((await client.response())!, /^\+ /);
+    await other.ok('STORE 2 +FLAGS.SILENT (\\Answered \\Deleted)');
+    assert.match(
+      (await client.response(2000))!,
+      /^\* 2 FETCH \(FLAGS \(\\Answered \\Deleted\) UID 2 MODSEQ \(\d+\)\)$/,
+    );
+    await other.ok('EXPUNGE');
+    assert.equal(await client.response(2000), '* VANISHED 2');
+    client.send('DONE');
+    assert.match((await client.response())!, /^i1 OK /);
+    await client.logout();
     await other.logout();
   });
 });

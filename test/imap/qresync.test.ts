@@ -191,8 +191,17 @@ describe('VANISHED instead of EXPUNGE (RFC 7162 §3.2.10)', () => {
     const client = await qresync('expunge');
     await client.ok('SELECT INBOX');
     await client.ok('STORE 2,3,5 +FLAGS.SILENT (\\Deleted)');
-    assert.deepEqual((await client.ok('UID EXPUNGE 5')).untagged, ['* VANISHED 5']);
-    assert.deepEqual((await client.ok('EXPUNGE')).untagged, ['* VANISHED 2:3']);
+    const uidExpunge = await client.ok('UID EXPUNGE 5');
+    assert.deepEqual(uidExpunge.untagged, ['* VANISHED 5']);
+    // RFC 7162 §3.2.7, §3.2.9: the tagged OK carries the MODSEQ of the removal.
+    const first = Number(/^OK \[HIGHESTMODSEQ (\d+)\] /.exec(uidExpunge.tagged)?.[1]);
+    const expunge = await client.ok('EXPUNGE');
+    assert.deepEqual(expunge.untagged, ['* VANISHED 2:3']);
+    const second = Number(/^OK \[HIGHESTMODSEQ (\d+)\] /.exec(expunge.tagged)?.[1]);
+    assert.ok(second > first, `${first} then ${second}`);
+    const status = (await client.ok('STATUS INBOX (HIGHESTMODSEQ)')).untagged[0]!;
+    assert.equal(status, `* STATUS "INBOX" (HIGHESTMODSEQ ${second})`);
+    assert.equal((await client.ok('EXPUNGE')).tagged, 'OK EXPUNGE completed', 'nothing expunged, no MODSEQ');
     assert.match((await client.ok('FETCH 2 (UID)')).untagged[0]!, /^\* 2 FETCH \(UID 4\)$/);
     await client.logout();
   });

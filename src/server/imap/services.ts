@@ -57,6 +57,11 @@ export interface MailboxAccess {
   /** UIDs expunged with a MODSEQ above `modseq`, ascending; undefined when not known that far back. */
   expungedSince(mailboxId: number, modseq: number): Promise<number[] | undefined>;
   expunge(mailboxId: number, uids: readonly number[]): Promise<number[]>;
+  /** EXPUNGE: the UIDs removed and the MODSEQ of the removal (undefined when none). */
+  expungeMessages(
+    mailboxId: number,
+    uids: readonly number[],
+  ): Promise<{ expunged: number[]; modseq: number | undefined }>;
   /** CREATE: LoftError EXISTS when the name is taken. */
   createMailbox(accountId: number, name: string, specialUse?: SpecialUse): Promise<MailboxRecord>;
   /** DELETE: the mailbox and its messages, not its inferiors. */

@@ -159,12 +159,23 @@ export class MailboxService {
 
   /** Removes messages for good, deletes files nothing refers to, and tells the other sessions. */
   async expunge(mailboxId: number, uids: readonly number[]): Promise<number[]> {
-    if (uids.length === 0) return [];
+    return (await this.expungeMessages(mailboxId, uids)).expunged;
+  }
+
+  /**
+   * Like {@link expunge}, also returning the MODSEQ of the removal (undefined when nothing was
+   * removed): IMAP EXPUNGE reports it as HIGHESTMODSEQ (RFC 7162 §3.2.7).
+   */
+  async expungeMessages(
+    mailboxId: number,
+    uids: readonly number[],
+  ): Promise<{ expunged: number[]; modseq: number | undefined }> {
+    if (uids.length === 0) return { expunged: [], modseq: undefined };
     const { expunged, orphanBlobs } = await this.#store.expunge(mailboxId, uids);
     for (const e of expunged)
       this.#events.publish({ kind: 'expunge', mailboxId, uid: e.uid, modseq: e.modseq });
     for (const blob of orphanBlobs) await this.#blobs.remove(blob).catch(() => {});
-    return expunged.map((e) => e.uid);
+    return { expunged: expunged.map((e) => e.uid), modseq: expunged[0]?.modseq };
   }
 
   /** Creates a mailbox with a fresh UIDVALIDITY; LoftError EXISTS if the name is taken. */

@@ -21,9 +21,15 @@ export async function expunge(
     : [...selected.uids];
   const rows = await session.services.mailboxes.messagesByUid(selected.mailbox.id, candidates);
   const deleted = rows.filter((row) => (row.flags & 8) !== 0).map((row) => row.uid);
-  const removed = await session.services.mailboxes.expunge(selected.mailbox.id, deleted);
+  const { expunged: removed, modseq } = await session.services.mailboxes.expungeMessages(
+    selected.mailbox.id,
+    deleted,
+  );
   // EXPUNGE from the highest sequence number down, or VANISHED once QRESYNC is on (RFC 7162 §3.2.10).
   session.reportExpunged(removed);
   selected.forget(removed);
+  // RFC 7162 §3.2.7, §3.2.9: with something expunged, the tagged OK tells the MODSEQ of the removal.
+  if (modseq !== undefined && session.condstore)
+    return { kind: 'OK', text: 'EXPUNGE completed', code: { name: 'HIGHESTMODSEQ', args: [modseq] } };
   return { kind: 'OK', text: 'EXPUNGE completed' };
 }

@@ -20,6 +20,7 @@ const USERS = [
   'stale',
   'history',
   'uidfetch',
+  'pending',
   'expunge',
   'move',
   'others',
@@ -183,6 +184,25 @@ describe('UID FETCH (CHANGEDSINCE n VANISHED) (RFC 7162 §3.2.6)', () => {
     const plain = await client.ok(`UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${known.modseq})`);
     assert.ok(!plain.untagged.some((l) => l.startsWith('* VANISHED')), 'only with VANISHED');
     await client.logout();
+  });
+});
+
+describe('UID FETCH VANISHED with an expunge not yet reported', () => {
+  test('the pending expunge comes as VANISHED after the FETCH data, not as VANISHED (EARLIER)', async () => {
+    const client = await qresync('pending');
+    const other = await ImapDialog.login(server.ports.imap!, 'pending@loft.test');
+    const known = state((await client.ok('SELECT INBOX')).untagged);
+    await other.ok('SELECT INBOX');
+    await other.ok('STORE 1 +FLAGS.SILENT (\\Deleted)');
+    await client.ok('STORE 1 +FLAGS.SILENT (\\Deleted)');
+    await client.ok('UID EXPUNGE 1');
+    await other.ok('STORE 3 +FLAGS.SILENT (\\Deleted)');
+    await other.ok('EXPUNGE');
+    const reply = await client.ok(`UID FETCH 1:* (UID) (CHANGEDSINCE ${known.modseq} VANISHED)`);
+    assert.equal(reply.untagged[0], '* VANISHED (EARLIER) 1', 'UID 3 is still counted by the client');
+    assert.equal(reply.untagged.at(-1), '* VANISHED 3');
+    await client.logout();
+    await other.logout();
   });
 });
 

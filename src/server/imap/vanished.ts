@@ -48,14 +48,18 @@ export async function vanishedSince(
 ): Promise<string> {
   const access = session.services.mailboxes;
   const gone = await access.expungedSince(selected.mailbox.id, modseq);
+  // A UID the session still counts is not named: its expunge is pending and will be reported as
+  // VANISHED (without EARLIER), which also lowers the client's message count.
   if (gone !== undefined) {
-    const inside = within === null ? gone : gone.filter((uid) => inRanges(within, uid));
+    const inside = gone.filter(
+      (uid) => (within === null || inRanges(within, uid)) && selected.seqOf(uid) === undefined,
+    );
     return sequenceSetOf(inside);
   }
   const mailbox = await access.mailboxById(selected.mailbox.id);
   const top = (mailbox?.uidNext ?? selected.mailbox.uidNext) - 1;
   const ranges = (within ?? [[1, top] as const]).map(([from, to]) => [from, Math.min(to, top)] as const);
-  return missing(ranges, await access.uids(selected.mailbox.id));
+  return missing(ranges, selected.uids);
 }
 
 /** Sends `* VANISHED (EARLIER) set` unless the set is empty. */

@@ -249,7 +249,7 @@ describe('VANISHED instead of EXPUNGE (RFC 7162 §3.2.10)', () => {
     const expungeModseq = Number(/HIGHESTMODSEQ (\d+)/.exec(status)![1]);
     const fetched = await client.ok('FETCH 1:* (UID)');
     assert.ok(!fetched.untagged.some((l) => l.startsWith('* VANISHED')), 'not while answering FETCH');
-    // RFC 7162 §3.2.10: the held-back expunge is covered by a lower HIGHESTMODSEQ.
+    // RFC 7162 §3.2: the held-back expunge is covered by a lower HIGHESTMODSEQ.
     assert.equal(fetched.untagged.at(-1), `* OK [HIGHESTMODSEQ ${expungeModseq - 1}] Highest`);
     const noop = await client.ok('NOOP');
     assert.ok(noop.untagged.includes('* VANISHED 2,4'), noop.untagged.join(' | '));

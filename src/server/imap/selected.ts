@@ -147,7 +147,7 @@ export class SelectedMailbox {
 
   /**
    * The lowest MODSEQ among the expunges held back (during FETCH, STORE, SEARCH), or undefined.
-   * RFC 7162 §3.2.10 (RFC 5162 erratum 1810): a client that saw higher MODSEQs in FETCH responses
+   * RFC 7162 §3.2: a client that saw higher MODSEQs in FETCH responses
    * meanwhile must be told a HIGHESTMODSEQ below this one, or a lost connection would lose the
    * expunge.
    */

@@ -192,7 +192,7 @@ export class ImapSession {
         if (seq !== undefined) this.untagged(seq, atom('FETCH'), flagsResponse(this, row, true));
       }
     }
-    // RFC 7162 §3.2.10: while an expunge is held back, a HIGHESTMODSEQ below it, so a client that
+    // RFC 7162 §3.2: while an expunge is held back, a HIGHESTMODSEQ below it, so a client that
     // keeps the MODSEQs it saw does not skip the expunge when it resynchronises later.
     const held = allowExpunge ? undefined : selected.heldExpungeModseq;
     if (held !== undefined && this.condstore) sendHighestModseq(this, held - 1);

@@ -29,7 +29,7 @@ export function sendHighestModseq(session: ImapSession, modseq: number): void {
 
 /**
  * The values of an untagged FETCH that reports a message's flags: `FLAGS (…)`, with `UID` and
- * `MODSEQ (n)` once CONDSTORE is on (RFC 7162 §3.1.4, §3.2: in every FETCH response caused by
+ * `MODSEQ (n)` once CONDSTORE is on (RFC 7162 §3.2.4: in every FETCH response caused by
  * STORE, by a FETCH that set \Seen, or by another session), and `UID` when `withUid` (UID STORE).
  */
 export function flagsResponse(session: ImapSession, row: MessageRecord, withUid: boolean): ImapValue[] {

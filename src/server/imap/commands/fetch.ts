@@ -76,7 +76,7 @@ export async function fetch(session: ImapSession, _tag: string, command: FetchCo
       }
       const extra: FetchItem[] = [];
       if (marksSeen && !wanted.has('FLAGS')) extra.push({ type: 'FLAGS' });
-      // RFC 7162 §3.1.4, §3.2: with CONDSTORE on, a response with flags also names UID and MODSEQ.
+      // RFC 7162 §3.2.4: with CONDSTORE on, a response with flags also names UID and MODSEQ.
       if (session.condstore && (wanted.has('FLAGS') || extra.length > 0)) {
         if (!wanted.has('UID')) extra.push({ type: 'UID' });
         if (!wanted.has('MODSEQ')) extra.push({ type: 'MODSEQ' });

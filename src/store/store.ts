@@ -75,12 +75,25 @@ export interface MessageRecord {
   modseq: number;
 }
 
-/** A change of flags: bits to set and to clear, keywords to add and to remove. */
+/**
+ * A change of flags: bits to set and to clear, keywords to add and to remove. With `keywords`,
+ * the message's keywords are replaced by exactly these (STORE FLAGS), and `addKeywords` and
+ * `removeKeywords` are not used.
+ */
 export interface FlagChange {
   add?: number;
   remove?: number;
   addKeywords?: readonly string[];
   removeKeywords?: readonly string[];
+  keywords?: readonly string[];
+}
+
+/** What a conditional flag change did (RFC 7162 §3.1.3 UNCHANGEDSINCE). */
+export interface ConditionalFlagResult {
+  /** The messages whose flags changed, with their new state and MODSEQ. */
+  updated: FlagUpdate[];
+  /** The UIDs left alone because their MODSEQ was above the limit, ascending. */
+  modified: number[];
 }
 
 export interface FlagUpdate {
@@ -266,8 +279,34 @@ export interface Store {
    */
   updateFlags(mailboxId: number, uids: readonly number[], change: FlagChange): Promise<FlagUpdate[]>;
   /**
-   * Removes messages for good (absent UIDs are ignored). Returns the removed UIDs with the MODSEQ
-   * of the removal, and the blobs no longer referenced by anything (to delete from the blob store).
+   * Like {@link updateFlags}, but only for the messages whose MODSEQ is at most `unchangedSince`
+   * (RFC 7162 §3.1.3); the others are left alone and returned in `modified`. The test and the
+   * change are one transaction: of two racing calls with the same `unchangedSince`, only one
+   * changes a given message.
+   */
+  updateFlagsUnchangedSince(
+    mailboxId: number,
+    uids: readonly number[],
+    change: FlagChange,
+    unchangedSince: number,
+  ): Promise<ConditionalFlagResult>;
+  /**
+   * The UIDs, ascending, of the mailbox's messages whose MODSEQ is above `modseq` (RFC 7162
+   * §3.1.4.1 CHANGEDSINCE, §3.2.5 QRESYNC).
+   */
+  changedSince(mailboxId: number, modseq: number): Promise<number[]>;
+  /**
+   * The UIDs, ascending, expunged from the mailbox with a MODSEQ above `modseq` (RFC 7162 §3.2.5
+   * VANISHED (EARLIER)). Every expunge is remembered; undefined when the history does not reach
+   * back that far (the mailbox predates it), and the caller must then assume any UID not present
+   * may have been expunged.
+   */
+  expungedSince(mailboxId: number, modseq: number): Promise<number[] | undefined>;
+  /**
+   * Removes messages for good (absent UIDs are ignored) and remembers each removed UID with the
+   * MODSEQ of the removal (see {@link expungedSince}). Returns the removed UIDs with that MODSEQ,
+   * and the blobs no longer referenced by anything (to delete from the blob store). Moving
+   * messages out ({@link copyMessages} with `move`) expunges them alike.
    */
   expunge(
     mailboxId: number,

@@ -250,7 +250,8 @@ describe('SEARCH over a delivered mailbox', () => {
     const { tagged } = await imap.expect('SEARCH CHARSET KOI8-R BODY x', 'NO');
     assert.match(tagged, /^NO \[BADCHARSET \(UTF-8 US-ASCII\)\]/);
     assert.deepEqual(await found(imap, 'SEARCH CHARSET us-ascii BODY zanzibar'), [1]);
-    await imap.expect('SEARCH MODSEQ 5', 'BAD');
+    // MODSEQ is a CONDSTORE key now (test/imap/condstore.test.ts); beyond 2^63-1 it is still BAD.
+    await imap.expect('SEARCH MODSEQ 9223372036854775808', 'BAD');
   });
 });
 

@@ -501,6 +501,106 @@ export function storeContract(name: string, factory: StoreFactory): void {
       await assert.rejects(store.deleteMailbox(child.id), rejectsWith('NOTFOUND'));
     });
 
+    /** An account with `count` messages in its INBOX (UIDs 1…count). */
+    async function mailboxWith(domainName: string, count: number) {
+      const domain = await store.addDomain(domainName);
+      const a = await store.addAccount({
+        address: `a@${domainName}`,
+        domainId: domain.id,
+        passwordHash: 'h',
+        scram: undefined,
+        mailboxes: MAILBOXES,
+      });
+      const inbox = (await store.getMailbox(a.id, 'INBOX'))!;
+      for (let i = 0; i < count; i++) {
+        await store.commitDelivery({
+          blob: fakeBlob(),
+          structure: '{}',
+          internalDate: 1,
+          placements: [{ mailboxId: inbox.id, keywords: ['Old'] }],
+        });
+      }
+      return { account: a, inbox, sent: (await store.getMailbox(a.id, 'Sent'))! };
+    }
+
+    test('flags: `keywords` replaces the whole set; the same set again is no change', async () => {
+      const { inbox } = await mailboxWith('kw.test', 1);
+      const [first] = await store.updateFlags(inbox.id, [1], { add: 1, keywords: ['New', 'old'] });
+      assert.deepEqual(first?.keywords, ['Old', 'New'], 'kept in their order, new ones appended');
+      assert.deepEqual(await store.updateFlags(inbox.id, [1], { keywords: ['new', 'OLD'] }), []);
+      const [cleared] = await store.updateFlags(inbox.id, [1], { keywords: [] });
+      assert.deepEqual(cleared?.keywords, []);
+      assert.equal(cleared?.flags, 1, 'system flags untouched');
+    });
+
+    test('conditional flags (RFC 7162 §3.1.3): only messages unchanged since the limit change', async () => {
+      const { inbox } = await mailboxWith('cs.test', 3);
+      const rows = await store.getMessages(inbox.id, [1, 2, 3]);
+      const limit = rows[1]!.modseq;
+      const result = await store.updateFlagsUnchangedSince(inbox.id, [3, 1, 2, 99], { add: 4 }, limit);
+      assert.deepEqual(result.modified, [3], 'message 3 was delivered after the limit');
+      assert.deepEqual(
+        result.updated.map((u) => u.uid),
+        [1, 2],
+      );
+      assert.ok(result.updated.every((u) => u.modseq > rows[2]!.modseq && u.flags === 4));
+      assert.deepEqual(
+        (await store.getMessages(inbox.id, [3])).map((m) => m.flags),
+        [0],
+        'the modified message kept its flags',
+      );
+      const zero = await store.updateFlagsUnchangedSince(inbox.id, [1, 2, 3], { add: 1 }, 0);
+      assert.deepEqual(zero, { updated: [], modified: [1, 2, 3] }, 'UNCHANGEDSINCE 0 always fails');
+      const highest = (await store.getMailboxById(inbox.id))!.highestModseq;
+      const noop = await store.updateFlagsUnchangedSince(inbox.id, [1], { add: 4 }, highest);
+      assert.deepEqual(noop, { updated: [], modified: [] }, 'passing but already so: nothing to change');
+    });
+
+    test('conditional flags: of two racing changes with the same limit, one wins each message', async () => {
+      const { inbox } = await mailboxWith('race.test', 4);
+      const limit = (await store.getMailboxById(inbox.id))!.highestModseq;
+      const uids = [1, 2, 3, 4];
+      const [a, b] = await Promise.all([
+        store.updateFlagsUnchangedSince(inbox.id, uids, { add: 4 }, limit),
+        store.updateFlagsUnchangedSince(inbox.id, uids, { add: 8 }, limit),
+      ]);
+      for (const uid of uids) {
+        const wonA = a.updated.some((u) => u.uid === uid);
+        const wonB = b.updated.some((u) => u.uid === uid);
+        assert.ok(wonA !== wonB, `exactly one change wins message ${uid}`);
+        assert.equal(a.modified.includes(uid), !wonA);
+        assert.equal(b.modified.includes(uid), !wonB);
+      }
+      const flags = (await store.getMessages(inbox.id, uids)).map((m) => m.flags);
+      assert.ok(
+        flags.every((f) => f === 4 || f === 8),
+        `never both: ${flags}`,
+      );
+    });
+
+    test('changedSince and expungedSince (RFC 7162 §3.2.5): what changed and what went since a MODSEQ', async () => {
+      const { inbox, sent } = await mailboxWith('qr.test', 5);
+      const start = (await store.getMailboxById(inbox.id))!.highestModseq;
+      assert.deepEqual(await store.changedSince(inbox.id, start), []);
+      assert.deepEqual(await store.expungedSince(inbox.id, start), []);
+      assert.deepEqual(await store.expungedSince(inbox.id, 0), [], 'a new mailbox has its whole history');
+      await store.updateFlags(inbox.id, [4], { add: 1 });
+      assert.deepEqual(await store.changedSince(inbox.id, start), [4]);
+      const { expunged } = await store.expunge(inbox.id, [2, 3]);
+      const afterExpunge = (await store.getMailboxById(inbox.id))!.highestModseq;
+      assert.equal(afterExpunge, expunged[0]!.modseq, 'the expunge raised HIGHESTMODSEQ');
+      assert.deepEqual(await store.expungedSince(inbox.id, start), [2, 3]);
+      assert.deepEqual(await store.expungedSince(inbox.id, afterExpunge), []);
+      await store.copyMessages(inbox.id, [5], sent.id, true);
+      const afterMove = (await store.getMailboxById(inbox.id))!.highestModseq;
+      assert.ok(afterMove > afterExpunge, 'a move raises the source HIGHESTMODSEQ');
+      assert.deepEqual(await store.expungedSince(inbox.id, start), [2, 3, 5], 'moved out counts as expunged');
+      assert.deepEqual(await store.expungedSince(inbox.id, afterExpunge), [5]);
+      assert.deepEqual(await store.changedSince(inbox.id, start), [4], 'only what is still there');
+      await store.deleteMailbox(inbox.id);
+      assert.deepEqual(await store.expungedSince(inbox.id, 0), [], 'gone with its mailbox');
+    });
+
     test('copy and move: new UIDs in order, flags and dates kept, move removes the source', async () => {
       const domain = await store.addDomain('cp.test');
       const a = await store.addAccount({

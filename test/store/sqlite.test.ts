@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
+import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { storeContract } from './contract.ts';
@@ -40,4 +41,35 @@ test('sqlite: WAL, synchronous=FULL, and migrations recorded', async () => {
   await again.addDomain('x.test');
   await again.close();
   await rm(dir, { recursive: true, force: true });
+});
+
+test('sqlite: migration 7 marks existing mailboxes as having no expunge history before it', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'loft-store-'));
+  const file = path.join(dir, 'loft.db');
+  const db = new DatabaseSync(file);
+  for (const migration of SQLITE_MIGRATIONS.slice(0, 6)) db.exec(migration);
+  db.exec('PRAGMA user_version = 6');
+  db.exec("INSERT INTO domains (name, created_at) VALUES ('old.test', 1)");
+  db.exec(
+    "INSERT INTO accounts (address, domain_id, password_hash, created_at) VALUES ('a@old.test', 1, 'h', 1)",
+  );
+  db.exec(
+    "INSERT INTO mailboxes (account_id, name, uid_validity, uid_next, highest_modseq) VALUES (1, 'INBOX', 7, 10, 42)",
+  );
+  db.close();
+  const store = new SqliteStore(file);
+  try {
+    const inbox = (await store.getMailbox(1, 'INBOX'))!;
+    assert.equal(
+      await store.expungedSince(inbox.id, 41),
+      undefined,
+      'expunges before the migration are unknown',
+    );
+    assert.deepEqual(await store.expungedSince(inbox.id, 42), []);
+    const fresh = await store.createMailbox(1, 'New');
+    assert.deepEqual(await store.expungedSince(fresh.id, 0), [], 'a new mailbox has its whole history');
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });

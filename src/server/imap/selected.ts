@@ -10,6 +10,8 @@ import type { MailboxAccess, MailboxRecord } from './services.ts';
 export interface PendingUpdates {
   /** Sequence numbers to report expunged, in the order to send them. */
   expunged: number[];
+  /** The same messages by UID, ascending (RFC 7162 §3.2.10 VANISHED). */
+  vanished: number[];
   /** The new message count, when it grew or must be restated. */
   exists: number | undefined;
   /** Messages whose flags changed: sequence number and UID. */
@@ -23,7 +25,8 @@ export class SelectedMailbox {
   #uids: number[];
   readonly #access: MailboxAccess;
   #unsubscribe: () => void;
-  #expunged = new Set<number>();
+  /** Expunges not yet reported: UID → MODSEQ of the removal. */
+  #expunged = new Map<number, number>();
   #flagged = new Set<number>();
   #grown = false;
   /** Changes may have been missed: compare with the store at the next report. */
@@ -98,7 +101,7 @@ export class SelectedMailbox {
   #record(change: MailboxChange): void {
     if (change.kind === 'append') this.#grown = true;
     else if (change.kind === 'flags') this.#flagged.add(change.uid);
-    else if (change.kind === 'expunge') this.#expunged.add(change.uid);
+    else if (change.kind === 'expunge') this.#expunged.set(change.uid, change.modseq);
     else this.#resync = true;
     this.onChange?.();
   }
@@ -110,8 +113,11 @@ export class SelectedMailbox {
   async #reconcile(): Promise<void> {
     this.#resync = false;
     const present = new Set(await this.#access.uids(this.mailbox.id));
+    // The removals happened at the latest at the mailbox's HIGHESTMODSEQ now.
+    const modseq =
+      (await this.#access.mailboxById(this.mailbox.id))?.highestModseq ?? this.mailbox.highestModseq;
     for (const uid of this.#uids) {
-      if (!present.has(uid)) this.#expunged.add(uid);
+      if (!present.has(uid)) this.#expunged.set(uid, modseq);
       else this.#flagged.add(uid);
     }
     this.#grown = true;
@@ -123,18 +129,20 @@ export class SelectedMailbox {
    */
   async takeUpdates(allowExpunge: boolean): Promise<PendingUpdates> {
     if (this.#resync) await this.#reconcile();
-    const updates: PendingUpdates = { expunged: [], exists: undefined, flagsChanged: [] };
+    const updates: PendingUpdates = { expunged: [], vanished: [], exists: undefined, flagsChanged: [] };
     if (allowExpunge && this.#expunged.size > 0) {
       // Each EXPUNGE renumbers the messages after it (RFC 9051 §7.5.1), so send from the top down.
-      const gone = [...this.#expunged]
+      const gone = [...this.#expunged.keys()]
         .map((uid) => this.seqOf(uid))
         .filter((s): s is number => s !== undefined);
       gone.sort((a, b) => b - a);
       for (const seq of gone) {
+        updates.vanished.push(this.#uids[seq - 1]!);
         this.#uids.splice(seq - 1, 1);
         updates.expunged.push(seq);
       }
-      for (const uid of this.#expunged) this.#flagged.delete(uid);
+      updates.vanished.reverse();
+      for (const uid of this.#expunged.keys()) this.#flagged.delete(uid);
       this.#expunged.clear();
     }
     if (this.#grown) {
@@ -156,6 +164,19 @@ export class SelectedMailbox {
     }
     this.#flagged.clear();
     return updates;
+  }
+
+  /**
+   * The lowest MODSEQ among the expunges held back (during FETCH, STORE, SEARCH), or undefined.
+   * RFC 7162 §3.2: a client that saw higher MODSEQs in FETCH responses
+   * meanwhile must be told a HIGHESTMODSEQ below this one, or a lost connection would lose the
+   * expunge.
+   */
+  get heldExpungeModseq(): number | undefined {
+    let lowest: number | undefined;
+    for (const modseq of this.#expunged.values())
+      if (lowest === undefined || modseq < lowest) lowest = modseq;
+    return lowest;
   }
 
   /** Forgets pending flag changes for these UIDs (the command reports them itself). */

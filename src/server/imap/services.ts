@@ -6,6 +6,7 @@ import type { MailboxChange } from '../../core/events.ts';
 import type { FailureLimiter, SessionCounter } from '../../core/rate-limit.ts';
 import type { SaslCredentials } from '../../proto/sasl/mechanism.ts';
 import type {
+  ConditionalFlagResult,
   CopyResult,
   FlagChange,
   FlagUpdate,
@@ -17,6 +18,7 @@ import type {
 } from '../../services/mailbox/mailbox.ts';
 
 export type {
+  ConditionalFlagResult,
   CopyResult,
   FlagChange,
   FlagUpdate,
@@ -43,7 +45,23 @@ export interface MailboxAccess {
   /** SEARCH: the decoded text indexed at delivery, or undefined when the message has none. */
   searchText(message: Pick<MessageRecord, 'blobId'>): Promise<SearchText | undefined>;
   setFlags(mailboxId: number, uids: readonly number[], change: FlagChange): Promise<FlagUpdate[]>;
+  /** STORE UNCHANGEDSINCE (RFC 7162 §3.1.3): the test and the change in one transaction. */
+  setFlagsUnchangedSince(
+    mailboxId: number,
+    uids: readonly number[],
+    change: FlagChange,
+    unchangedSince: number,
+  ): Promise<ConditionalFlagResult>;
+  /** UIDs of messages whose MODSEQ is above `modseq`, ascending. */
+  changedSince(mailboxId: number, modseq: number): Promise<number[]>;
+  /** UIDs expunged with a MODSEQ above `modseq`, ascending; undefined when not known that far back. */
+  expungedSince(mailboxId: number, modseq: number): Promise<number[] | undefined>;
   expunge(mailboxId: number, uids: readonly number[]): Promise<number[]>;
+  /** EXPUNGE: the UIDs removed and the MODSEQ of the removal (undefined when none). */
+  expungeMessages(
+    mailboxId: number,
+    uids: readonly number[],
+  ): Promise<{ expunged: number[]; modseq: number | undefined }>;
   /** CREATE: LoftError EXISTS when the name is taken. */
   createMailbox(accountId: number, name: string, specialUse?: SpecialUse): Promise<MailboxRecord>;
   /** DELETE: the mailbox and its messages, not its inferiors. */

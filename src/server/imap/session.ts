@@ -13,13 +13,14 @@ import {
   encodeUntaggedStatus,
   type ResponseCode,
 } from '../../proto/imap/encode.ts';
-import { flagList } from '../../proto/imap/fetch/flags-dates.ts';
 import { CommandFramer, type FrameEvent } from '../../proto/imap/framer.ts';
 import { encodeMutf7 } from '../../proto/imap/mutf7.ts';
 import { type MailboxName, normalizeInbox, parseCommand } from '../../proto/imap/parse/index.ts';
 import { atom, type ImapValue } from '../../proto/imap/value.ts';
 import { type Connection, ConnectionClosed, isLoopback } from '../net/connection.ts';
+import { flagsResponse, sendHighestModseq } from './condstore.ts';
 import { refusalForError } from './errors.ts';
+import { sequenceSetOf } from './search/response.ts';
 import type { SelectedMailbox } from './selected.ts';
 import type { ImapServices } from './services.ts';
 import type { ImapSettings } from './settings.ts';
@@ -49,7 +50,10 @@ export class ImapSession {
   state: ImapState = 'not-authenticated';
   account: { id: number; address: string } | undefined;
   selected: SelectedMailbox | undefined;
-  /** Extensions the client turned on with ENABLE (RFC 5161): IMAP4rev2, UTF8=ACCEPT. */
+  /**
+   * Extensions the client turned on (RFC 5161 ENABLE): IMAP4REV2, UTF8=ACCEPT, QRESYNC, and
+   * CONDSTORE, also turned on by any CONDSTORE enabling command (RFC 7162 §3.1).
+   */
   readonly enabled = new Set<string>();
   ending = false;
   #output: Buffer[] = [];
@@ -86,6 +90,34 @@ export class ImapSession {
 
   get rev2(): boolean {
     return this.enabled.has('IMAP4REV2');
+  }
+
+  /** RFC 7162 §3.1: FETCH responses with flags carry MODSEQ. */
+  get condstore(): boolean {
+    return this.enabled.has('CONDSTORE');
+  }
+
+  /** RFC 7162 §3.2.10: expunges are reported as VANISHED. */
+  get qresync(): boolean {
+    return this.enabled.has('QRESYNC');
+  }
+
+  /**
+   * Reports messages this session expunged (EXPUNGE, UID EXPUNGE, MOVE): `* n EXPUNGE` from the
+   * highest sequence number down, or `* VANISHED uids` once QRESYNC is on (RFC 7162 §3.2.10).
+   * Call before `selected.forget`, while the sequence numbers are still known.
+   */
+  reportExpunged(uids: Iterable<number>): void {
+    const selected = this.selected!;
+    const known = [...uids].filter((uid) => selected.seqOf(uid) !== undefined).sort((a, b) => a - b);
+    if (known.length === 0) return;
+    if (this.qresync) {
+      this.untagged(atom('VANISHED'), atom(sequenceSetOf(known)));
+      return;
+    }
+    // Each EXPUNGE renumbers the messages after it (RFC 9051 §7.5.1): highest first.
+    const seqs = known.map((uid) => selected.seqOf(uid)!).sort((a, b) => b - a);
+    for (const seq of seqs) this.untagged(seq, atom('EXPUNGE'));
   }
 
   get remoteIp(): string {
@@ -152,7 +184,12 @@ export class ImapSession {
     const selected = this.selected;
     if (!selected?.hasPending) return;
     const updates = await selected.takeUpdates(allowExpunge);
-    for (const seq of updates.expunged) this.untagged(seq, atom('EXPUNGE'));
+    if (this.qresync) {
+      // RFC 7162 §3.2.10: VANISHED instead of EXPUNGE, by UID.
+      if (updates.vanished.length > 0) this.untagged(atom('VANISHED'), atom(sequenceSetOf(updates.vanished)));
+    } else {
+      for (const seq of updates.expunged) this.untagged(seq, atom('EXPUNGE'));
+    }
     if (updates.exists !== undefined) {
       this.untagged(updates.exists, atom('EXISTS'));
       if (!this.rev2) this.untagged(0, atom('RECENT'));
@@ -164,16 +201,13 @@ export class ImapSession {
       );
       for (const row of rows) {
         const seq = selected.seqOf(row.uid);
-        if (seq !== undefined) {
-          this.untagged(seq, atom('FETCH'), [
-            atom('FLAGS'),
-            flagList(row.flags, row.keywords),
-            atom('UID'),
-            row.uid,
-          ]);
-        }
+        if (seq !== undefined) this.untagged(seq, atom('FETCH'), flagsResponse(this, row, true));
       }
     }
+    // RFC 7162 §3.2: while an expunge is held back, a HIGHESTMODSEQ below it, so a client that
+    // keeps the MODSEQs it saw does not skip the expunge when it resynchronises later.
+    const held = allowExpunge ? undefined : selected.heldExpungeModseq;
+    if (held !== undefined && this.condstore) sendHighestModseq(this, held - 1);
   }
 
   /** Waits for the next framer event, reading more input as needed. */

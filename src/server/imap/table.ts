@@ -108,7 +108,7 @@ export function capabilities(session: ImapSession): string[] {
     'LIST-STATUS',
     'CHILDREN',
   ];
-  caps.push('ESEARCH', 'SEARCHRES', 'SORT', 'SORT=DISPLAY', 'ESORT');
+  caps.push('ESEARCH', 'SEARCHRES', 'SORT', 'SORT=DISPLAY', 'ESORT', 'CONDSTORE', 'QRESYNC');
   caps.push('SPECIAL-USE', 'STATUS=SIZE', 'BINARY', 'PREVIEW', `APPENDLIMIT=${session.settings.appendLimit}`);
   if (session.state === 'not-authenticated') {
     if (!session.conn.secure) caps.push('STARTTLS');

@@ -8,6 +8,7 @@ import { LoftError } from '../../core/errors.ts';
 import type { MailboxEvents } from '../../core/events.ts';
 import type { BlobStore } from '../../store/blob/blob-store.ts';
 import type {
+  ConditionalFlagResult,
   FlagChange,
   FlagUpdate,
   MailboxRecord,
@@ -20,7 +21,16 @@ import type {
 
 /** Needles shorter than this cannot use the full-text index (trigrams). */
 export { MIN_INDEXED_NEEDLE } from '../../store/store.ts';
-export type { FlagChange, FlagUpdate, MailboxRecord, MessageRecord, SearchText, SpecialUse, TextNeedle };
+export type {
+  ConditionalFlagResult,
+  FlagChange,
+  FlagUpdate,
+  MailboxRecord,
+  MessageRecord,
+  SearchText,
+  SpecialUse,
+  TextNeedle,
+};
 
 /** What a COPY or MOVE did: the UID pairs copied (source, target), in the order given. */
 export interface CopyResult {
@@ -118,14 +128,54 @@ export class MailboxService {
     return updates;
   }
 
+  /**
+   * Changes flags only of the messages whose MODSEQ is at most `unchangedSince` (RFC 7162 §3.1.3),
+   * test and change in one transaction, and tells the other sessions of those changed.
+   */
+  async setFlagsUnchangedSince(
+    mailboxId: number,
+    uids: readonly number[],
+    change: FlagChange,
+    unchangedSince: number,
+  ): Promise<ConditionalFlagResult> {
+    const result = await this.#store.updateFlagsUnchangedSince(mailboxId, uids, change, unchangedSince);
+    for (const u of result.updated)
+      this.#events.publish({ kind: 'flags', mailboxId, uid: u.uid, modseq: u.modseq });
+    return result;
+  }
+
+  /** The UIDs of messages whose MODSEQ is above `modseq`, ascending (RFC 7162 CHANGEDSINCE). */
+  changedSince(mailboxId: number, modseq: number): Promise<number[]> {
+    return this.#store.changedSince(mailboxId, modseq);
+  }
+
+  /**
+   * The UIDs expunged with a MODSEQ above `modseq`, ascending; undefined when the mailbox's
+   * history does not reach back that far (see `Store.expungedSince`).
+   */
+  expungedSince(mailboxId: number, modseq: number): Promise<number[] | undefined> {
+    return this.#store.expungedSince(mailboxId, modseq);
+  }
+
   /** Removes messages for good, deletes files nothing refers to, and tells the other sessions. */
   async expunge(mailboxId: number, uids: readonly number[]): Promise<number[]> {
-    if (uids.length === 0) return [];
+    return (await this.expungeMessages(mailboxId, uids)).expunged;
+  }
+
+  /**
+   * Like {@link expunge}, also returning the MODSEQ of the removal (undefined when nothing was
+   * removed): IMAP EXPUNGE reports it as HIGHESTMODSEQ (RFC 7162 §3.2.7).
+   */
+  async expungeMessages(
+    mailboxId: number,
+    uids: readonly number[],
+  ): Promise<{ expunged: number[]; modseq: number | undefined }> {
+    if (uids.length === 0) return { expunged: [], modseq: undefined };
     const { expunged, orphanBlobs } = await this.#store.expunge(mailboxId, uids);
     for (const e of expunged)
       this.#events.publish({ kind: 'expunge', mailboxId, uid: e.uid, modseq: e.modseq });
     for (const blob of orphanBlobs) await this.#blobs.remove(blob).catch(() => {});
-    return expunged.map((e) => e.uid);
+    return { expunged: expunged.map((e) => e.uid), modseq: expunged[0]?.modseq };
   }
 
   /** Creates a mailbox with a fresh UIDVALIDITY; LoftError EXISTS if the name is taken. */

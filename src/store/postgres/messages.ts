@@ -7,7 +7,7 @@ import type { FlagChange, FlagUpdate } from '../store.ts';
 import type { Queryable, Row } from './database.ts';
 
 /** Locks the mailbox row for the transaction; its HIGHESTMODSEQ, or undefined if it is gone. */
-async function lockMailbox(db: Queryable, mailboxId: number): Promise<number | undefined> {
+export async function lockMailbox(db: Queryable, mailboxId: number): Promise<number | undefined> {
   const { rows } = await db.query('SELECT highest_modseq FROM mailboxes WHERE id = $1 FOR UPDATE', [
     mailboxId,
   ]);
@@ -60,6 +60,15 @@ export async function updateFlags(
 
 function applyKeywords(current: string[], change: FlagChange): string[] {
   const lower = (k: string): string => k.toLowerCase();
+  if (change.keywords !== undefined) {
+    // Replacing: keep the ones that stay in their order, so an unchanged set is no change.
+    const wanted = new Set(change.keywords.map(lower));
+    const result = current.filter((k) => wanted.has(lower(k)));
+    for (const keyword of change.keywords) {
+      if (!result.some((k) => lower(k) === lower(keyword))) result.push(keyword);
+    }
+    return result;
+  }
   const removed = new Set((change.removeKeywords ?? []).map(lower));
   const result = current.filter((k) => !removed.has(lower(k)));
   for (const keyword of change.addKeywords ?? []) {
@@ -72,7 +81,10 @@ function sameList(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** Deletes the messages; returns them with the removal's MODSEQ, and blobs nothing refers to any more. */
+/**
+ * Deletes the messages and remembers their UIDs with the removal's MODSEQ (RFC 7162 §3.2.5);
+ * returns them with that MODSEQ, and blobs nothing refers to any more.
+ */
 export async function expunge(
   db: Queryable,
   mailboxId: number,
@@ -88,6 +100,12 @@ export async function expunge(
   const modseq = base + 1;
   await db.query('UPDATE mailboxes SET highest_modseq = $2 WHERE id = $1', [mailboxId, modseq]);
   const removed = new Set((rows as Row[]).map((r) => r.uid as number));
+  // RFC 7162 §3.2.5: each removal is remembered with its MODSEQ, for VANISHED (EARLIER).
+  await db.query(
+    `INSERT INTO expunged_messages (mailbox_id, uid, modseq) SELECT $1, u, $3 FROM unnest($2::bigint[]) AS u
+       ON CONFLICT (mailbox_id, uid) DO UPDATE SET modseq = excluded.modseq`,
+    [mailboxId, [...removed], modseq],
+  );
   const expunged = uids.filter((uid) => removed.has(uid)).map((uid) => ({ uid, modseq }));
   const blobs = new Set((rows as Row[]).map((r) => r.blob_id as string));
   return { expunged: dedupe(expunged), orphanBlobs: await dropUnusedBlobs(db, blobs) };

@@ -114,4 +114,18 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     blob_id TEXT NOT NULL UNIQUE REFERENCES blobs(id) ON DELETE CASCADE
   );
   `,
+  // 2: CONDSTORE/QRESYNC (RFC 7162; SQLite migration 7): expunged UIDs with their MODSEQ, an index
+  // for "changed since", and where each mailbox's expunge history starts.
+  `
+  CREATE TABLE expunged_messages (
+    mailbox_id BIGINT NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+    uid BIGINT NOT NULL,
+    modseq BIGINT NOT NULL,
+    PRIMARY KEY (mailbox_id, uid)
+  );
+  CREATE INDEX expunged_messages_modseq ON expunged_messages(mailbox_id, modseq);
+  CREATE INDEX messages_modseq ON messages(mailbox_id, modseq);
+  ALTER TABLE mailboxes ADD COLUMN expunge_history_from BIGINT NOT NULL DEFAULT 0;
+  UPDATE mailboxes SET expunge_history_from = highest_modseq;
+  `,
 ];

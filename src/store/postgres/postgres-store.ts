@@ -9,6 +9,7 @@ import type { MailboxChange, MailboxEvents } from '../../core/events.ts';
 import type {
   AccountRecord,
   AliasRecord,
+  ConditionalFlagResult,
   DeliveryCommit,
   DeliveryResult,
   DomainRecord,
@@ -36,6 +37,7 @@ import {
   setSubscribed,
 } from './mailboxes.ts';
 import { dropUnusedBlobs, expunge, releaseLock, tryLock, updateFlags } from './messages.ts';
+import { changedSince, expungedSince, updateFlagsUnchangedSince } from './modseq.ts';
 import { readQueue } from './queue.ts';
 import { toAccount, toDomain, toMailbox, toMessage } from './rows.ts';
 import { foldsUnicode, getSearchText, searchBacklog, searchCandidates } from './search.ts';
@@ -380,6 +382,32 @@ export class PostgresStore implements Store {
       );
       return updates;
     });
+  }
+
+  async updateFlagsUnchangedSince(
+    mailboxId: number,
+    uids: readonly number[],
+    change: FlagChange,
+    unchangedSince: number,
+  ): Promise<ConditionalFlagResult> {
+    return this.#db.tx('changing flags', async (db) => {
+      const result = await updateFlagsUnchangedSince(db, mailboxId, uids, change, unchangedSince);
+      await this.#notify(
+        db,
+        result.updated.map(
+          (u): MailboxChange => ({ kind: 'flags', mailboxId, uid: u.uid, modseq: u.modseq }),
+        ),
+      );
+      return result;
+    });
+  }
+
+  async changedSince(mailboxId: number, modseq: number): Promise<number[]> {
+    return this.#db.read('reading changes', (db) => changedSince(db, mailboxId, modseq));
+  }
+
+  async expungedSince(mailboxId: number, modseq: number): Promise<number[] | undefined> {
+    return this.#db.read('reading expunges', (db) => expungedSince(db, mailboxId, modseq));
   }
 
   async expunge(

@@ -16,7 +16,7 @@ export function updateFlags(
   uids: readonly number[],
   change: FlagChange,
 ): FlagUpdate[] {
-  if (!change.addKeywords?.length && !change.removeKeywords?.length)
+  if (!change.addKeywords?.length && !change.removeKeywords?.length && change.keywords === undefined)
     return updateSystemFlags(prepare, mailboxId, uids, change);
   const select = prepare('SELECT flags, keywords FROM messages WHERE mailbox_id = ? AND uid = ?');
   const bump = prepare(
@@ -81,6 +81,15 @@ function updateSystemFlags(
 
 function applyKeywords(current: string[], change: FlagChange): string[] {
   const lower = (k: string): string => k.toLowerCase();
+  if (change.keywords !== undefined) {
+    // Replacing: keep the ones that stay in their order, so an unchanged set is no change.
+    const wanted = new Set(change.keywords.map(lower));
+    const result = current.filter((k) => wanted.has(lower(k)));
+    for (const keyword of change.keywords) {
+      if (!result.some((k) => lower(k) === lower(keyword))) result.push(keyword);
+    }
+    return result;
+  }
   const removed = new Set((change.removeKeywords ?? []).map(lower));
   const result = current.filter((k) => !removed.has(lower(k)));
   for (const keyword of change.addKeywords ?? []) {
@@ -93,7 +102,10 @@ function sameList(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** Deletes the messages; returns them with the removal's MODSEQ, and blobs nothing refers to any more. */
+/**
+ * Deletes the messages and remembers their UIDs with the removal's MODSEQ (RFC 7162 §3.2.5);
+ * returns them with that MODSEQ, and blobs nothing refers to any more.
+ */
 export function expunge(
   prepare: Prepare,
   mailboxId: number,
@@ -113,7 +125,13 @@ export function expunge(
   }
   if (expunged.length > 0) {
     const { modseq } = bump.get(mailboxId) as { modseq: number };
-    for (const item of expunged) item.modseq = modseq;
+    const remember = prepare(
+      'INSERT OR REPLACE INTO expunged_messages (mailbox_id, uid, modseq) VALUES (?, ?, ?)',
+    );
+    for (const item of expunged) {
+      item.modseq = modseq;
+      remember.run(mailboxId, item.uid, modseq);
+    }
   }
   return { expunged, orphanBlobs: dropUnusedBlobs(prepare, blobs) };
 }

@@ -144,4 +144,20 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
       AND NOT EXISTS (SELECT 1 FROM search_docs d WHERE d.blob_id = b.id)
     ORDER BY b.id;
   `,
+  // 7: CONDSTORE/QRESYNC (RFC 7162 §3.2.5, §3.2.6): each expunged UID with the MODSEQ of its removal,
+  // so that VANISHED (EARLIER) can name what went away since a client's MODSEQ; and an index for
+  // "changed since". Mailboxes that existed before keep no history: `expunge_history_from` is the
+  // MODSEQ from which their history is complete (0 for mailboxes created from now on).
+  `
+  CREATE TABLE expunged_messages (
+    mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+    uid INTEGER NOT NULL,
+    modseq INTEGER NOT NULL,
+    PRIMARY KEY (mailbox_id, uid)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX expunged_messages_modseq ON expunged_messages(mailbox_id, modseq);
+  CREATE INDEX messages_modseq ON messages(mailbox_id, modseq);
+  ALTER TABLE mailboxes ADD COLUMN expunge_history_from INTEGER NOT NULL DEFAULT 0;
+  UPDATE mailboxes SET expunge_history_from = highest_modseq;
+  `,
 ];

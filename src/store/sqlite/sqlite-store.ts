@@ -8,6 +8,7 @@ import { LoftError } from '../../core/errors.ts';
 import type {
   AccountRecord,
   AliasRecord,
+  ConditionalFlagResult,
   DeliveryCommit,
   DeliveryResult,
   DomainRecord,
@@ -36,6 +37,7 @@ import {
 } from './mailboxes.ts';
 import { getMessages, listUids, type MailboxStats, mailboxStats } from './message-reads.ts';
 import { dropUnusedBlobs, expunge, releaseLock, tryLock, updateFlags } from './messages.ts';
+import { changedSince, expungedSince, updateFlagsUnchangedSince } from './modseq.ts';
 import { readQueue } from './queue.ts';
 import { type Row, toAccount, toDomain, toMailbox, toMessage } from './rows.ts';
 import { getSearchText, searchBacklog, searchCandidates } from './search.ts';
@@ -315,6 +317,25 @@ export class SqliteStore implements Store {
 
   async updateFlags(mailboxId: number, uids: readonly number[], change: FlagChange): Promise<FlagUpdate[]> {
     return this.#tx('changing flags', () => updateFlags(this.#prepare, mailboxId, uids, change));
+  }
+
+  async updateFlagsUnchangedSince(
+    mailboxId: number,
+    uids: readonly number[],
+    change: FlagChange,
+    unchangedSince: number,
+  ): Promise<ConditionalFlagResult> {
+    return this.#tx('changing flags', () =>
+      updateFlagsUnchangedSince(this.#prepare, mailboxId, uids, change, unchangedSince),
+    );
+  }
+
+  async changedSince(mailboxId: number, modseq: number): Promise<number[]> {
+    return this.#query('listing changes', () => changedSince(this.#prepare, mailboxId, modseq));
+  }
+
+  async expungedSince(mailboxId: number, modseq: number): Promise<number[] | undefined> {
+    return this.#query('listing expunges', () => expungedSince(this.#prepare, mailboxId, modseq));
   }
 
   async expunge(

@@ -1,7 +1,8 @@
 /**
  * COPY, MOVE and their UID forms (RFC 9051 §6.4.7, §6.4.8; RFC 6851) with COPYUID (RFC 4315
  * §3). The copy is one transaction: all messages or none (RFC 9051 §6.4.7). MOVE answers
- * `* OK [COPYUID …]` first, then an EXPUNGE for each moved message (RFC 6851 §4.3). A target
+ * `* OK [COPYUID …]` first, then an EXPUNGE for each moved message (RFC 6851 §4.3), or one
+ * VANISHED for them all once QRESYNC is on (RFC 7162 §3.2.10). A target
  * that does not exist is NO [TRYCREATE]; copying into the selected mailbox itself works.
  */
 import type { CopyMoveCommand } from '../../../proto/imap/parse/index.ts';
@@ -49,13 +50,11 @@ export async function copyMove(
   };
   if (!move) return { kind: 'OK', text: done, code };
   const sources = copied.map(([from]) => from);
-  const seqs = sources.map((uid) => selected.seqOf(uid)).filter((s): s is number => s !== undefined);
-  // Highest first: each number stays valid as the ones above it go (RFC 9051 §7.5.1).
-  seqs.sort((a, b) => b - a);
+  session.untaggedStatus('OK', 'Moved', code);
+  // EXPUNGE highest first (RFC 9051 §7.5.1), or VANISHED once QRESYNC is on (RFC 7162 §3.2.10).
+  session.reportExpunged(sources);
   selected.forget(sources);
   selected.dropFlagChanges(sources);
-  session.untaggedStatus('OK', 'Moved', code);
-  for (const seq of seqs) session.untagged(seq, atom('EXPUNGE'));
   return { kind: 'OK', text: done };
 }
 

@@ -1,9 +1,9 @@
 /**
  * EXPUNGE (RFC 9051 §6.4.3) and UID EXPUNGE (RFC 4315 §2.1): remove \Deleted messages (only
- * those in the set, for UID EXPUNGE) and report each with an untagged EXPUNGE.
+ * those in the set, for UID EXPUNGE) and report each with an untagged EXPUNGE, or all in one
+ * VANISHED once QRESYNC is on (RFC 7162 §3.2.10).
  */
 import type { ExpungeCommand } from '../../../proto/imap/parse/index.ts';
-import { atom } from '../../../proto/imap/value.ts';
 import type { Completion, ImapSession } from '../session.ts';
 import { resolveSet } from '../sets.ts';
 
@@ -21,11 +21,15 @@ export async function expunge(
     : [...selected.uids];
   const rows = await session.services.mailboxes.messagesByUid(selected.mailbox.id, candidates);
   const deleted = rows.filter((row) => (row.flags & 8) !== 0).map((row) => row.uid);
-  const removed = new Set(await session.services.mailboxes.expunge(selected.mailbox.id, deleted));
-  // Report from the highest sequence number down, so each stays valid as the others go.
-  const seqs = [...removed].map((uid) => selected.seqOf(uid)).filter((s): s is number => s !== undefined);
-  seqs.sort((a, b) => b - a);
+  const { expunged: removed, modseq } = await session.services.mailboxes.expungeMessages(
+    selected.mailbox.id,
+    deleted,
+  );
+  // EXPUNGE from the highest sequence number down, or VANISHED once QRESYNC is on (RFC 7162 §3.2.10).
+  session.reportExpunged(removed);
   selected.forget(removed);
-  for (const seq of seqs) session.untagged(seq, atom('EXPUNGE'));
+  // RFC 7162 §3.2.7, §3.2.9: with something expunged, the tagged OK tells the MODSEQ of the removal.
+  if (modseq !== undefined && session.condstore)
+    return { kind: 'OK', text: 'EXPUNGE completed', code: { name: 'HIGHESTMODSEQ', args: [modseq] } };
   return { kind: 'OK', text: 'EXPUNGE completed' };
 }

@@ -1,51 +1,72 @@
 /**
  * FETCH and UID FETCH (RFC 9051 §6.4.5, §6.4.9): messages are read in slices of the set, each
  * item from the stored index, structure or bytes as it needs. Fetching a body without PEEK sets
- * \Seen in a read-write mailbox, and FLAGS is then included in the response.
+ * \Seen in a read-write mailbox, and FLAGS is then included in the response. CONDSTORE (RFC 7162
+ * §3.1.4): the MODSEQ item, the CHANGEDSINCE modifier (only messages changed since, MODSEQ
+ * implied), and UID and MODSEQ in every response with FLAGS once CONDSTORE is on. QRESYNC (RFC
+ * 7162 §3.2.6): `UID FETCH … (CHANGEDSINCE n VANISHED)` first names the UIDs of the set expunged
+ * since.
  */
 import type { FetchCommand, FetchItem } from '../../../proto/imap/parse/index.ts';
 import { atom, type ImapValue } from '../../../proto/imap/value.ts';
+import { enableCondstore } from '../condstore.ts';
 import { itemValue, MessageData, setsSeen } from '../fetch-items.ts';
 import type { Completion, ImapSession } from '../session.ts';
 import { resolveSet } from '../sets.ts';
+import { sendVanishedEarlier, uidRanges, vanishedSince } from '../vanished.ts';
 
 const SLICE = 500;
 
 export async function fetch(session: ImapSession, _tag: string, command: FetchCommand): Promise<Completion> {
-  if (command.changedSince !== null)
-    return { kind: 'BAD', text: 'CHANGEDSINCE needs CONDSTORE, not offered' };
+  // RFC 7162 §3.2.6: VANISHED without QRESYNC enabled is BAD (the parser checked UID and CHANGEDSINCE).
+  if (command.vanished && !session.qresync)
+    return { kind: 'BAD', text: 'VANISHED needs ENABLE QRESYNC first' };
   const selected = session.selected!;
   const targets = resolveSet(selected, command.set, command.uid);
   if (!targets) return { kind: 'BAD', text: 'Message sequence number out of range' };
   const items: FetchItem[] = [...command.items];
+  const since = command.changedSince === null ? undefined : Number(command.changedSince);
+  // RFC 7162 §3.1: the MODSEQ item and CHANGEDSINCE are CONDSTORE enabling; CHANGEDSINCE implies MODSEQ (§3.1.4.1).
+  if (since !== undefined || items.some((i) => i.type === 'MODSEQ')) await enableCondstore(session);
+  if (since !== undefined && !items.some((i) => i.type === 'MODSEQ')) items.push({ type: 'MODSEQ' });
   // RFC 9051 §6.4.9: UID FETCH always returns UID.
   if (command.uid && !items.some((i) => i.type === 'UID')) items.unshift({ type: 'UID' });
+  if (command.vanished && since !== undefined) {
+    // `*` reaches every UID: VANISHED (EARLIER) may name UIDs above the last message (RFC 7162 §3.2.6).
+    const within = uidRanges(command.set, selected, 0xffffffff);
+    sendVanishedEarlier(session, await vanishedSince(session, selected, since, within));
+  }
   const marksSeen = !selected.readOnly && items.some(setsSeen);
   const access = session.services.mailboxes;
   let unknownCte: string | undefined;
   for (let i = 0; i < targets.length; i += SLICE) {
     const slice = targets.slice(i, i + SLICE);
-    const rows = await access.messagesByUid(
+    let rows = await access.messagesByUid(
       selected.mailbox.id,
       slice.map((t) => t.uid),
     );
+    // RFC 7162 §3.1.4.1: only the messages whose MODSEQ is above CHANGEDSINCE.
+    if (since !== undefined) rows = rows.filter((row) => row.modseq > since);
     const byUid = new Map(rows.map((row) => [row.uid, row]));
     if (marksSeen) {
       const unseen = rows.filter((row) => (row.flags & 1) === 0).map((row) => row.uid);
       if (unseen.length > 0) {
-        await access.setFlags(selected.mailbox.id, unseen, { add: 1 });
+        const updates = await access.setFlags(selected.mailbox.id, unseen, { add: 1 });
         selected.dropFlagChanges(unseen);
-        for (const row of rows) if (unseen.includes(row.uid)) row.flags |= 1;
+        for (const update of updates) {
+          const row = byUid.get(update.uid);
+          if (row)
+            Object.assign(row, { flags: update.flags, keywords: update.keywords, modseq: update.modseq });
+        }
       }
     }
     for (const target of slice) {
       const row = byUid.get(target.uid);
-      if (!row) continue; // expunged meanwhile: nothing to say (RFC 9051 §7.5.1)
+      if (!row) continue; // expunged meanwhile, or unchanged since CHANGEDSINCE (RFC 9051 §7.5.1)
       const data = new MessageData(row, access);
       const values: ImapValue[] = [];
-      let wantsFlags = false;
+      const wanted = new Set(items.map((item) => item.type));
       for (const item of items) {
-        if (item.type === 'FLAGS') wantsFlags = true;
         const value = await itemValue(item, data, { rev2: session.rev2 });
         if ('unknownCte' in value) {
           unknownCte = value.unknownCte;
@@ -53,8 +74,15 @@ export async function fetch(session: ImapSession, _tag: string, command: FetchCo
         }
         values.push(...value);
       }
-      if (marksSeen && !wantsFlags)
-        values.push(...((await itemValue({ type: 'FLAGS' }, data, { rev2: session.rev2 })) as ImapValue[]));
+      const extra: FetchItem[] = [];
+      if (marksSeen && !wanted.has('FLAGS')) extra.push({ type: 'FLAGS' });
+      // RFC 7162 §3.2.4: with CONDSTORE on, a response with flags also names UID and MODSEQ.
+      if (session.condstore && (wanted.has('FLAGS') || extra.length > 0)) {
+        if (!wanted.has('UID')) extra.push({ type: 'UID' });
+        if (!wanted.has('MODSEQ')) extra.push({ type: 'MODSEQ' });
+      }
+      for (const item of extra)
+        values.push(...((await itemValue(item, data, { rev2: session.rev2 })) as ImapValue[]));
       session.untagged(target.seq, atom('FETCH'), values);
     }
     await session.flush();

@@ -3,12 +3,15 @@
  * ALL, COUNT (RFC 4731) and SAVE (SEARCHRES, RFC 5182). Text keys use the full-text index to
  * narrow and the exact substring test to confirm (see `../search/evaluate.ts`). CHARSET may be
  * UTF-8 or US-ASCII; others are refused with `NO [BADCHARSET (UTF-8 US-ASCII)]`. Dates of
- * BEFORE/ON/SINCE are taken in UTC, Loft's server timezone.
+ * BEFORE/ON/SINCE are taken in UTC, Loft's server timezone. The MODSEQ key (RFC 7162 §3.1.5) is
+ * CONDSTORE enabling and ends the response with the highest MODSEQ of the messages returned.
  */
 import type { SearchCommand } from '../../../proto/imap/parse/index.ts';
 import { atom } from '../../../proto/imap/value.ts';
+import { enableCondstore } from '../condstore.ts';
+import type { SearchHit } from '../search/evaluate.ts';
 import { runSearch } from '../search/evaluate.ts';
-import { compileSearch } from '../search/query.ts';
+import { compileSearch, usesModseq } from '../search/query.ts';
 import { esearchResponse, RETURN_ALL, savedUids, searchResponse } from '../search/response.ts';
 import { SEARCH_CHARSETS } from '../search/text.ts';
 import type { Completion, ImapSession } from '../session.ts';
@@ -28,14 +31,14 @@ export async function search(session: ImapSession, tag: string, command: SearchC
     maxUid: selected.uids.at(-1) ?? 0,
   });
   if (!compiled.ok) {
-    if (compiled.reason === 'modseq')
-      return fail({ kind: 'BAD', text: 'MODSEQ needs CONDSTORE, not offered' });
     return fail({
       kind: 'NO',
       text: `Unsupported charset ${command.charset}`,
       code: { name: 'BADCHARSET', args: [SEARCH_CHARSETS.map(atom)] },
     });
   }
+  const modseq = usesModseq(compiled.query);
+  if (modseq) await enableCondstore(session); // RFC 7162 §3.1
   let hits: Awaited<ReturnType<typeof runSearch>>;
   try {
     hits = await runSearch(
@@ -54,11 +57,37 @@ export async function search(session: ImapSession, tag: string, command: SearchC
   // RFC 9051 §6.4.4: IMAP4rev2 clients always get ESEARCH; IMAP4rev1 ones only with RETURN.
   const returns = command.returns ?? (session.rev2 ? RETURN_ALL : null);
   if (returns === null) {
-    session.untagged(...searchResponse(hits, command.uid));
+    const values = searchResponse(hits, command.uid);
+    // RFC 7162 §3.1.5: `(MODSEQ n)`, the highest of the messages returned; none when none match.
+    if (modseq && hits.length > 0) values.push([atom('MODSEQ'), await highestModseq(session, hits)]);
+    session.untagged(...values);
   } else {
     const esearch = esearchResponse(tag, hits, command.uid, returns);
+    if (esearch && modseq && hits.length > 0) {
+      // RFC 4731 §3.2 with RFC 7162 §3.1.5: MIN/MAX alone report the MODSEQ of those messages.
+      const returned =
+        returns.all || returns.count
+          ? hits
+          : [...new Set([returns.min ? hits[0]! : hits.at(-1)!, returns.max ? hits.at(-1)! : hits[0]!])];
+      esearch.push(atom('MODSEQ'), await highestModseq(session, returned));
+    }
     if (esearch) session.untagged(...esearch);
     if (returns.save) saveResult(selected, savedUids(hits, returns));
   }
   return { kind: 'OK', text: `${command.uid ? 'UID SEARCH' : 'SEARCH'} completed` };
+}
+
+/** The highest MODSEQ of these messages (read in slices). */
+async function highestModseq(session: ImapSession, hits: readonly SearchHit[]): Promise<number> {
+  const access = session.services.mailboxes;
+  const mailboxId = session.selected!.mailbox.id;
+  let highest = 0;
+  for (let i = 0; i < hits.length; i += 1000) {
+    const rows = await access.messagesByUid(
+      mailboxId,
+      hits.slice(i, i + 1000).map((h) => h.uid),
+    );
+    for (const row of rows) highest = Math.max(highest, row.modseq);
+  }
+  return highest;
 }

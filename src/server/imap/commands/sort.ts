@@ -36,11 +36,7 @@ export async function sort(session: ImapSession, tag: string, command: SortComma
     count: selected.count,
     maxUid: selected.uids.at(-1) ?? 0,
   });
-  if (!compiled.ok) {
-    if (compiled.reason === 'modseq')
-      return fail({ kind: 'BAD', text: 'MODSEQ needs CONDSTORE, not offered' });
-    return badCharset();
-  }
+  if (!compiled.ok) return badCharset();
   let sorted: Awaited<ReturnType<typeof sortHits>>;
   try {
     const access = session.services.mailboxes;

@@ -1,6 +1,10 @@
-/** STATUS (RFC 9051 §6.3.11) with SIZE (RFC 8438), DELETED, APPENDLIMIT (RFC 7889). */
+/**
+ * STATUS (RFC 9051 §6.3.11) with SIZE (RFC 8438), DELETED, APPENDLIMIT (RFC 7889) and
+ * HIGHESTMODSEQ (RFC 7162 §3.1.6, a CONDSTORE enabling command).
+ */
 import type { StatusCommand, StatusItem } from '../../../proto/imap/parse/index.ts';
 import { atom, type ImapValue } from '../../../proto/imap/value.ts';
+import { enableCondstore } from '../condstore.ts';
 import type { MailboxRecord } from '../services.ts';
 import type { Completion, ImapSession } from '../session.ts';
 
@@ -23,6 +27,7 @@ export async function sendStatus(
   mailbox: MailboxRecord,
   items: readonly StatusItem[],
 ): Promise<void> {
+  if (items.includes('HIGHESTMODSEQ')) await enableCondstore(session); // RFC 7162 §3.1
   const stats = await session.services.mailboxes.stats(mailbox.id);
   const values: ImapValue[] = [];
   for (const item of items) {

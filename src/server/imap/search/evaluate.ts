@@ -171,6 +171,8 @@ async function matches(q: Query, m: Message): Promise<boolean> {
       return m.row.keywords.some((k) => k.toLowerCase() === q.keyword) === q.set;
     case 'size':
       return q.op === 'larger' ? m.row.size > q.size : m.row.size < q.size;
+    case 'modseq':
+      return m.row.modseq >= q.min; // RFC 7162 §3.1.5: "greater than or equal"
     case 'date': {
       if (q.field === 'internal') return compareDay(dayOfTime(m.row.internalDate), q.op, q.day);
       const structure = await m.structure();

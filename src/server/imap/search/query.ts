@@ -26,6 +26,8 @@ export type Query =
       readonly day: number;
     }
   | { readonly t: 'size'; readonly op: 'larger' | 'smaller'; readonly size: number }
+  /** RFC 7162 §3.1.5: MODSEQ at least `min`. */
+  | { readonly t: 'modseq'; readonly min: number }
   /** Message sequence numbers (`by: 'seq'`) or UIDs in inclusive ranges, sorted and disjoint. */
   | {
       readonly t: 'range';
@@ -48,17 +50,17 @@ export interface CompileContext {
   maxUid: number;
 }
 
-export type CompileResult = { ok: true; query: Query } | { ok: false; reason: 'badcharset' | 'modseq' };
+export type CompileResult = { ok: true; query: Query } | { ok: false; reason: 'badcharset' };
 
 class Refused extends Error {
-  readonly reason: 'badcharset' | 'modseq';
-  constructor(reason: 'badcharset' | 'modseq') {
+  readonly reason: 'badcharset';
+  constructor(reason: 'badcharset') {
     super(reason);
     this.reason = reason;
   }
 }
 
-/** Compiles `key`; refuses unknown charsets and MODSEQ (CONDSTORE is not offered). */
+/** Compiles `key`; refuses unknown charsets. */
 export function compileSearch(key: SearchKey, ctx: CompileContext): CompileResult {
   try {
     return { ok: true, query: compile(key, ctx) };
@@ -132,7 +134,9 @@ function compile(key: SearchKey, ctx: CompileContext): Query {
     case 'uid':
       return ranges(key.set, ctx.maxUid, 'uid');
     case 'modseq':
-      throw new Refused('modseq');
+      // RFC 7162 §3.1.5: Loft keeps one MODSEQ per message, so the entry name and type (which
+      // metadata item) select the same value: the message's MODSEQ.
+      return { t: 'modseq', min: Number(key.modSeq) };
     case 'not':
       return { t: 'not', q: compile(key.key, ctx) };
     case 'or': {
@@ -162,6 +166,7 @@ export function cost(q: Query): number {
     case 'flag':
     case 'keyword':
     case 'size':
+    case 'modseq':
       return 1;
     case 'date':
       return q.field === 'sent' ? 2 : 1;
@@ -175,5 +180,21 @@ export function cost(q: Query): number {
       return Math.max(cost(q.a), cost(q.b));
     case 'and':
       return q.qs.reduce((m, x) => Math.max(m, cost(x)), 0);
+  }
+}
+
+/** True when the query has a MODSEQ key: the response then ends with the highest MODSEQ (RFC 7162 §3.1.5). */
+export function usesModseq(q: Query): boolean {
+  switch (q.t) {
+    case 'modseq':
+      return true;
+    case 'not':
+      return usesModseq(q.q);
+    case 'or':
+      return usesModseq(q.a) || usesModseq(q.b);
+    case 'and':
+      return q.qs.some(usesModseq);
+    default:
+      return false;
   }
 }

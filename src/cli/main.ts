@@ -124,6 +124,23 @@ export async function runCli(argv: string[]): Promise<number> {
       withServices(program, (s) => s.directory.removeAlias(source, targets)),
     );
 
+  program
+    .command('migrate')
+    .description('create or upgrade the storage schema (SQLite, or PostgreSQL with --storage) and exit')
+    .action(() => withServices(program, async () => console.log('storage schema is up to date')));
+  program
+    .command('export <file>')
+    .description('write every domain, user, alias, mailbox and message to FILE (a new file)')
+    .action((file: string) =>
+      withServices(program, async (s) => (await import('./transfer.ts')).exportTo(s, file)),
+    );
+  program
+    .command('import <file>')
+    .description('load FILE (from `loft export`) into this storage, keeping UIDVALIDITY, UIDs and flags')
+    .action((file: string) =>
+      withServices(program, async (s) => (await import('./transfer.ts')).importFrom(s, file)),
+    );
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -184,6 +184,29 @@ export interface TextNeedle {
 /** Needles shorter than this (in characters) cannot use the trigram index and do not narrow. */
 export const MIN_INDEXED_NEEDLE = 3;
 
+/** A message as `loft import` stores it: with the identity and state it had where it was exported. */
+export interface ImportedMessage {
+  uid: number;
+  flags: number;
+  keywords: readonly string[];
+  internalDate: number;
+  modseq: number;
+  /** The body, already stored (inline content travels with the commit, as for deliveries). */
+  blob: BlobRef;
+  /** The serialised MIME structure (`encodeStructure`). */
+  structure: string;
+}
+
+/** A mailbox as `loft import` creates it, with the UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ it had. */
+export interface ImportedMailbox {
+  accountId: number;
+  name: string;
+  specialUse: SpecialUse | undefined;
+  uidValidity: number;
+  uidNext: number;
+  highestModseq: number;
+}
+
 /** A blob waiting for the full-text index, with the structure its text is extracted by. */
 export interface SearchBacklogItem {
   blobId: string;
@@ -379,6 +402,20 @@ export interface Store {
 
   /** Blob ids referenced by nothing (for the sweeper after a crash). */
   isBlobReferenced(blobId: string): Promise<boolean>;
+
+  // Moving all data between backends (`loft export` / `loft import`)
+  /**
+   * Creates a mailbox with the identity it had where it was exported, so that clients keep their
+   * caches (RFC 9051 §2.3.1.1: same UIDVALIDITY, same UIDs). EXISTS if the account has that
+   * name. Mailboxes created later still get a UIDVALIDITY never used before in this store.
+   */
+  importMailbox(input: ImportedMailbox): Promise<MailboxRecord>;
+  /**
+   * Stores exported messages in a mailbox with their UIDs, flags, keywords, internal dates and
+   * MODSEQs, in one transaction; they join the search backlog. EXISTS if a UID is taken; a UID
+   * or MODSEQ above the mailbox's UIDNEXT or HIGHESTMODSEQ raises those.
+   */
+  importMessages(mailboxId: number, messages: readonly ImportedMessage[]): Promise<void>;
 
   /**
    * Backends shared by several processes: publishes into `events` every mailbox change other

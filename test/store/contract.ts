@@ -823,6 +823,97 @@ export function storeContract(name: string, factory: StoreFactory): void {
       assert.deepEqual(await fresh(), []);
     });
 
+    test('import: a mailbox and its messages keep UIDVALIDITY, UIDs, flags, keywords, dates and MODSEQs', async () => {
+      const domain = await store.addDomain('import.test');
+      const a = await store.addAccount({
+        address: 'a@import.test',
+        domainId: domain.id,
+        passwordHash: 'h',
+        scram: undefined,
+        mailboxes: [],
+      });
+      const box = await store.importMailbox({
+        accountId: a.id,
+        name: 'Archive/2019',
+        specialUse: '\\Archive',
+        uidValidity: 4_000_000_000,
+        uidNext: 90,
+        highestModseq: 500,
+      });
+      assert.equal(box.uidValidity, 4_000_000_000);
+      assert.equal(box.specialUse, '\\Archive');
+      await assert.rejects(
+        store.importMailbox({
+          accountId: a.id,
+          name: 'Archive/2019',
+          specialUse: undefined,
+          uidValidity: 1,
+          uidNext: 1,
+          highestModseq: 1,
+        }),
+        rejectsWith('EXISTS'),
+      );
+      const first = { ...fakeBlob(3), inline: Buffer.from('one') };
+      const second = fakeBlob(7);
+      await store.importMessages(box.id, [
+        {
+          uid: 12,
+          flags: 1 | 4,
+          keywords: ['$Forwarded', 'work'],
+          internalDate: 1_500_000_000_000,
+          modseq: 400,
+          blob: first,
+          structure: '{"s":1}',
+        },
+        {
+          uid: 95,
+          flags: 0,
+          keywords: [],
+          internalDate: 1_600_000_000_000,
+          modseq: 650,
+          blob: second,
+          structure: '{}',
+        },
+      ]);
+      const rows = await store.listMessages(box.id);
+      assert.deepEqual(
+        rows.map((m) => [m.uid, m.flags, m.keywords, m.internalDate, m.modseq, m.blobId, m.size]),
+        [
+          [12, 5, ['$Forwarded', 'work'], 1_500_000_000_000, 400, first.id, 3],
+          [95, 0, [], 1_600_000_000_000, 650, second.id, 7],
+        ],
+      );
+      assert.deepEqual(await store.readInlineBody(first.id), Buffer.from('one'));
+      assert.equal(await store.getStructure(first.id), '{"s":1}');
+      const after = (await store.getMailboxById(box.id))!;
+      assert.equal(after.uidNext, 96, 'UIDNEXT passes the highest UID imported');
+      assert.equal(after.highestModseq, 650);
+      const backlog = (await store.searchBacklog(100_000)).map((i) => i.blobId);
+      assert.ok(
+        backlog.includes(first.id) && backlog.includes(second.id),
+        'imported text waits for the index',
+      );
+      await assert.rejects(
+        store.importMessages(box.id, [
+          { uid: 12, flags: 0, keywords: [], internalDate: 1, modseq: 1, blob: fakeBlob(), structure: '{}' },
+        ]),
+        rejectsWith('EXISTS'),
+      );
+      // A delivery after the import continues above the imported UIDs and MODSEQs.
+      const next = await store.commitDelivery({
+        blob: fakeBlob(),
+        structure: '{}',
+        internalDate: 1,
+        placements: [{ mailboxId: box.id }],
+      });
+      assert.equal(next.placed[0]!.uid, 96);
+      assert.ok(next.placed[0]!.modseq > 650);
+      // A mailbox created later never reuses an imported UIDVALIDITY.
+      const fresh = await store.createMailbox(a.id, 'Later');
+      assert.ok(fresh.uidValidity > 4_000_000_000);
+      await store.removeAccount('a@import.test');
+    });
+
     test('removing an account removes its mail and reports blobs no longer used', async () => {
       const domain = await store.addDomain('rm.test');
       const a = await store.addAccount({

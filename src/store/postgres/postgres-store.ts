@@ -15,6 +15,8 @@ import type {
   DomainRecord,
   FlagChange,
   FlagUpdate,
+  ImportedMailbox,
+  ImportedMessage,
   MailboxRecord,
   MessageRecord,
   QueueMessageRecord,
@@ -28,6 +30,7 @@ import type {
 import { ChangeFeed, channelOf, newOrigin, notifyChanges } from './change-feed.ts';
 import { mapPgError, PgDatabase, type PgOptions, type Queryable, type Row } from './database.ts';
 import { applyDelivery, indexTexts } from './deliveries.ts';
+import { importMailbox, importMessages } from './imports.ts';
 import {
   copyMessages,
   createMailbox,
@@ -469,6 +472,18 @@ export class PostgresStore implements Store {
 
   async indexSearchText(items: readonly { blobId: string; text: SearchText | null }[]): Promise<void> {
     await this.#db.tx('indexing message text', (db) => indexTexts(db, items));
+  }
+
+  async importMailbox(input: ImportedMailbox): Promise<MailboxRecord> {
+    return this.#db.tx(`importing mailbox ${input.name}`, async (db) => {
+      const id = await importMailbox(db, input);
+      const { rows } = await db.query(`SELECT ${MAILBOX_COLUMNS} FROM mailboxes m WHERE id = $1`, [id]);
+      return toMailbox(rows[0] as Row);
+    });
+  }
+
+  async importMessages(mailboxId: number, messages: readonly ImportedMessage[]): Promise<void> {
+    await this.#db.tx('importing messages', (db) => importMessages(db, mailboxId, messages));
   }
 
   async getStructure(blobId: string): Promise<string> {

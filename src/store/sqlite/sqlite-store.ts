@@ -14,6 +14,8 @@ import type {
   DomainRecord,
   FlagChange,
   FlagUpdate,
+  ImportedMailbox,
+  ImportedMessage,
   MailboxRecord,
   MessageRecord,
   QueueMessageRecord,
@@ -27,6 +29,7 @@ import type {
 import { readInlineBodies, readInlineBody } from './blob-data.ts';
 import { DeliveryCommitter } from './committer.ts';
 import { mapSqliteError, openDatabase } from './database.ts';
+import { importMailbox, importMessages } from './imports.ts';
 import {
   copyMessages,
   createMailbox,
@@ -371,6 +374,17 @@ export class SqliteStore implements Store {
 
   async getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]> {
     return this.#query('reading messages', () => getMessages(this.#prepare, mailboxId, uids));
+  }
+
+  async importMailbox(input: ImportedMailbox): Promise<MailboxRecord> {
+    return this.#tx(`importing mailbox ${input.name}`, () => {
+      const id = importMailbox(this.#prepare, input);
+      return toMailbox(this.#stmt(`SELECT ${MAILBOX_COLUMNS} FROM mailboxes m WHERE id = ?`).get(id) as Row);
+    });
+  }
+
+  async importMessages(mailboxId: number, messages: readonly ImportedMessage[]): Promise<void> {
+    this.#tx('importing messages', () => importMessages(this.#prepare, mailboxId, messages));
   }
 
   async getStructure(blobId: string): Promise<string> {

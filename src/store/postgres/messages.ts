@@ -3,6 +3,8 @@
  * lease locks. Each function runs inside a transaction opened by the caller; the mailbox row is
  * locked first (`FOR UPDATE`), so MODSEQs of concurrent changes, from any process, never collide.
  */
+
+import { applyKeywords, sameKeywords } from '../flag-change.ts';
 import type { FlagChange, FlagUpdate } from '../store.ts';
 import type { Queryable, Row } from './database.ts';
 
@@ -37,7 +39,7 @@ export async function updateFlags(
     const oldKeywords = JSON.parse(row.keywords as string) as string[];
     const flags = (oldFlags | (change.add ?? 0)) & ~(change.remove ?? 0);
     const keywords = applyKeywords(oldKeywords, change);
-    if (flags === oldFlags && sameList(keywords, oldKeywords)) continue;
+    if (flags === oldFlags && sameKeywords(keywords, oldKeywords)) continue;
     modseq++;
     updates.push({ uid, flags, keywords, modseq });
   }
@@ -56,29 +58,6 @@ export async function updateFlags(
   );
   await db.query('UPDATE mailboxes SET highest_modseq = $2 WHERE id = $1', [mailboxId, modseq]);
   return updates;
-}
-
-function applyKeywords(current: string[], change: FlagChange): string[] {
-  const lower = (k: string): string => k.toLowerCase();
-  if (change.keywords !== undefined) {
-    // Replacing: keep the ones that stay in their order, so an unchanged set is no change.
-    const wanted = new Set(change.keywords.map(lower));
-    const result = current.filter((k) => wanted.has(lower(k)));
-    for (const keyword of change.keywords) {
-      if (!result.some((k) => lower(k) === lower(keyword))) result.push(keyword);
-    }
-    return result;
-  }
-  const removed = new Set((change.removeKeywords ?? []).map(lower));
-  const result = current.filter((k) => !removed.has(lower(k)));
-  for (const keyword of change.addKeywords ?? []) {
-    if (!result.some((k) => lower(k) === lower(keyword))) result.push(keyword);
-  }
-  return result;
-}
-
-function sameList(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /**

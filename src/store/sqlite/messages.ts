@@ -3,6 +3,7 @@
  * lease locks. Each function runs inside a transaction opened by the caller.
  */
 import type { StatementSync } from 'node:sqlite';
+import { applyKeywords, sameKeywords } from '../flag-change.ts';
 import type { FlagChange, FlagUpdate } from '../store.ts';
 
 type Row = Record<string, unknown>;
@@ -33,7 +34,7 @@ export function updateFlags(
     const oldKeywords = JSON.parse(row.keywords as string) as string[];
     const flags = (oldFlags | (change.add ?? 0)) & ~(change.remove ?? 0);
     const keywords = applyKeywords(oldKeywords, change);
-    if (flags === oldFlags && sameList(keywords, oldKeywords)) continue;
+    if (flags === oldFlags && sameKeywords(keywords, oldKeywords)) continue;
     const { modseq } = bump.get(mailboxId) as { modseq: number };
     write.run(flags, JSON.stringify(keywords), modseq, mailboxId, uid);
     updates.push({ uid, flags, keywords, modseq });
@@ -77,29 +78,6 @@ function updateSystemFlags(
   if (modseq > base.modseq)
     prepare('UPDATE mailboxes SET highest_modseq = ? WHERE id = ?').run(modseq, mailboxId);
   return updates;
-}
-
-function applyKeywords(current: string[], change: FlagChange): string[] {
-  const lower = (k: string): string => k.toLowerCase();
-  if (change.keywords !== undefined) {
-    // Replacing: keep the ones that stay in their order, so an unchanged set is no change.
-    const wanted = new Set(change.keywords.map(lower));
-    const result = current.filter((k) => wanted.has(lower(k)));
-    for (const keyword of change.keywords) {
-      if (!result.some((k) => lower(k) === lower(keyword))) result.push(keyword);
-    }
-    return result;
-  }
-  const removed = new Set((change.removeKeywords ?? []).map(lower));
-  const result = current.filter((k) => !removed.has(lower(k)));
-  for (const keyword of change.addKeywords ?? []) {
-    if (!result.some((k) => lower(k) === lower(keyword))) result.push(keyword);
-  }
-  return result;
-}
-
-function sameList(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /**

@@ -114,4 +114,18 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     blob_id TEXT NOT NULL UNIQUE REFERENCES blobs(id) ON DELETE CASCADE
   );
   `,
+  // 2: DKIM signing keys per domain (SQLite migration 7)
+  `
+  CREATE TABLE dkim_keys (
+    id BIGSERIAL PRIMARY KEY,
+    domain_id BIGINT NOT NULL REFERENCES domains(id) ON DELETE CASCADE,
+    selector TEXT NOT NULL,
+    algorithm TEXT NOT NULL,
+    private_key TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    retired_at BIGINT,
+    UNIQUE (domain_id, selector)
+  );
+  `,
 ];

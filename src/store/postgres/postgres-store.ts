@@ -11,6 +11,8 @@ import type {
   AliasRecord,
   DeliveryCommit,
   DeliveryResult,
+  DkimKeyInput,
+  DkimKeyRecord,
   DomainRecord,
   FlagChange,
   FlagUpdate,
@@ -27,6 +29,7 @@ import type {
 import { ChangeFeed, channelOf, newOrigin, notifyChanges } from './change-feed.ts';
 import { mapPgError, PgDatabase, type PgOptions, type Queryable, type Row } from './database.ts';
 import { applyDelivery, indexTexts } from './deliveries.ts';
+import { addDkimKeys, listDkimKeys } from './dkim-keys.ts';
 import {
   copyMessages,
   createMailbox,
@@ -104,6 +107,20 @@ export class PostgresStore implements Store {
       db.query('SELECT * FROM domains ORDER BY name'),
     );
     return rows.map(toDomain);
+  }
+
+  async addDkimKeys(
+    domain: string,
+    keys: readonly DkimKeyInput[],
+    options: { retireActive?: boolean; now?: number } = {},
+  ): Promise<DkimKeyRecord[]> {
+    return this.#db.tx(`adding DKIM keys of ${domain}`, (db) =>
+      addDkimKeys(db, domain, keys, options.retireActive ?? false, options.now ?? Date.now()),
+    );
+  }
+
+  async listDkimKeys(domain: string): Promise<DkimKeyRecord[]> {
+    return this.#db.read('listing DKIM keys', (db) => listDkimKeys(db, domain));
   }
 
   async removeDomain(name: string): Promise<void> {

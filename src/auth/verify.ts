@@ -69,15 +69,19 @@ export async function verifyInbound(
 ): Promise<InboundResults> {
   const dns = mailauthResolver(resolver);
   const heloName = heloDomain(envelope.helo);
+  const ip = plainIp(envelope.ip);
   const result = await authenticate(message, {
-    ip: envelope.ip,
+    ip,
     helo: envelope.helo,
     sender: envelope.sender,
     mta: hostname,
     resolver: dns,
     trustReceived: false, // the client's own trace fields are never believed
+    strict: true, // RFC-exact: a body hash mismatch is dkim=fail (RFC 6376 §6.1.3), rsa-sha1 is policy (RFC 8301)
     disableArc: true,
     disableBimi: true,
+    // RFC 7208 §4.6.4: a bound on the whole SPF evaluation (at least 20 seconds), then temperror.
+    ...({ maxElapsedTime: SPF_TIME_LIMIT_MS } as object),
   });
   const spfResults: SpfVerdict[] = [];
   if (result.spf) {
@@ -92,10 +96,12 @@ export async function verifyInbound(
   if (envelope.sender !== '' && heloName !== undefined) {
     const helo = await spf({
       sender: `postmaster@${heloName}`,
-      ip: envelope.ip,
+      ip,
+      maxElapsedTime: SPF_TIME_LIMIT_MS,
       helo: heloName,
       mta: hostname,
       resolver: dns,
+      strict: true,
     });
     spfResults.push({ identity: 'helo', value: heloName, result: helo.status.result });
   }
@@ -118,6 +124,15 @@ export async function verifyInbound(
         }
       : undefined,
   };
+}
+
+/** The time one SPF evaluation may take (RFC 7208 §4.6.4 asks for at least 20 seconds). */
+const SPF_TIME_LIMIT_MS = 20_000;
+
+/** An IPv4 client seen on an IPv6 socket (`::ffff:192.0.2.1`) is checked as IPv4 (RFC 4291 §2.5.5.2). */
+function plainIp(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  return mapped ? mapped[1]! : ip;
 }
 
 /** The HELO argument as a domain name, or undefined for an address literal or an IP. */

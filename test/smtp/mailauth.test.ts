@@ -181,6 +181,24 @@ describe('DKIM signing of submitted mail', () => {
       failed.results.map((r) => r.status.result),
       ['fail', 'fail'],
     );
+
+    // The same message arriving on port 25 (as the receiving side of the two-host scenario
+    // would see it): both signatures pass in Loft's Authentication-Results.
+    const before = (await mailboxContents(server, 'bob@loft.test')).length;
+    const text = queued.toString('latin1').replace(/\r\n$/, '');
+    assert.equal((await sendMx('alice@loft.test', text)).code, 250);
+    const arrived = (await mailboxContents(server, 'bob@loft.test'))[before]!;
+    const fields = addedFields(arrived);
+    assert.match(fields, /^Authentication-Results: mx\.loft\.test;\r\n\tdkim=pass /);
+    assert.match(
+      fields,
+      /\r\n\tdkim=pass header\.d=loft\.test header\.s=loft-rsa-\d{6} header\.a=rsa-sha256 header\.b=\S+;\r\n/,
+    );
+    assert.match(
+      fields,
+      /\r\n\tdkim=pass header\.d=loft\.test header\.s=loft-ed-\d{6} header\.a=ed25519-sha256 header\.b=\S+;\r\n/,
+    );
+    assert.match(fields, /\r\n\tspf=none smtp\.mailfrom=alice@loft\.test;\r\n/);
     dns.setRecords(ZONES);
   });
 });

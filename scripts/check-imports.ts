@@ -5,7 +5,8 @@
  * - store knows neither services nor servers; services know no server;
  * - servers reach storage only through service interfaces (never src/store);
  * - only the composition root (src/loft.ts, src/main.ts) and the CLI import everything;
- * - only src/dns talks to DNS (node:dns): everything else uses its Resolver interface.
+ * - only src/dns talks to DNS (node:dns): everything else uses its Resolver interface;
+ * - only src/auth uses mailauth (SPF, DKIM, DMARC), always with Loft's resolver.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -22,13 +23,15 @@ const ALLOWED: Record<string, string[]> = {
   mime: ['core'],
   store: ['core', 'mime'],
   dns: ['core'],
+  auth: ['core', 'dns'],
   client: ['core', 'proto', 'dns'],
-  services: ['core', 'proto', 'mime', 'store'],
+  services: ['core', 'proto', 'mime', 'store', 'auth'],
   server: ['core', 'proto', 'mime', 'config', 'services'],
   cli: ['*'],
 };
 const PURE = new Set(['proto', 'mime', 'core']);
 const DNS_MODULES = /^node:dns(\/promises)?$/;
+const MAILAUTH = /^mailauth(\/|$)/;
 
 /** node:net's address predicates (isIP, isIPv4, isIPv6) are pure functions. */
 function pureNetImport(statement: string, spec: string): boolean {
@@ -68,6 +71,8 @@ for (const file of files(root)) {
       }
     } else if (DNS_MODULES.test(spec) && area !== 'dns') {
       problems.push(`${rel}: only src/dns may import ${spec}; use the Resolver interface`);
+    } else if (MAILAUTH.test(spec) && area !== 'auth') {
+      problems.push(`${rel}: only src/auth may import ${spec}; use Loft's interface there`);
     } else if (PURE.has(area) && IO_MODULES.test(spec) && area !== 'core' && !pureNetImport(match[0], spec)) {
       problems.push(`${rel}: pure ${area} code may not import ${spec}`);
     }

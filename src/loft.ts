@@ -2,6 +2,7 @@
  * Building and starting a whole Loft server from a configuration: the composition root used by
  * `loft serve` and by the tests, which start it in-process on port 0.
  */
+import { decideInbound } from './auth/inbound.ts';
 import { effectiveHostname } from './config/load.ts';
 import { type Config, LISTENER_NAMES, type ListenerName } from './config/schema.ts';
 import { type Logger, silentLogger } from './core/log.ts';
@@ -63,6 +64,7 @@ export async function startLoft(config: Config, options: StartOptions = {}): Pro
   const services = await openServices(config.data, {
     inlineBodyLimit: config.inline_body_limit,
     storage: config.storage,
+    dkimSign: config.auth.dkim_sign,
   });
   const tls = await loadTls({
     certFile: config.tls.cert,
@@ -95,12 +97,24 @@ export async function startLoft(config: Config, options: StartOptions = {}): Pro
       imaps: (host, port) => imapSpec('imaps', host, port),
     };
     const common = { config, hostname, tls, authFailures, secret };
+    const actions = { onReject: config.dmarc.on_reject, onQuarantine: config.dmarc.on_quarantine };
+    const inboundCheck: NonNullable<SmtpServices['checkInbound']> = async (origin) => {
+      const { content, ...envelope } = origin;
+      const decision = await decideInbound(Buffer.concat(content), envelope, { resolver, hostname, actions });
+      return { authResults: decision.authResults, action: decision.action, reason: decision.reason };
+    };
     function smtpSpec(
       name: 'smtp' | 'submission' | 'submissions',
       host: string,
       port: number,
     ): ListenerOptions {
-      return smtpListener({ ...common, name, host, port, services: smtpServices(services) });
+      return smtpListener({
+        ...common,
+        name,
+        host,
+        port,
+        services: smtpServices(services, config.auth.verify_mx ? inboundCheck : undefined),
+      });
     }
     function pop3Spec(name: 'pop3' | 'pop3s', host: string, port: number): ListenerOptions {
       return pop3Listener({ ...common, name, host, port, services: pop3Services(services) });
@@ -144,9 +158,13 @@ export async function startLoft(config: Config, options: StartOptions = {}): Pro
 }
 
 /** The SMTP sessions' view of the services. */
-function smtpServices(services: LoftServices): Omit<SmtpServices, 'authFailures'> {
+function smtpServices(
+  services: LoftServices,
+  checkInbound: SmtpServices['checkInbound'],
+): Omit<SmtpServices, 'authFailures'> {
   const { directory, delivery } = services;
   return {
+    ...(checkInbound ? { checkInbound } : {}),
     isLocalDomain: (domain) => directory.isLocalDomain(domain),
     resolve: (address) => directory.resolve(address),
     accountId: async (address) => (await directory.getAccount(address))?.id,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { MailboxEvents } from './core/events.ts';
 import { DeliveryService } from './services/delivery/delivery.ts';
 import { Directory } from './services/directory/directory.ts';
+import { DkimService } from './services/dkim/dkim.ts';
 import { MailboxService } from './services/mailbox/mailbox.ts';
 import { SearchIndexer } from './services/search/indexer.ts';
 import type { BlobStore } from './store/blob/blob-store.ts';
@@ -21,6 +22,8 @@ export interface LoftServices {
   events: MailboxEvents;
   directory: Directory;
   delivery: DeliveryService;
+  /** DKIM keys per domain; the delivery point signs submitted mail with them. */
+  dkim: DkimService;
   mailboxes: MailboxService;
   /** Indexes delivered messages' text in the background; started by the server, not the CLI. */
   search: SearchIndexer;
@@ -31,6 +34,8 @@ export interface OpenOptions {
   inlineBodyLimit?: number | undefined;
   /** A PostgreSQL URL (`postgres://…[?schema=NAME]`); absent for SQLite in the data folder. */
   storage?: string | undefined;
+  /** DKIM-sign mail users submit for remote recipients (`auth.dkim_sign`); default true. */
+  dkimSign?: boolean | undefined;
 }
 
 /**
@@ -49,12 +54,18 @@ export async function openServices(dataDir: string, options: OpenOptions = {}): 
   );
   const events = new MailboxEvents();
   const directory = new Directory(store);
-  const delivery = new DeliveryService({ store, blobs, events });
+  const dkim = new DkimService(store);
+  const delivery = new DeliveryService({
+    store,
+    blobs,
+    events,
+    ...(options.dkimSign === false ? {} : { signer: dkim }),
+  });
   const mailboxes = new MailboxService({ store, blobs, events });
   // A store shared by several processes publishes what the others commit.
   await store.watch?.(events);
   const search = new SearchIndexer({ store, blobs, events });
-  return { store, blobs, events, directory, delivery, mailboxes, search };
+  return { store, blobs, events, directory, delivery, dkim, mailboxes, search };
 }
 
 /** Opens a PostgreSQL store; `pg` is loaded only by those who use it. */

@@ -1,12 +1,13 @@
 /**
- * The `loft` command: serve, domain, user, alias. Every failure prints one line naming the
+ * The `loft` command: serve, domain (and its DKIM keys), user, alias, dns. Every failure prints one line naming the
  * problem and exits non-zero; never a stack trace.
  */
 import { Command, CommanderError } from 'commander';
 import { loadConfig, validateConfig } from '../config/load.ts';
-import { LISTENER_NAMES, type ListenerName } from '../config/schema.ts';
+import { type Config, LISTENER_NAMES, type ListenerName } from '../config/schema.ts';
 import { LoftError } from '../core/errors.ts';
 import { type LoftServices, openServices } from '../open-services.ts';
+import { addMailAuthCommands, describeKey } from './dkim.ts';
 import { readPassword } from './password.ts';
 
 interface GlobalOptions {
@@ -51,8 +52,14 @@ export async function runCli(argv: string[]): Promise<number> {
   const domain = program.command('domain').description('manage the domains Loft receives mail for');
   domain
     .command('add <domain>')
-    .description('add a domain')
-    .action((name: string) => withServices(program, async (s) => void (await s.directory.addDomain(name))));
+    .description('add a domain, with its DKIM keys (RSA-SHA256 2048 bits and Ed25519-SHA256)')
+    .action((name: string) =>
+      withServices(program, async (s) => {
+        const added = await s.directory.addDomain(name);
+        for (const key of await s.dkim.generate(added.name)) console.log(describeKey(key));
+        console.log(`the DNS records ${added.name} needs: loft dns records ${added.name}`);
+      }),
+    );
   domain
     .command('list')
     .description('list domains')
@@ -65,6 +72,8 @@ export async function runCli(argv: string[]): Promise<number> {
     .command('remove <domain>')
     .description('remove a domain that has no users left')
     .action((name: string) => withServices(program, (s) => s.directory.removeDomain(name)));
+
+  addMailAuthCommands(program, domain, (fn) => withServices(program, fn));
 
   const user = program.command('user').description('manage user accounts (login: the full address)');
   user
@@ -164,11 +173,14 @@ function configFor(options: GlobalOptions) {
   return config;
 }
 
-async function withServices(program: Command, fn: (services: LoftServices) => Promise<void>): Promise<void> {
+async function withServices(
+  program: Command,
+  fn: (services: LoftServices, config: Config) => Promise<void>,
+): Promise<void> {
   const config = configFor(program.opts<GlobalOptions>());
   const services = await openServices(config.data, { storage: config.storage });
   try {
-    await fn(services);
+    await fn(services, config);
   } finally {
     await services.store.close();
   }

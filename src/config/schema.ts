@@ -84,6 +84,10 @@ export const configSchema = z
         /** Failed authentications allowed per client IP within `failure_window` before further attempts are refused. */
         max_failures_per_ip: z.number().int().positive().default(10),
         failure_window: seconds.default(300),
+        /** Check SPF, DKIM and DMARC of mail arriving on port 25 and add Authentication-Results (RFC 8601). */
+        verify_mx: z.boolean().default(true),
+        /** DKIM-sign what users submit for remote recipients with their domain's keys (RFC 6376). */
+        dkim_sign: z.boolean().default(true),
       })
       .strict()
       .prefault({}),
@@ -148,6 +152,15 @@ export const configSchema = z
         timeout: z.number().positive().default(5),
         /** Questions sent to each server before the lookup is a temporary failure. */
         tries: z.number().int().min(1).default(2),
+      })
+      .strict()
+      .prefault({}),
+    dmarc: z
+      .object({
+        /** A DMARC failure under p=reject (RFC 7489 §6.3): refused with 550 5.7.1, delivered into Junk, or delivered. */
+        on_reject: z.enum(['reject', 'junk', 'accept']).default('reject'),
+        /** A DMARC failure under p=quarantine: delivered into Junk, refused, or delivered. */
+        on_quarantine: z.enum(['reject', 'junk', 'accept']).default('junk'),
       })
       .strict()
       .prefault({}),

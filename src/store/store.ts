@@ -16,6 +16,28 @@ export interface DomainRecord {
   createdAt: number;
 }
 
+/** A DKIM signing algorithm Loft generates keys for (RFC 6376 §3.3, RFC 8463 §3). */
+export type DkimAlgorithm = 'rsa-sha256' | 'ed25519-sha256';
+
+/** A DKIM key to store for a domain. */
+export interface DkimKeyInput {
+  /** The selector (RFC 6376 §3.1), unique per domain. */
+  selector: string;
+  algorithm: DkimAlgorithm;
+  /** The private key, PKCS #8 PEM. */
+  privateKey: string;
+  /** The public key as published in the DNS `p=` tag (base64, RFC 6376 §3.6.1, RFC 8463 §4). */
+  publicKey: string;
+}
+
+/** A stored DKIM key; `retiredAt` is set once a rotation replaced it (it is then no longer used to sign). */
+export interface DkimKeyRecord extends DkimKeyInput {
+  id: number;
+  domainId: number;
+  createdAt: number;
+  retiredAt: number | undefined;
+}
+
 export interface ScramKeys {
   salt: Buffer;
   iterations: number;
@@ -237,6 +259,20 @@ export interface Store {
   listDomains(): Promise<DomainRecord[]>;
   /** Removes a domain; NOTFOUND if absent, INUSE while accounts remain in it. */
   removeDomain(name: string): Promise<void>;
+
+  // DKIM keys (RFC 6376)
+  /**
+   * Adds signing keys to a domain in one transaction; with `retireActive`, the domain's keys in
+   * use are retired in the same transaction (a rotation: they stay listed, no longer sign).
+   * NOTFOUND for an unknown domain, EXISTS for a selector the domain already has.
+   */
+  addDkimKeys(
+    domain: string,
+    keys: readonly DkimKeyInput[],
+    options?: { retireActive?: boolean; now?: number },
+  ): Promise<DkimKeyRecord[]>;
+  /** Every key of a domain, retired ones too, newest first (by id); empty for an unknown domain. */
+  listDkimKeys(domain: string): Promise<DkimKeyRecord[]>;
 
   // Accounts
   /** Adds an account with its mailboxes in one transaction; EXISTS if the address is taken. */

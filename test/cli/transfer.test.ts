@@ -52,6 +52,17 @@ async function snapshot(s: LoftServices) {
   }
   out.aliases = await s.store.listAliases();
   out.domains = (await s.store.listDomains()).map((d) => d.name);
+  const keys: Record<string, unknown> = {};
+  for (const domain of await s.store.listDomains()) {
+    keys[domain.name] = (await s.store.listDkimKeys(domain.name)).map((k) => ({
+      selector: k.selector,
+      algorithm: k.algorithm,
+      privateKey: k.privateKey,
+      publicKey: k.publicKey,
+      retired: k.retiredAt !== undefined,
+    }));
+  }
+  out.dkim = keys;
   return out;
 }
 
@@ -59,6 +70,10 @@ test('SQLite → PostgreSQL → SQLite: the same mailboxes, UIDs, flags and bodi
   const source = path.join(dir, 'source');
   const s = await openServices(source, { inlineBodyLimit: 64 });
   await s.directory.addDomain('move.test');
+  // Two generations of DKIM keys: the first retired by a rotation, both kept.
+  await s.dkim.generate('move.test');
+  await new Promise((r) => setTimeout(r, 5));
+  await s.dkim.generate('move.test', { rotate: true });
   await s.directory.addUser('ann@move.test', 'ann password');
   await s.directory.addUser('bob@move.test', 'bob password');
   await s.directory.addAlias('team@move.test', ['ann@move.test', 'bob@move.test']);
@@ -96,6 +111,12 @@ test('SQLite → PostgreSQL → SQLite: the same mailboxes, UIDs, flags and bodi
   const pg = await openServices(path.join(dir, 'pg-data'), { storage });
   try {
     assert.deepEqual(await snapshot(pg), before);
+    const keys = (before.dkim as Record<string, { retired: boolean }[]>)['move.test']!;
+    assert.equal(keys.length, 4, 'two keys per generation');
+    assert.deepEqual(
+      keys.map((k) => k.retired),
+      [false, false, true, true],
+    );
     assert.equal(await pg.directory.verifyPassword('ann@move.test', 'ann password'), true);
     assert.equal(await pg.directory.verifyPassword('ann@move.test', 'wrong'), false);
   } finally {

@@ -60,3 +60,17 @@ test('imap.max_connections_per_user: 10 by default, a positive whole number', ()
     );
   }
 });
+
+test('mail authentication: checks and signing on, DMARC reject refuses and quarantine goes to Junk by default', () => {
+  const config = validateConfig({});
+  assert.equal(config.auth.verify_mx, true);
+  assert.equal(config.auth.dkim_sign, true);
+  assert.deepEqual(config.dmarc, { on_reject: 'reject', on_quarantine: 'junk' });
+  assert.deepEqual(validateConfig({ dmarc: { on_reject: 'accept' } }).dmarc, {
+    on_reject: 'accept',
+    on_quarantine: 'junk',
+  });
+  assert.throws(() => validateConfig({ dmarc: { on_reject: 'bounce' } }, 'loft.toml'), /dmarc\.on_reject: /);
+  assert.throws(() => validateConfig({ dmarc: { pct: 50 } }, 'loft.toml'), /dmarc: Unrecognized key: "pct"/);
+  assert.throws(() => validateConfig({ auth: { verify_mx: 'yes' } }, 'loft.toml'), /auth\.verify_mx: /);
+});

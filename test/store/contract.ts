@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { isLoftError } from '../../src/core/errors.ts';
 import type { BlobRef } from '../../src/store/blob/blob-store.ts';
 import type { Store } from '../../src/store/store.ts';
+import { dkimKeysContract } from './contract-dkim.ts';
 
 export interface StoreFactory {
   makeStore(): Promise<Store>;
@@ -45,6 +46,8 @@ export function storeContract(name: string, factory: StoreFactory): void {
       store = await factory.makeStore();
     });
     after(() => factory.cleanup(store));
+
+    dkimKeysContract(() => store);
 
     test('domains: add, get, list, duplicates, remove', async () => {
       const d = await store.addDomain('a.test');

@@ -11,6 +11,25 @@ export interface RecipientResolution {
   remote: string[];
 }
 
+/** What the checks of a message arriving on port 25 decided (SPF, DKIM, DMARC). */
+export interface InboundVerdict {
+  /** The Authentication-Results field to add (RFC 8601), CRLF-terminated. */
+  authResults: string;
+  /** Deliver, deliver into Junk (DMARC quarantine), or refuse with 550 5.7.1 (DMARC reject). */
+  action: 'accept' | 'junk' | 'reject';
+  /** Why, for the refusal text and the log. */
+  reason?: string | undefined;
+}
+
+/** What the MX transaction knows about a message's origin. */
+export interface InboundOrigin {
+  content: readonly Buffer[];
+  ip: string;
+  helo: string;
+  /** MAIL FROM, '' for the null reverse-path. */
+  sender: string;
+}
+
 export interface SmtpServices {
   /** True when the domain is one Loft receives mail for. */
   isLocalDomain(domain: string): Promise<boolean>;
@@ -24,6 +43,11 @@ export interface SmtpServices {
   deliver(message: InboundMessage, id: string): Promise<DeliveryReceipt>;
   /** Failed authentications per client IP. */
   authFailures: FailureLimiter;
+  /**
+   * Checks a message received on port 25 before it is delivered (absent when checks are off).
+   * DNS failures are temperror results in the verdict, never exceptions.
+   */
+  checkInbound?(origin: InboundOrigin): Promise<InboundVerdict>;
   /** Any local domain, for `<Postmaster>` without a domain (RFC 5321 §4.1.1.3). */
   primaryDomain(): Promise<string | undefined>;
 }

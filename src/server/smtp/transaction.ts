@@ -5,6 +5,7 @@
 import type { ContentStatus } from '../../proto/smtp/content.ts';
 import { DeliveryService } from '../../services/delivery/delivery.ts';
 import { replyForError } from './errors.ts';
+import type { InboundVerdict } from './services.ts';
 import type { SmtpSession } from './session.ts';
 
 /** The content policy of this session's settings, for the DATA decoder and BDAT normalizer. */
@@ -19,6 +20,17 @@ export function contentPolicy(session: SmtpSession): {
     maxSize: settings.maxMessageSize,
     maxLineLength: settings.maxTextLine > 0 ? settings.maxTextLine : Number.POSITIVE_INFINITY,
   };
+}
+
+/** SPF, DKIM and DMARC of a message arriving on port 25 (MX mode only; never for submission). */
+function checkInbound(
+  session: SmtpSession,
+  sender: string,
+  content: readonly Buffer[],
+): Promise<InboundVerdict | undefined> {
+  const check = session.services.checkInbound;
+  if (session.settings.mode !== 'mx' || !check) return Promise.resolve(undefined);
+  return check({ content, ip: session.remoteIp, helo: session.helo?.host ?? '', sender });
 }
 
 /** Replies to the end of the content and ends the transaction. */
@@ -45,6 +57,12 @@ export async function completeTransaction(
   const id = DeliveryService.newId();
   const conn = session.conn;
   try {
+    const verdict = await checkInbound(session, tx.sender, content);
+    if (verdict?.action === 'reject') {
+      session.log.info({ event: 'smtp.refused.dmarc', id, reason: verdict.reason });
+      session.reply(550, '5.7.1', verdict.reason ?? "Message refused by the sender domain's policy"); // RFC 7489 §6.6.3
+      return;
+    }
     const receipt = await session.services.deliver(
       {
         sender: tx.sender,
@@ -65,6 +83,8 @@ export async function completeTransaction(
         requireTls: tx.params.requireTls,
         eightBit: tx.params.body === '8BITMIME',
         accountId: session.auth?.accountId,
+        authResults: verdict?.authResults,
+        junk: verdict?.action === 'junk',
       },
       id,
     );

@@ -5,6 +5,8 @@
  * queue entry for remote recipients, all in one transaction. Only when this resolves may a
  * protocol acknowledge the message (SMTP 250).
  */
+
+import { removeForgedAuthResults } from '../../auth/results.ts';
 import { LoftError } from '../../core/errors.ts';
 import type { MailboxEvents } from '../../core/events.ts';
 import { nextId } from '../../core/ids.ts';
@@ -36,6 +38,19 @@ export interface InboundMessage {
   requireTls?: boolean;
   eightBit?: boolean;
   accountId?: number | undefined;
+  /**
+   * The Authentication-Results field of the checks on port 25 (RFC 8601), added above the
+   * Received field; any field in the message claiming Loft's hostname is removed first (§5).
+   */
+  authResults?: string | undefined;
+  /** Deliver into each account's Junk mailbox instead of the INBOX (DMARC quarantine). */
+  junk?: boolean | undefined;
+}
+
+/** DKIM signing of what Loft's users send (defined here, where it is used; see services/dkim). */
+export interface MessageSigner {
+  /** The DKIM-Signature fields for `message` sent by `domain`; empty when the domain has no keys. */
+  sign(domain: string, message: Buffer): Promise<Buffer>;
 }
 
 export interface DeliveryReceipt {
@@ -52,8 +67,16 @@ export class DeliveryService {
   readonly #blobs: BlobStore;
   readonly #events: MailboxEvents;
   readonly #now: () => Date;
+  readonly #signer: MessageSigner | undefined;
 
-  constructor(deps: { store: Store; blobs: BlobStore; events: MailboxEvents; now?: () => Date }) {
+  constructor(deps: {
+    store: Store;
+    blobs: BlobStore;
+    events: MailboxEvents;
+    now?: () => Date;
+    signer?: MessageSigner;
+  }) {
+    this.#signer = deps.signer;
     this.#store = deps.store;
     this.#blobs = deps.blobs;
     this.#events = deps.events;
@@ -87,15 +110,23 @@ export class DeliveryService {
     );
     const returnPath =
       accountIds.length > 0 ? Buffer.from(returnPathHeader(message.sender)) : Buffer.alloc(0);
-    const chunks = [returnPath, received, ...message.content];
-    const raw = Buffer.concat(chunks);
+    let content = message.content;
+    let authResults = Buffer.alloc(0);
+    if (message.authResults !== undefined) {
+      content = [removeForgedAuthResults(Buffer.concat(content), message.trace.hostname)];
+      authResults = Buffer.from(message.authResults);
+    }
+    // RFC 6376 §5: what a user submits for remote recipients is signed before it is queued.
+    const signatures =
+      this.#signer && message.trace.authenticated && remote.length > 0 && message.sender.includes('@')
+        ? await this.#signer.sign(domainOf(message.sender), Buffer.concat([received, ...content]))
+        : Buffer.alloc(0);
+    const raw = Buffer.concat([returnPath, authResults, signatures, received, ...content]);
     const structure = structureOf(raw);
 
     const inboxes: number[] = [];
     for (const accountId of accountIds) {
-      const inbox = await this.#store.getMailbox(accountId, 'INBOX');
-      if (!inbox) throw new LoftError('INTERNAL', `account ${accountId} has no INBOX`);
-      inboxes.push(inbox.id);
+      inboxes.push(await this.#targetMailbox(accountId, message.junk ?? false));
     }
 
     const blob = await this.#blobs.put([raw]);
@@ -136,6 +167,17 @@ export class DeliveryService {
       await this.#blobs.remove(blob.id).catch(() => {});
       throw err;
     }
+  }
+
+  /** The INBOX of the account, or its Junk mailbox (special-use \\Junk, RFC 6154) when asked and present. */
+  async #targetMailbox(accountId: number, junk: boolean): Promise<number> {
+    if (junk) {
+      const found = (await this.#store.listMailboxes(accountId)).find((m) => m.specialUse === '\\Junk');
+      if (found) return found.id;
+    }
+    const inbox = await this.#store.getMailbox(accountId, 'INBOX');
+    if (!inbox) throw new LoftError('INTERNAL', `account ${accountId} has no INBOX`);
+    return inbox.id;
   }
 
   /**
@@ -210,6 +252,10 @@ export interface AppendOptions {
  */
 export function structureOf(raw: Buffer): string {
   return encodeStructure(indexMessage(raw));
+}
+
+function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }
 
 function unique(values: number[]): number[] {

@@ -3,7 +3,7 @@
  * tool. It starts with a header and ends with an `end` record holding the counts, so a cut file
  * is noticed. Binary values (bodies, SCRAM keys) are base64.
  */
-import type { SpecialUse } from '../../store/store.ts';
+import type { DkimAlgorithm, SpecialUse } from '../../store/store.ts';
 
 export const ARCHIVE_FORMAT = 'loft-export';
 export const ARCHIVE_VERSION = 1;
@@ -11,6 +11,16 @@ export const ARCHIVE_VERSION = 1;
 export type ArchiveRecord =
   | { type: 'header'; format: typeof ARCHIVE_FORMAT; version: number; createdAt: number }
   | { type: 'domain'; name: string }
+  | {
+      type: 'dkim';
+      domain: string;
+      selector: string;
+      algorithm: DkimAlgorithm;
+      privateKey: string;
+      publicKey: string;
+      createdAt: number;
+      retired: boolean;
+    }
   | {
       type: 'account';
       address: string;

@@ -1,5 +1,5 @@
 /**
- * `loft export`: every domain, account (with its password hash and SCRAM keys), alias, mailbox
+ * `loft export`: every domain (with its DKIM keys), account (with its password hash and SCRAM keys), alias, mailbox
  * (with UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ), subscription and message (with UID, flags,
  * keywords, internal date, MODSEQ and its bytes) of a store, as an archive (archive.ts) that
  * `loft import` loads into another store, of either backend.
@@ -45,6 +45,19 @@ export async function exportAll(
   for (const domain of domains) {
     await put({ type: 'domain', name: domain.name });
     counts.domains++;
+    // Oldest first, so that an import replays the rotations in order.
+    for (const key of (await store.listDkimKeys(domain.name)).reverse()) {
+      await put({
+        type: 'dkim',
+        domain: domain.name,
+        selector: key.selector,
+        algorithm: key.algorithm,
+        privateKey: key.privateKey,
+        publicKey: key.publicKey,
+        createdAt: key.createdAt,
+        retired: key.retiredAt !== undefined,
+      });
+    }
   }
   const domainName = new Map(domains.map((d) => [d.id, d.name]));
   for (const account of accounts) {

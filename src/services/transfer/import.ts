@@ -6,7 +6,7 @@
  */
 import { LoftError } from '../../core/errors.ts';
 import type { BlobStore } from '../../store/blob/blob-store.ts';
-import type { ImportedMessage, Store } from '../../store/store.ts';
+import type { DkimKeyInput, ImportedMessage, Store } from '../../store/store.ts';
 import { structureOf } from '../delivery/delivery.ts';
 import {
   ARCHIVE_FORMAT,
@@ -33,6 +33,14 @@ export async function importAll(
   let lineNumber = 0;
   let ended = false;
 
+  let dkimBatch: { domain: string; createdAt: number; keys: DkimKeyInput[] } | undefined;
+  const flushDkim = async (): Promise<void> => {
+    if (!dkimBatch) return;
+    const { domain, createdAt, keys } = dkimBatch;
+    dkimBatch = undefined;
+    await store.addDkimKeys(domain, keys, { retireActive: true, now: createdAt });
+  };
+
   const flush = async (): Promise<void> => {
     if (!batch || batch.messages.length === 0) return;
     await store.importMessages(batch.mailboxId, batch.messages);
@@ -57,11 +65,25 @@ export async function importAll(
         throw invalid(lineNumber, `format version ${record.version}, this Loft reads ${ARCHIVE_VERSION}`);
       continue;
     }
+    if (record.type !== 'dkim') await flushDkim();
     switch (record.type) {
       case 'domain':
         await store.addDomain(record.name).catch(rethrow(`domain ${record.name}`));
         counts.domains++;
         break;
+      case 'dkim': {
+        // Keys made together (one rotation) are added together; adding the next set retires them.
+        const last = dkimBatch;
+        if (last && (last.domain !== record.domain || last.createdAt !== record.createdAt)) await flushDkim();
+        dkimBatch ??= { domain: record.domain, createdAt: record.createdAt, keys: [] };
+        dkimBatch.keys.push({
+          selector: record.selector,
+          algorithm: record.algorithm,
+          privateKey: record.privateKey,
+          publicKey: record.publicKey,
+        });
+        break;
+      }
       case 'account': {
         const domain = await store.getDomain(record.domain);
         if (!domain)

@@ -128,4 +128,18 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE mailboxes ADD COLUMN expunge_history_from BIGINT NOT NULL DEFAULT 0;
   UPDATE mailboxes SET expunge_history_from = highest_modseq;
   `,
+  // 3: DKIM signing keys per domain (SQLite migration 8)
+  `
+  CREATE TABLE dkim_keys (
+    id BIGSERIAL PRIMARY KEY,
+    domain_id BIGINT NOT NULL REFERENCES domains(id) ON DELETE CASCADE,
+    selector TEXT NOT NULL,
+    algorithm TEXT NOT NULL,
+    private_key TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    retired_at BIGINT,
+    UNIQUE (domain_id, selector)
+  );
+  `,
 ];

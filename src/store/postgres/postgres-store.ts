@@ -12,6 +12,8 @@ import type {
   ConditionalFlagResult,
   DeliveryCommit,
   DeliveryResult,
+  DkimKeyInput,
+  DkimKeyRecord,
   DomainRecord,
   FlagChange,
   FlagUpdate,
@@ -30,6 +32,7 @@ import type {
 import { ChangeFeed, channelOf, newOrigin, notifyChanges } from './change-feed.ts';
 import { mapPgError, PgDatabase, type PgOptions, type Queryable, type Row } from './database.ts';
 import { applyDelivery, indexTexts } from './deliveries.ts';
+import { addDkimKeys, listDkimKeys } from './dkim-keys.ts';
 import { importMailbox, importMessages } from './imports.ts';
 import {
   copyMessages,
@@ -109,6 +112,20 @@ export class PostgresStore implements Store {
       db.query('SELECT * FROM domains ORDER BY name'),
     );
     return rows.map(toDomain);
+  }
+
+  async addDkimKeys(
+    domain: string,
+    keys: readonly DkimKeyInput[],
+    options: { retireActive?: boolean; now?: number } = {},
+  ): Promise<DkimKeyRecord[]> {
+    return this.#db.tx(`adding DKIM keys of ${domain}`, (db) =>
+      addDkimKeys(db, domain, keys, options.retireActive ?? false, options.now ?? Date.now()),
+    );
+  }
+
+  async listDkimKeys(domain: string): Promise<DkimKeyRecord[]> {
+    return this.#db.read('listing DKIM keys', (db) => listDkimKeys(db, domain));
   }
 
   async removeDomain(name: string): Promise<void> {

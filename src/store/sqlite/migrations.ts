@@ -160,4 +160,19 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE mailboxes ADD COLUMN expunge_history_from INTEGER NOT NULL DEFAULT 0;
   UPDATE mailboxes SET expunge_history_from = highest_modseq;
   `,
+  // 8: DKIM signing keys per domain (RFC 6376, RFC 8463); a rotation retires the keys in use
+  // (retired_at) and adds new ones, so the old selectors stay published for a while.
+  `
+  CREATE TABLE dkim_keys (
+    id INTEGER PRIMARY KEY,
+    domain_id INTEGER NOT NULL REFERENCES domains(id) ON DELETE CASCADE,
+    selector TEXT NOT NULL,
+    algorithm TEXT NOT NULL,
+    private_key TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    retired_at INTEGER,
+    UNIQUE (domain_id, selector)
+  ) STRICT;
+  `,
 ];

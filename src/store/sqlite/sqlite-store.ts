@@ -11,6 +11,8 @@ import type {
   ConditionalFlagResult,
   DeliveryCommit,
   DeliveryResult,
+  DkimKeyInput,
+  DkimKeyRecord,
   DomainRecord,
   FlagChange,
   FlagUpdate,
@@ -29,6 +31,7 @@ import type {
 import { readInlineBodies, readInlineBody } from './blob-data.ts';
 import { DeliveryCommitter } from './committer.ts';
 import { mapSqliteError, openDatabase } from './database.ts';
+import { addDkimKeys, listDkimKeys } from './dkim-keys.ts';
 import { importMailbox, importMessages } from './imports.ts';
 import {
   copyMessages,
@@ -118,6 +121,20 @@ export class SqliteStore implements Store {
       this.#stmt('SELECT * FROM domains ORDER BY name').all(),
     ) as Row[];
     return rows.map(toDomain);
+  }
+
+  async addDkimKeys(
+    domain: string,
+    keys: readonly DkimKeyInput[],
+    options: { retireActive?: boolean; now?: number } = {},
+  ): Promise<DkimKeyRecord[]> {
+    return this.#tx(`adding DKIM keys of ${domain}`, () =>
+      addDkimKeys(this.#prepare, domain, keys, options.retireActive ?? false, options.now ?? Date.now()),
+    );
+  }
+
+  async listDkimKeys(domain: string): Promise<DkimKeyRecord[]> {
+    return this.#query('listing DKIM keys', () => listDkimKeys(this.#prepare, domain));
   }
 
   async removeDomain(name: string): Promise<void> {

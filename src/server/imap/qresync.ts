@@ -24,7 +24,7 @@ export async function qresyncSelect(
   const access = session.services.mailboxes;
   // RFC 7162 §3.2.5: known-uids limits what VANISHED (EARLIER) needs to name.
   const within =
-    params.knownUids === null ? null : uidRanges(params.knownUids, selected, selected.uids.at(-1) ?? 0);
+    params.knownUids === null ? null : uidRanges(params.knownUids, selected, selected.lastUid ?? 0);
   sendVanishedEarlier(session, await vanishedSince(session, selected, modseq, within));
   const changed = (await access.changedSince(selected.mailbox.id, modseq)).filter(
     (uid) => selected.seqOf(uid) !== undefined,

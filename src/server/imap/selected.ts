@@ -6,6 +6,7 @@
  */
 import type { MailboxChange } from '../../core/events.ts';
 import type { MailboxAccess, MailboxRecord } from './services.ts';
+import { UidList } from './uid-list.ts';
 
 export interface PendingUpdates {
   /** Sequence numbers to report expunged, in the order to send them. */
@@ -21,8 +22,8 @@ export interface PendingUpdates {
 export class SelectedMailbox {
   readonly mailbox: MailboxRecord;
   readonly readOnly: boolean;
-  /** UIDs by sequence number - 1, ascending. */
-  #uids: number[];
+  /** UIDs by sequence number, ascending, as runs (a few bytes for most mailboxes). */
+  #uids: UidList;
   readonly #access: MailboxAccess;
   #unsubscribe: () => void;
   /** Expunges not yet reported: UID → MODSEQ of the removal. */
@@ -34,7 +35,7 @@ export class SelectedMailbox {
   /** Wakes an IDLE waiting for changes. */
   onChange: (() => void) | undefined;
 
-  private constructor(mailbox: MailboxRecord, readOnly: boolean, uids: number[], access: MailboxAccess) {
+  private constructor(mailbox: MailboxRecord, readOnly: boolean, uids: UidList, access: MailboxAccess) {
     this.mailbox = mailbox;
     this.readOnly = readOnly;
     this.#uids = uids;
@@ -48,8 +49,8 @@ export class SelectedMailbox {
     mailbox: MailboxRecord,
     readOnly: boolean,
   ): Promise<SelectedMailbox> {
-    const selected = new SelectedMailbox(mailbox, readOnly, [], access);
-    selected.#uids = await access.uids(mailbox.id);
+    const selected = new SelectedMailbox(mailbox, readOnly, new UidList(), access);
+    selected.#uids = new UidList(await access.uids(mailbox.id));
     return selected;
   }
 
@@ -61,27 +62,32 @@ export class SelectedMailbox {
     return this.#uids.length;
   }
 
+  /**
+   * Every UID the client knows, by sequence number - 1: a new array on each call, for work on the
+   * whole mailbox (SEARCH, EXPUNGE); use {@link uidOf}, {@link seqOf} and {@link lastUid} otherwise.
+   */
   get uids(): readonly number[] {
-    return this.#uids;
+    return this.#uids.toArray();
+  }
+
+  /** The highest UID the client knows, or undefined when the mailbox is empty. */
+  get lastUid(): number | undefined {
+    return this.#uids.last;
+  }
+
+  /** The sequence numbers of the known UIDs in [from, to], first and last, or undefined. */
+  seqRange(from: number, to: number): [number, number] | undefined {
+    return this.#uids.seqRange(from, to);
   }
 
   /** The UID of sequence number `seq` (1-based), or undefined. */
   uidOf(seq: number): number | undefined {
-    return this.#uids[seq - 1];
+    return this.#uids.uidOf(seq);
   }
 
   /** The sequence number of `uid`, or undefined when it is not (or no longer) known to the client. */
   seqOf(uid: number): number | undefined {
-    let lo = 0;
-    let hi = this.#uids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const value = this.#uids[mid]!;
-      if (value === uid) return mid + 1;
-      if (value < uid) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return undefined;
+    return this.#uids.seqOf(uid);
   }
 
   /** True when changes wait to be reported. */
@@ -94,8 +100,7 @@ export class SelectedMailbox {
    * response); their events, arriving later, find no sequence number and are ignored.
    */
   forget(uids: Iterable<number>): void {
-    const gone = new Set(uids);
-    this.#uids = this.#uids.filter((uid) => !gone.has(uid));
+    this.#uids.remove(uids);
   }
 
   #record(change: MailboxChange): void {
@@ -137,8 +142,7 @@ export class SelectedMailbox {
         .filter((s): s is number => s !== undefined);
       gone.sort((a, b) => b - a);
       for (const seq of gone) {
-        updates.vanished.push(this.#uids[seq - 1]!);
-        this.#uids.splice(seq - 1, 1);
+        updates.vanished.push(this.#uids.removeAt(seq)!);
         updates.expunged.push(seq);
       }
       updates.vanished.reverse();
@@ -147,13 +151,13 @@ export class SelectedMailbox {
     }
     if (this.#grown) {
       this.#grown = false;
-      const last = this.#uids.at(-1) ?? 0;
+      const last = this.#uids.last ?? 0;
       // Only the UIDs above the last one known: a delivery never costs a read of the whole mailbox.
       const fresh = (await this.#access.uids(this.mailbox.id, last)).filter(
         (uid) => !this.#expunged.has(uid),
       );
       if (fresh.length > 0) {
-        this.#uids.push(...fresh);
+        this.#uids.push(fresh);
         updates.exists = this.#uids.length;
       }
     }

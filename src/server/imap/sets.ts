@@ -47,17 +47,16 @@ export function resolveSet(
     return out;
   }
   const count = selected.count;
-  const uids = selected.uids;
   const out = new Set<number>();
   if (byUid) {
-    const maxUid = uids.at(-1) ?? 0;
+    const maxUid = selected.lastUid ?? 0;
     for (const range of set.ranges) {
       let from = range.from === '*' ? maxUid : range.from;
       let to = range.to === '*' ? maxUid : range.to;
       if (from > to) [from, to] = [to, from];
-      // Walk the known UIDs in the range (binary search for the start).
-      let i = lowerBound(uids, from);
-      for (; i < uids.length && uids[i]! <= to; i++) out.add(i + 1);
+      // The known UIDs in the range are one run of sequence numbers.
+      const seqs = selected.seqRange(from, to);
+      if (seqs) for (let seq = seqs[0]; seq <= seqs[1]; seq++) out.add(seq);
     }
   } else {
     for (const range of set.ranges) {
@@ -68,16 +67,5 @@ export function resolveSet(
       for (let seq = from; seq <= to; seq++) out.add(seq);
     }
   }
-  return [...out].sort((a, b) => a - b).map((seq) => ({ seq, uid: uids[seq - 1]! }));
-}
-
-function lowerBound(sorted: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return [...out].sort((a, b) => a - b).map((seq) => ({ seq, uid: selected.uidOf(seq)! }));
 }

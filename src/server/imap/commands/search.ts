@@ -28,7 +28,7 @@ export async function search(session: ImapSession, tag: string, command: SearchC
   const compiled = compileSearch(command.key, {
     charset: command.charset,
     count: selected.count,
-    maxUid: selected.uids.at(-1) ?? 0,
+    maxUid: selected.lastUid ?? 0,
   });
   if (!compiled.ok) {
     return fail({

@@ -34,7 +34,7 @@ export async function sort(session: ImapSession, tag: string, command: SortComma
   const compiled = compileSearch(command.key, {
     charset: command.charset,
     count: selected.count,
-    maxUid: selected.uids.at(-1) ?? 0,
+    maxUid: selected.lastUid ?? 0,
   });
   if (!compiled.ok) return badCharset();
   let sorted: Awaited<ReturnType<typeof sortHits>>;

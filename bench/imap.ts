@@ -11,21 +11,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DovecotServer, dovecotUnavailable, dovecotVersion } from './lib/dovecot-server.ts';
 import { type HostInfo, hostInfo } from './lib/host.ts';
-import { closeIdleConnections, openIdleConnections } from './lib/imap-idle.ts';
+import { idleMemory, type Target } from './lib/imap-memory.ts';
 import { DEFAULT_SEED, MailboxGenerator, rareMessages } from './lib/imap-messages.ts';
-import {
-  type ImapMemoryRow,
-  type ImapPhase,
-  type ImapRow,
-  type ImapServer,
-  medianImapRows,
-} from './lib/imap-report.ts';
+import { type ImapMemoryRow, type ImapPhase, type ImapRow, medianImapRows } from './lib/imap-report.ts';
 import { type ExpectedMailbox, type ImapOperation, runImapSession } from './lib/imap-session.ts';
 import { DEFAULT_PASSWORD, LoftServer } from './lib/loft-server.ts';
-import { peakRssKb, treeCpuSeconds, treeMemory } from './lib/procfs.ts';
+import { peakRssKb, treeCpuSeconds } from './lib/procfs.ts';
 
 export const IMAP_SERVER_NAMES = ['loft', 'dovecot'] as const;
 export type ImapServerName = (typeof IMAP_SERVER_NAMES)[number];
@@ -44,6 +37,8 @@ export interface ImapOptions {
   /** Later sessions per server, servers taking turns; each operation's row is the median. */
   repeat: number;
   keep: boolean;
+  /** Longest time spent opening idle connections to one server, in seconds. */
+  idleSeconds: number;
   /** Run Loft with `node --cpu-prof` (profiles written under the temporary folder, which is kept). */
   profile: boolean;
   log: (line: string) => void;
@@ -73,13 +68,6 @@ export interface ImapResult {
 
 const DOMAIN = 'bench.test';
 const USER = `u1@${DOMAIN}`;
-
-interface Target {
-  name: ImapServer;
-  port: number;
-  rootPid(): number | undefined;
-  settle(): Promise<void>;
-}
 
 /** The client's own open-files limit (soft), from /proc/self/limits; Loft and Dovecot inherit it. */
 function clientNofile(): number | undefined {
@@ -170,58 +158,6 @@ async function session(target: Target, phase: ImapPhase, expected: ExpectedMailb
     cpuMs: cpu.get(r.operation) ?? 0,
     runs: [],
   }));
-}
-
-/** Opens `connections` idle connections to `target`, reads its memory before and after, closes them. */
-async function idleMemory(target: Target, options: ImapOptions, notes: string[]): Promise<ImapMemoryRow> {
-  const pid = target.rootPid()!;
-  await sleep(1000);
-  const before = treeMemory(pid, true);
-  options.log(
-    `${target.name}: opening ${options.connections} connections, each logged in, INBOX selected, in IDLE…`,
-  );
-  const opened = await openIdleConnections({
-    port: target.port,
-    user: USER,
-    password: DEFAULT_PASSWORD,
-    connections: options.connections,
-    scram: target.name === 'loft',
-    exists: options.messages,
-    progress: (n) => options.log(`  ${n} idling`),
-  });
-  await sleep(2000); // let the last sessions settle
-  const after = treeMemory(pid, true);
-  closeIdleConnections(opened.clients);
-  await target.settle();
-  const basis =
-    target.name === 'dovecot' && before.pssKb !== undefined && after.pssKb !== undefined ? 'pss' : 'rss';
-  const delta = basis === 'pss' ? after.pssKb! - before.pssKb! : after.rssKb - before.rssKb;
-  const perConnectionKb = opened.idling > 0 ? delta / opened.idling : 0;
-  const verified = opened.idling === options.connections;
-  if (!verified) {
-    notes.push(
-      `${target.name}: ${opened.idling} of ${options.connections} connections reached IDLE (${opened.failed} failed: ${opened.errors.join('; ')})`,
-    );
-  }
-  options.log(
-    `  ${opened.idling} idling after ${opened.seconds.toFixed(1)} s: ${perConnectionKb.toFixed(1)} KB per connection (${basis})`,
-  );
-  return {
-    server: target.name,
-    connections: options.connections,
-    idling: opened.idling,
-    openSeconds: opened.seconds,
-    processesBefore: before.processes,
-    processesAfter: after.processes,
-    rssBeforeKb: before.rssKb,
-    rssAfterKb: after.rssKb,
-    pssBeforeKb: before.pssKb,
-    pssAfterKb: after.pssKb,
-    perConnectionKb,
-    basis,
-    verified,
-    ...(verified ? {} : { error: opened.errors[0] ?? 'not every connection reached IDLE' }),
-  };
 }
 
 /** Runs the benchmark: fills both mailboxes, starts the servers, measures the sessions and the idle memory. */
@@ -369,7 +305,19 @@ export async function runImap(options: ImapOptions): Promise<ImapResult> {
         `the open-files limit (${nofile}; the servers inherit it) is too low for ${options.connections} connections: raise ulimit -n`,
       );
     }
-    for (const target of targets) memory.push(await idleMemory(target, options, notes));
+    for (const target of targets) {
+      memory.push(
+        await idleMemory(target, {
+          user: USER,
+          password: DEFAULT_PASSWORD,
+          connections: options.connections,
+          exists: options.messages,
+          seconds: options.idleSeconds,
+          log: options.log,
+          notes,
+        }),
+      );
+    }
     if (loft.running) loftPeak = Math.round((peakRssKb(loft.pid) ?? 0) / 102.4) / 10;
   } catch (err) {
     failed = true;

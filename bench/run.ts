@@ -75,6 +75,8 @@ imap:
   --messages N            messages in the mailbox (default ${IMAP_MESSAGES}, with --quick ${IMAP_QUICK_MESSAGES}; --scale multiplies)
   --connections N         idle connections for the memory measurement (default ${IMAP_CONNECTIONS}, with --quick ${IMAP_QUICK_CONNECTIONS})
   --seed N                the generated mailbox's seed (default ${DEFAULT_SEED})
+  --idle-seconds N        stop opening idle connections to a server after N seconds (default 300); also
+                          stopped when Loft's RSS grew by 8 GB or the machine's available memory runs low
   --profile               run Loft under node --cpu-prof (the profile is kept in the temporary folder)
 `;
 
@@ -166,6 +168,7 @@ function parseOptions(argv: string[]) {
       connections: { type: 'string' },
       seed: { type: 'string', default: String(DEFAULT_SEED) },
       profile: { type: 'boolean', default: false },
+      'idle-seconds': { type: 'string', default: '300' },
       setup: { type: 'boolean', default: false },
       'no-setup': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
@@ -328,6 +331,7 @@ async function imapBenchmark(
     repeat: common.repeat,
     keep: values.keep,
     profile: values.profile,
+    idleSeconds: parseCount(values['idle-seconds'], '--idle-seconds', 86_400),
     log: (line) => console.log(line),
   };
   const startedAt = new Date();

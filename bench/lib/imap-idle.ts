@@ -17,8 +17,13 @@ export interface IdleOptions {
   scram: boolean;
   /** EXISTS expected at SELECT. */
   exists: number;
-  /** Called every `progressEvery` idling connections. */
+  /** Called at every 1,000th idling connection. */
   progress?: (idling: number) => void;
+  /**
+   * Asked before each new connection: a reason to open no more (the machine's memory running
+   * low, a time limit), or undefined to go on. Connections being opened are finished.
+   */
+  shouldStop?: () => string | undefined;
 }
 
 export interface IdleResult {
@@ -30,6 +35,8 @@ export interface IdleResult {
   /** The first errors (at most 5), and how many connections failed. */
   errors: string[];
   failed: number;
+  /** Why fewer connections than asked were opened, when `shouldStop` said so. */
+  stoppedBecause?: string;
 }
 
 /** Opens `connections` idling connections; never throws (failures are counted in the result). */
@@ -39,6 +46,7 @@ export async function openIdleConnections(options: IdleOptions): Promise<IdleRes
   const errors: string[] = [];
   let failed = 0;
   let next = 0;
+  let stoppedBecause: string | undefined;
   const one = async (): Promise<void> => {
     const client = await ImapClient.connect(options.port, 60_000);
     try {
@@ -62,7 +70,9 @@ export async function openIdleConnections(options: IdleOptions): Promise<IdleRes
     }
   };
   const worker = async (): Promise<void> => {
-    while (next < options.connections) {
+    while (next < options.connections && stoppedBecause === undefined) {
+      stoppedBecause = options.shouldStop?.();
+      if (stoppedBecause !== undefined) break;
       next += 1;
       try {
         await one();
@@ -81,6 +91,7 @@ export async function openIdleConnections(options: IdleOptions): Promise<IdleRes
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
     errors,
     failed,
+    ...(stoppedBecause === undefined ? {} : { stoppedBecause }),
   };
 }
 

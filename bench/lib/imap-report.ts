@@ -51,6 +51,8 @@ export interface ImapMemoryRow {
   perConnectionKb: number;
   /** Which reading `perConnectionKb` comes from. */
   basis: 'pss' | 'rss';
+  /** Why fewer connections than asked were opened (memory or time guard), if so. */
+  stoppedBecause?: string;
   verified: boolean;
   error?: string;
 }
@@ -231,15 +233,19 @@ export function imapTargetChecks(
     direction: 'max',
     met: loftMemory?.verified ? loftMemory.perConnectionKb <= IMAP_TARGETS.idleKb : undefined,
     detail: [
-      loftMemory
-        ? `Loft ${loftMemory.perConnectionKb.toFixed(1)} KB (RSS) over ${loftMemory.idling}`
-        : 'Loft not measured',
-      dovecotMemory
-        ? `Dovecot ${dovecotMemory.perConnectionKb.toFixed(1)} KB (${dovecotMemory.basis.toUpperCase()}) over ${dovecotMemory.idling}`
-        : 'Dovecot not measured',
+      loftMemory ? `Loft ${memoryDetail(loftMemory)}` : 'Loft not measured',
+      dovecotMemory ? `Dovecot ${memoryDetail(dovecotMemory)}` : 'Dovecot not measured',
     ].join(', '),
   });
   return checks;
+}
+
+function memoryDetail(row: ImapMemoryRow): string {
+  const stopped =
+    row.stoppedBecause === undefined
+      ? ''
+      : ` (stopped at ${row.idling} of ${row.connections}: ${row.stoppedBecause})`;
+  return `${row.perConnectionKb.toFixed(1)} KB (${row.basis.toUpperCase()}) over ${row.idling}${stopped}`;
 }
 
 /** The target lines: `MET` / `NOT MET` / `not measured`. */

@@ -17,7 +17,9 @@ import { idleMemory, type Target } from './lib/imap-memory.ts';
 import { DEFAULT_SEED, MailboxGenerator, rareMessages } from './lib/imap-messages.ts';
 import { type ImapMemoryRow, type ImapPhase, type ImapRow, medianImapRows } from './lib/imap-report.ts';
 import { type ExpectedMailbox, type ImapOperation, runImapSession } from './lib/imap-session.ts';
+import { collectGarbage } from './lib/inspector-gc.ts';
 import { DEFAULT_PASSWORD, LoftServer } from './lib/loft-server.ts';
+import { freePort } from './lib/net.ts';
 import { peakRssKb, treeCpuSeconds } from './lib/procfs.ts';
 
 export const IMAP_SERVER_NAMES = ['loft', 'dovecot'] as const;
@@ -229,6 +231,7 @@ export async function runImap(options: ImapOptions): Promise<ImapResult> {
     );
 
     const profileDir = path.join(root, 'profile');
+    const inspectPort = await freePort();
     const loftStarted = process.hrtime.bigint();
     loft = await LoftServer.start({
       root: loftDir,
@@ -237,7 +240,10 @@ export async function runImap(options: ImapOptions): Promise<ImapResult> {
       imap: true,
       provisioned: true,
       connections: clients,
-      nodeOptions: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      nodeOptions: [
+        `--inspect=127.0.0.1:${inspectPort}`, // to collect garbage before memory readings
+        ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      ],
     });
     options.log(
       `loft: pid ${loft.pid}, IMAP 127.0.0.1:${loft.imapPort}, data ${loft.dataDir}; waiting for the search index…`,
@@ -260,6 +266,7 @@ export async function runImap(options: ImapOptions): Promise<ImapResult> {
         port: l.imapPort!,
         rootPid: () => (l.running ? l.pid : undefined),
         settle: async () => undefined,
+        collectGarbage: () => collectGarbage(inspectPort),
       });
     }
     if (dovecot) {

@@ -1,7 +1,9 @@
 /**
  * The memory of idle IMAP connections: a server's memory is read, many connections are opened
  * (each logged in, INBOX selected, in IDLE; bench/lib/imap-idle.ts), the memory is read again,
- * and the difference is divided among the connections. Opening stops early, and says why, when
+ * and the difference is divided among the connections. Loft's garbage is collected before each
+ * reading (through its inspector), so its figure counts what the connections keep, not garbage
+ * the collector has not yet reached; the reading before that collection is kept too. Opening stops early, and says why, when
  * a time limit passes or memory runs short: the machine is shared, and a server that keeps
  * megabytes per connection would otherwise take it all.
  */
@@ -18,6 +20,8 @@ export interface Target {
   rootPid(): number | undefined;
   /** Resolves once the server is done with the sessions that ended (Dovecot: processes reaped). */
   settle(): Promise<void>;
+  /** Runs a full garbage collection in the server (Loft, through its inspector), where it has one. */
+  collectGarbage?: () => Promise<void>;
 }
 
 /** How much Loft's RSS may grow while connections are opened. */
@@ -72,6 +76,7 @@ export interface IdleMemoryOptions {
  */
 export async function idleMemory(target: Target, options: IdleMemoryOptions): Promise<ImapMemoryRow> {
   const pid = target.rootPid()!;
+  await target.collectGarbage?.();
   await sleep(1000);
   const before = treeMemory(pid, true);
   const guard = idleGuard(target, pid, before.rssKb, options.seconds);
@@ -90,7 +95,13 @@ export async function idleMemory(target: Target, options: IdleMemoryOptions): Pr
   });
   guard.stop();
   await sleep(2000); // let the last sessions settle
-  const after = treeMemory(pid, true);
+  const beforeGc = treeMemory(pid, true);
+  let after = beforeGc;
+  if (target.collectGarbage) {
+    await target.collectGarbage();
+    await sleep(1000);
+    after = treeMemory(pid, true);
+  }
   closeIdleConnections(opened.clients);
   await target.settle();
   const basis =
@@ -124,6 +135,7 @@ export async function idleMemory(target: Target, options: IdleMemoryOptions): Pr
     processesAfter: after.processes,
     rssBeforeKb: before.rssKb,
     rssAfterKb: after.rssKb,
+    ...(target.collectGarbage ? { rssAfterBeforeGcKb: beforeGc.rssKb } : {}),
     pssBeforeKb: before.pssKb,
     pssAfterKb: after.pssKb,
     perConnectionKb,

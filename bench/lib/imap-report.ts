@@ -45,6 +45,8 @@ export interface ImapMemoryRow {
   processesAfter: number;
   rssBeforeKb: number;
   rssAfterKb: number;
+  /** Loft: RSS with the connections open, before the garbage collection that `rssAfterKb` follows. */
+  rssAfterBeforeGcKb?: number;
   pssBeforeKb: number | undefined;
   pssAfterKb: number | undefined;
   /** (after − before) / idling, from PSS where known (Dovecot's many processes), else RSS. */
@@ -166,6 +168,7 @@ export function formatMemoryTable(rows: readonly ImapMemoryRow[]): string {
     'processes',
     'RSS MB before',
     'RSS MB after',
+    'before GC',
     'PSS MB before',
     'PSS MB after',
     'KB/connection',
@@ -178,12 +181,13 @@ export function formatMemoryTable(rows: readonly ImapMemoryRow[]): string {
     `${r.processesBefore}→${r.processesAfter}`,
     mbOfKb(r.rssBeforeKb),
     mbOfKb(r.rssAfterKb),
+    mbOfKb(r.rssAfterBeforeGcKb),
     mbOfKb(r.pssBeforeKb),
     mbOfKb(r.pssAfterKb),
     `${r.perConnectionKb.toFixed(1)} (${r.basis.toUpperCase()})`,
     r.verified ? 'ok' : 'FAILED',
   ]);
-  return alignColumns(header, cells, [false, true, true, true, true, true, true, true, true, false]);
+  return alignColumns(header, cells, [false, true, true, true, true, true, true, true, true, true, false]);
 }
 
 /** One target line's data. */

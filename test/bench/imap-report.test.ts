@@ -123,6 +123,7 @@ function memoryRow(partial: Partial<ImapMemoryRow>): ImapMemoryRow {
     processesAfter: 1,
     rssBeforeKb: 100_000,
     rssAfterKb: 400_000,
+    rssAfterBeforeGcKb: 500_000,
     pssBeforeKb: 90_000,
     pssAfterKb: 390_000,
     perConnectionKb: 30,
@@ -188,7 +189,7 @@ describe('IMAP rows and report', () => {
     ]);
     assert.match(
       table,
-      /loft\s+10000\/10000\s+30\.0\s+1→1\s+97\.7\s+390\.6\s+87\.9\s+380\.9\s+30\.0 \(RSS\)\s+ok/,
+      /loft\s+10000\/10000\s+30\.0\s+1→1\s+97\.7\s+390\.6\s+488\.3\s+87\.9\s+380\.9\s+30\.0 \(RSS\)\s+ok/,
     );
     assert.match(table, /dovecot .* 1→10006 .* 512\.3 \(PSS\)\s+FAILED/);
   });

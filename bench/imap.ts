@@ -196,7 +196,7 @@ export async function runImap(options: ImapOptions): Promise<ImapResult> {
   try {
     const clients = options.connections + 100;
     if (options.servers.includes('dovecot')) {
-      const why = dovecotUnavailable();
+      const why = dovecotUnavailable('imap');
       if (why) notes.push(`Dovecot skipped: ${why}`);
       else {
         dovecot = await DovecotServer.start({

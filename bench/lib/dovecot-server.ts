@@ -38,9 +38,11 @@ const INTERNAL_USER = 'dovecot';
 /** Who owns the mail and runs the POP3 processes (as Postfix's benchmark instance delivers). */
 const MAIL_USER = 'nobody';
 
-/** Why this machine cannot run the Dovecot side, or undefined when it can. */
-export function dovecotUnavailable(): string | undefined {
+/** Why this machine cannot run the Dovecot side for `protocol`, or undefined when it can. */
+export function dovecotUnavailable(protocol: DovecotProtocol = 'pop3'): string | undefined {
   if (!existsSync(DOVECOT)) return 'Dovecot is not installed (run bench/setup.sh as root)';
+  if (!existsSync(`/usr/lib/dovecot/${protocol}`))
+    return `Dovecot's ${protocol.toUpperCase()} server is not installed (run bench/setup.sh as root: dovecot-${protocol}d)`;
   if (process.getuid?.() !== 0) return 'a Dovecot instance needs root (its master runs as root)';
   for (const name of [LOGIN_USER, INTERNAL_USER, MAIL_USER]) {
     if (!hasAccount(name)) return `no local account ${name} (Debian's dovecot-core creates it)`;

@@ -145,7 +145,7 @@ describe('runImap, a small whole run', () => {
       idleSeconds: 120,
       log: (line) => lines.push(line),
     });
-    const withDovecot = dovecotUnavailable() === undefined;
+    const withDovecot = dovecotUnavailable('imap') === undefined;
     assert.deepEqual(
       result.notes.filter((n) => !n.startsWith('Dovecot skipped')),
       [],

@@ -119,9 +119,14 @@ export async function idleMemory(target: Target, options: IdleMemoryOptions): Pr
     );
   }
   if (opened.failed > 0) {
-    options.notes.push(
-      `${target.name}: ${opened.failed} connections failed before IDLE: ${opened.errors.join('; ')}`,
-    );
+    const errors = opened.errors.join('; ');
+    // The client's own limits, as opposed to the server's refusals.
+    const client = /EMFILE/.test(errors)
+      ? ' (the client ran out of file descriptors: raise ulimit -n)'
+      : /EADDRNOTAVAIL/.test(errors)
+        ? ' (the client ran out of local ports: see net.ipv4.ip_local_port_range)'
+        : '';
+    options.notes.push(`${target.name}: ${opened.failed} connections failed before IDLE${client}: ${errors}`);
   }
   options.log(
     `  ${opened.idling} idling after ${opened.seconds.toFixed(1)} s: ${perConnectionKb.toFixed(1)} KB per connection (${basis})`,

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { DovecotServer, dovecotUnavailable, dovecotVersion } from './lib/dovecot-server.ts';
 import { type HostInfo, hostInfo } from './lib/host.ts';
 import { idleMemory, type Target } from './lib/imap-memory.ts';
-import { DEFAULT_SEED, MailboxGenerator, rareMessages } from './lib/imap-messages.ts';
+import { MailboxGenerator, rareMessages } from './lib/imap-messages.ts';
 import { type ImapMemoryRow, type ImapPhase, type ImapRow, medianImapRows } from './lib/imap-report.ts';
 import { type ExpectedMailbox, type ImapOperation, runImapSession } from './lib/imap-session.ts';
 import { collectGarbage } from './lib/inspector-gc.ts';
@@ -356,4 +356,3 @@ export async function runImap(options: ImapOptions): Promise<ImapResult> {
   };
 }
 
-export { DEFAULT_SEED };

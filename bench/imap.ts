@@ -355,4 +355,3 @@ export async function runImap(options: ImapOptions): Promise<ImapResult> {
     notes,
   };
 }
-

@@ -77,6 +77,20 @@ function clientNofile(): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+/** The last V8 or Node.js fatal error in a log file (e.g. "Reached heap limit … heap out of memory"), if any. */
+function fatalError(logFile: string): string | undefined {
+  try {
+    const text = readFileSync(logFile, 'utf8');
+    const lines = text.slice(-64 * 1024).split('\n');
+    return lines
+      .reverse()
+      .find((line) => /^FATAL ERROR:/.test(line))
+      ?.replace(/^FATAL ERROR:\s*/, '');
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs the fill child; resolves with its report or rejects with its stderr. */
 function fillLoft(dataDir: string, options: ImapOptions): Promise<{ seconds: number; octets: number }> {
   return new Promise((resolve, reject) => {
@@ -267,6 +281,7 @@ export async function runImap(options: ImapOptions): Promise<ImapResult> {
         rootPid: () => (l.running ? l.pid : undefined),
         settle: async () => undefined,
         collectGarbage: () => collectGarbage(inspectPort),
+        exitReason: () => fatalError(l.logFile),
       });
     }
     if (dovecot) {

@@ -22,6 +22,8 @@ export interface Target {
   settle(): Promise<void>;
   /** Runs a full garbage collection in the server (Loft, through its inspector), where it has one. */
   collectGarbage?: () => Promise<void>;
+  /** Why the server's process ended, from its log (e.g. V8's "heap out of memory"), if known. */
+  exitReason?: () => string | undefined;
 }
 
 /** How much Loft's RSS may grow while connections are opened. */
@@ -43,17 +45,35 @@ function idleGuard(
   pid: number,
   rssBeforeKb: number,
   seconds: number,
-): { check: () => string | undefined; stop: () => void } {
+): { check: () => string | undefined; stop: () => void; lastRssKb: () => number } {
   const deadline = Date.now() + seconds * 1000;
   const floorKb = meminfoKb('MemTotal') / 4;
   let reason: string | undefined;
+  let lastRssKb = rssBeforeKb;
   const timer = setInterval(() => {
     if (Date.now() > deadline) reason ??= `${seconds} s time limit`;
     if (meminfoKb('MemAvailable') < floorKb) reason ??= "the machine's available memory fell under a quarter";
-    if (target.name === 'loft' && treeMemory(pid, false).rssKb - rssBeforeKb > MAX_GROWTH_KB)
-      reason ??= `the server's RSS grew by ${MAX_GROWTH_KB / 1024 / 1024} GB`;
+    if (target.rootPid() === undefined) reason ??= 'the server exited';
+    else if (target.name === 'loft') {
+      const rss = treeMemory(pid, false).rssKb;
+      if (rss > 0) lastRssKb = rss;
+      if (rss - rssBeforeKb > MAX_GROWTH_KB)
+        reason ??= `the server's RSS grew by ${MAX_GROWTH_KB / 1024 / 1024} GB`;
+    }
   }, 500);
-  return { check: () => reason, stop: () => clearInterval(timer) };
+  return { check: () => reason, stop: () => clearInterval(timer), lastRssKb: () => lastRssKb };
+}
+
+/** Runs a garbage collection in the server if it can; a failure is noted and the reading goes on. */
+async function collect(target: Target, notes: string[]): Promise<boolean> {
+  if (!target.collectGarbage || target.rootPid() === undefined) return false;
+  try {
+    await target.collectGarbage();
+    return true;
+  } catch (err) {
+    notes.push(`${target.name}: no garbage collection before the memory reading: ${(err as Error).message}`);
+    return false;
+  }
 }
 
 export interface IdleMemoryOptions {
@@ -76,7 +96,7 @@ export interface IdleMemoryOptions {
  */
 export async function idleMemory(target: Target, options: IdleMemoryOptions): Promise<ImapMemoryRow> {
   const pid = target.rootPid()!;
-  await target.collectGarbage?.();
+  await collect(target, options.notes);
   await sleep(1000);
   const before = treeMemory(pid, true);
   const guard = idleGuard(target, pid, before.rssKb, options.seconds);
@@ -95,10 +115,13 @@ export async function idleMemory(target: Target, options: IdleMemoryOptions): Pr
   });
   guard.stop();
   await sleep(2000); // let the last sessions settle
+  if (target.rootPid() === undefined) {
+    closeIdleConnections(opened.clients);
+    return exitedRow(target, options, opened.idling, opened.seconds, before, guard.lastRssKb());
+  }
   const beforeGc = treeMemory(pid, true);
   let after = beforeGc;
-  if (target.collectGarbage) {
-    await target.collectGarbage();
+  if (await collect(target, options.notes)) {
     await sleep(1000);
     after = treeMemory(pid, true);
   }
@@ -148,5 +171,42 @@ export async function idleMemory(target: Target, options: IdleMemoryOptions): Pr
     ...(stopped === undefined ? {} : { stoppedBecause: stopped }),
     verified,
     ...(verified ? {} : { error: opened.errors[0] ?? 'not every connection reached IDLE' }),
+  };
+}
+
+/**
+ * The row of a server that exited while the connections were opened (Loft out of heap): the
+ * figure per connection is from its last RSS reading before the end (garbage included).
+ */
+function exitedRow(
+  target: Target,
+  options: IdleMemoryOptions,
+  idling: number,
+  seconds: number,
+  before: { processes: number; rssKb: number; pssKb: number | undefined },
+  lastRssKb: number,
+): ImapMemoryRow {
+  const why = target.exitReason?.();
+  const exited = `exited with ${idling} connections idling${why ? `: ${why}` : ''}`;
+  options.notes.push(
+    `${target.name} ${exited}; KB per connection from its last RSS reading, before any garbage collection`,
+  );
+  options.log(`  ${target.name} ${exited}`);
+  return {
+    server: target.name,
+    connections: options.connections,
+    idling,
+    openSeconds: seconds,
+    processesBefore: before.processes,
+    processesAfter: 0,
+    rssBeforeKb: before.rssKb,
+    rssAfterKb: lastRssKb,
+    pssBeforeKb: before.pssKb,
+    pssAfterKb: undefined,
+    perConnectionKb: idling > 0 ? (lastRssKb - before.rssKb) / idling : 0,
+    basis: 'rss',
+    serverExited: exited,
+    verified: false,
+    error: `${target.name} ${exited}`,
   };
 }

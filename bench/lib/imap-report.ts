@@ -55,6 +55,8 @@ export interface ImapMemoryRow {
   basis: 'pss' | 'rss';
   /** Why fewer connections than asked were opened (memory or time guard), if so. */
   stoppedBecause?: string;
+  /** The server's process ended while the connections were opened (how, and why if known). */
+  serverExited?: string;
   verified: boolean;
   error?: string;
 }
@@ -232,10 +234,15 @@ export function imapTargetChecks(
   const dovecotMemory = memory.find((m) => m.server === 'dovecot');
   checks.push({
     what: 'memory per idle connection (KB)',
-    value: loftMemory?.verified ? loftMemory.perConnectionKb : undefined,
+    value: loftMemory?.verified || loftMemory?.serverExited ? loftMemory.perConnectionKb : undefined,
     target: IMAP_TARGETS.idleKb,
     direction: 'max',
-    met: loftMemory?.verified ? loftMemory.perConnectionKb <= IMAP_TARGETS.idleKb : undefined,
+    // A server that died of its idle connections did not keep them within any budget.
+    met: loftMemory?.serverExited
+      ? false
+      : loftMemory?.verified
+        ? loftMemory.perConnectionKb <= IMAP_TARGETS.idleKb
+        : undefined,
     detail: [
       loftMemory ? `Loft ${memoryDetail(loftMemory)}` : 'Loft not measured',
       dovecotMemory ? `Dovecot ${memoryDetail(dovecotMemory)}` : 'Dovecot not measured',
@@ -246,9 +253,11 @@ export function imapTargetChecks(
 
 function memoryDetail(row: ImapMemoryRow): string {
   const stopped =
-    row.stoppedBecause === undefined
-      ? ''
-      : ` (stopped at ${row.idling} of ${row.connections}: ${row.stoppedBecause})`;
+    row.serverExited !== undefined
+      ? ` (the server ${row.serverExited})`
+      : row.stoppedBecause === undefined
+        ? ''
+        : ` (stopped at ${row.idling} of ${row.connections}: ${row.stoppedBecause})`;
   return `${row.perConnectionKb.toFixed(1)} KB (${row.basis.toUpperCase()}) over ${row.idling}${stopped}`;
 }
 

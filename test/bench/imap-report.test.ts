@@ -222,6 +222,19 @@ describe('IMAP rows and report', () => {
       lines[5],
       'memory per idle connection (KB): 60.0 KB (target ≤ 50 KB): NOT MET; Loft 60.0 KB (RSS) over 10000, Dovecot 500.0 KB (PSS) over 10000',
     );
+    const exited = imapTargetChecks(rows, [
+      memoryRow({
+        idling: 5000,
+        perConnectionKb: 900,
+        verified: false,
+        serverExited: 'exited with 5000 connections idling: heap out of memory',
+      }),
+    ]).at(-1)!;
+    assert.equal(exited.met, false);
+    assert.match(
+      formatImapTargets([exited])[0]!,
+      /^memory per idle connection \(KB\): 900\.0 KB \(target ≤ 50 KB\): NOT MET; Loft 900\.0 KB \(RSS\) over 5000 \(the server exited with 5000 connections idling: heap out of memory\)/,
+    );
     const unmeasured = formatImapTargets(imapTargetChecks([], []));
     assert.ok(unmeasured.every((l) => l.includes('not measured')));
   });

@@ -9,6 +9,23 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  IMAP_CONNECTIONS,
+  IMAP_MESSAGES,
+  IMAP_QUICK_CONNECTIONS,
+  IMAP_QUICK_MESSAGES,
+  IMAP_SERVER_NAMES,
+  type ImapOptions,
+  type ImapServerName,
+  runImap,
+} from './imap.ts';
+import { DEFAULT_SEED } from './lib/imap-messages.ts';
+import {
+  formatImapTable,
+  formatImapTargets,
+  formatMemoryTable,
+  imapTargetChecks,
+} from './lib/imap-report.ts';
 import { SMTP_SOURCE } from './lib/load.ts';
 import { formatPop3Table, formatPop3Targets, pop3TargetChecks } from './lib/pop3-report.ts';
 import { formatTable, formatTargets, targetChecks } from './lib/report.ts';
@@ -27,12 +44,12 @@ import { runSmtpAccept, SERVER_NAMES, type ServerName, type SmtpAcceptOptions } 
 const HERE = import.meta.dirname;
 
 /** The benchmarks, in the order `npm run bench` runs them. */
-export const BENCHMARKS = ['smtp-accept', 'pop3'] as const;
+export const BENCHMARKS = ['smtp-accept', 'pop3', 'imap'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 const USAGE = `usage: node bench/run.ts [BENCHMARK...] [options]
 
-benchmarks: smtp-accept, pop3 (alias pop3-retr); default: all of them, in that order
+benchmarks: smtp-accept, pop3 (alias pop3-retr), imap; default: all of them, in that order
 
   --quick                 smoke run of a few seconds per server (small counts)
   --scale N               multiply the message counts by N (default 1)
@@ -53,6 +70,14 @@ pop3:
   --messages N            messages in the maildrop (default ${POP3_MESSAGES}, with --quick ${POP3_QUICK_MESSAGES}; --scale multiplies)
   --depth N               RETRs outstanding at once in pipelined sessions (default ${POP3_DEPTH})
   --pipelined-only        skip the sessions that send one RETR at a time
+
+imap:
+  --messages N            messages in the mailbox (default ${IMAP_MESSAGES}, with --quick ${IMAP_QUICK_MESSAGES}; --scale multiplies)
+  --connections N         idle connections for the memory measurement (default ${IMAP_CONNECTIONS}, with --quick ${IMAP_QUICK_CONNECTIONS})
+  --seed N                the generated mailbox's seed (default ${DEFAULT_SEED})
+  --idle-seconds N        stop opening idle connections to a server after N seconds (default 300); also
+                          stopped when Loft's RSS grew by 8 GB or the machine's available memory runs low
+  --profile               run Loft under node --cpu-prof (the profile is kept in the temporary folder)
 `;
 
 /** Parses "5k,100k,512" into octets. */
@@ -105,11 +130,16 @@ export function parseCount(text: string, flag: string, max: number): number {
   return n;
 }
 
-function needsSetup(smtpServers: ServerName[], pop3Servers: Pop3ServerName[]): boolean {
+function needsSetup(
+  smtpServers: ServerName[],
+  pop3Servers: Pop3ServerName[],
+  imapServers: ImapServerName[],
+): boolean {
   const postfix =
     smtpServers.includes('postfix') && (!existsSync('/usr/sbin/postfix') || !existsSync(SMTP_SOURCE));
   const dovecot = pop3Servers.includes('dovecot') && !existsSync('/usr/sbin/dovecot');
-  return postfix || dovecot;
+  const imapd = imapServers.includes('dovecot') && !existsSync('/usr/lib/dovecot/imap');
+  return postfix || dovecot || imapd;
 }
 
 function runSetup(): void {
@@ -135,6 +165,10 @@ function parseOptions(argv: string[]) {
       messages: { type: 'string' },
       depth: { type: 'string', default: String(POP3_DEPTH) },
       'pipelined-only': { type: 'boolean', default: false },
+      connections: { type: 'string' },
+      seed: { type: 'string', default: String(DEFAULT_SEED) },
+      profile: { type: 'boolean', default: false },
+      'idle-seconds': { type: 'string', default: '300' },
       setup: { type: 'boolean', default: false },
       'no-setup': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
@@ -274,6 +308,87 @@ async function pop3Benchmark(
   return ok ? 0 : 1;
 }
 
+async function imapBenchmark(
+  values: Values,
+  argv: string[],
+  common: { servers: ImapServerName[]; scale: number; repeat: number },
+): Promise<number> {
+  const messages =
+    values.messages !== undefined
+      ? parseCount(values.messages, '--messages', 1_000_000)
+      : Math.max(1, Math.round((values.quick ? IMAP_QUICK_MESSAGES : IMAP_MESSAGES) * common.scale));
+  const connections =
+    values.connections !== undefined
+      ? parseCount(values.connections, '--connections', 100_000)
+      : values.quick
+        ? IMAP_QUICK_CONNECTIONS
+        : IMAP_CONNECTIONS;
+  const options: ImapOptions = {
+    servers: common.servers,
+    messages,
+    connections,
+    seed: parseCount(values.seed, '--seed', 2 ** 31),
+    repeat: common.repeat,
+    keep: values.keep,
+    profile: values.profile,
+    idleSeconds: parseCount(values['idle-seconds'], '--idle-seconds', 86_400),
+    log: (line) => console.log(line),
+  };
+  const startedAt = new Date();
+  console.log(
+    `imap: ${options.servers.join(' and ')}, ${messages} messages, ${connections} idle connections${values.quick ? ' (quick)' : ''}`,
+  );
+  const result = await runImap(options);
+  const checks = imapTargetChecks(result.rows, result.memory);
+  const h = result.host;
+  const m = result.mailbox;
+
+  console.log('');
+  console.log(
+    `IMAP: one mailbox of ${m.messages} generated messages (${m.averageOctets} octets on average, the same bytes on both servers, ` +
+      `${m.rareWordMessages} holding the rare word), one client command at a time; loopback`,
+  );
+  console.log(
+    `host: ${h.cpus} CPU (${h.cpuModel}), ${h.memoryGb} GB, Linux ${h.kernel}, Node ${h.node}, ` +
+      `Dovecot ${result.dovecot ?? 'absent'}, load average ${h.loadAverage} at start (${loadNow()} now)`,
+  );
+  console.log(
+    `loading: Loft filled through DeliveryService.append in ${m.loftFillSeconds.toFixed(1)} s` +
+      `${m.dovecotWriteSeconds === undefined ? '' : `; Dovecot's Maildir written in ${m.dovecotWriteSeconds.toFixed(1)} s`}` +
+      `; Loft's search index done ${m.loftIndexSeconds === undefined ? '(not finished)' : `${m.loftIndexSeconds.toFixed(1)} s after its start (${m.loftIndexCpuSeconds?.toFixed(1)} s CPU)`}`,
+  );
+  console.log('');
+  console.log(formatImapTable(result.rows));
+  console.log('');
+  if (result.memory.length > 0) {
+    console.log(
+      `idle connections: each logged in, INBOX selected, in IDLE; client open-files limit ${result.clientNofile ?? 'unknown'}`,
+    );
+    console.log(formatMemoryTable(result.memory));
+    console.log('');
+  }
+  for (const line of formatImapTargets(checks)) console.log(line);
+  if (result.loftLifetimePeakRssMb !== undefined) {
+    console.log(`Loft's peak RSS over the whole run (VmHWM): ${result.loftLifetimePeakRssMb} MB`);
+  }
+  for (const note of result.notes) console.log(`note: ${note}`);
+  const file = writeResults(values.out, 'imap', startedAt, {
+    benchmark: 'imap',
+    startedAt,
+    argv,
+    options: { ...options, log: undefined },
+    ...result,
+    targets: checks,
+  });
+  console.log(`results: ${path.relative(process.cwd(), file)}`);
+  const ok =
+    result.rows.length > 0 &&
+    result.rows.every((r) => r.verified) &&
+    result.memory.every((r) => r.verified) &&
+    !result.notes.some((n) => n.startsWith('the benchmark stopped'));
+  return ok ? 0 : 1;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions(argv);
   if (values.help) {
@@ -285,7 +400,7 @@ async function main(argv: string[]): Promise<number> {
   if (!(scale > 0 && scale <= 100))
     throw new Error(`--scale: expected a number in (0, 100]: ${values.scale}`);
   const repeat = parseCount(values.repeat, '--repeat', 20);
-  const servers = parseServers(values.servers, [...SERVER_NAMES, ...POP3_SERVER_NAMES]);
+  const servers = parseServers(values.servers, [...SERVER_NAMES, ...POP3_SERVER_NAMES, ...IMAP_SERVER_NAMES]);
   const generator = values.generator;
   if (generator !== 'auto' && generator !== 'smtp-source' && generator !== 'node') {
     throw new Error(`--generator: expected auto, smtp-source or node: ${generator}`);
@@ -296,15 +411,20 @@ async function main(argv: string[]): Promise<number> {
   const pop3Servers = benchmarks.includes('pop3')
     ? (servers.filter((s) => (POP3_SERVER_NAMES as readonly string[]).includes(s)) as Pop3ServerName[])
     : [];
+  const imapServers = benchmarks.includes('imap')
+    ? (servers.filter((s) => (IMAP_SERVER_NAMES as readonly string[]).includes(s)) as ImapServerName[])
+    : [];
   for (const [name, list] of [
     ['smtp-accept', smtpServers],
     ['pop3', pop3Servers],
+    ['imap', imapServers],
   ] as const) {
     if (benchmarks.includes(name) && list.length === 0)
       throw new Error(`--servers: none of them runs ${name}`);
   }
   const root = process.getuid?.() === 0;
-  if (values.setup || (needsSetup(smtpServers, pop3Servers) && root && !values['no-setup'])) runSetup();
+  if (values.setup || (needsSetup(smtpServers, pop3Servers, imapServers) && root && !values['no-setup']))
+    runSetup();
 
   let status = 0;
   for (const benchmark of benchmarks) {
@@ -312,7 +432,9 @@ async function main(argv: string[]): Promise<number> {
     const code =
       benchmark === 'smtp-accept'
         ? await smtpBenchmark(values, argv, { servers: smtpServers, scale, repeat, generator })
-        : await pop3Benchmark(values, argv, { servers: pop3Servers, scale, repeat, generator });
+        : benchmark === 'pop3'
+          ? await pop3Benchmark(values, argv, { servers: pop3Servers, scale, repeat, generator })
+          : await imapBenchmark(values, argv, { servers: imapServers, scale, repeat });
     status = Math.max(status, code);
   }
   return status;

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs what the benchmarks compare against: Debian's Postfix, which also ships the SMTP load
-# generator smtp-source, and Debian's Dovecot POP3 server (dovecot-pop3d). Needs root (apt-get).
+# generator smtp-source, and Debian's Dovecot POP3 and IMAP servers (dovecot-pop3d,
+# dovecot-imapd). Needs root (apt-get).
 # Answers debconf without asking ("Local only", so Postfix's own instance, if the init system
 # starts it, only listens on loopback port 25).
 # The benchmarks never use or change the packages' default instances: they run their own with
@@ -18,6 +19,11 @@ if [ -x /usr/sbin/dovecot ] && [ -x /usr/lib/dovecot/pop3 ]; then
   echo "setup: Dovecot $(/usr/sbin/dovecot --version) with POP3 already installed"
 else
   need="$need dovecot-pop3d"
+fi
+if [ -x /usr/sbin/dovecot ] && [ -x /usr/lib/dovecot/imap ]; then
+  echo "setup: Dovecot $(/usr/sbin/dovecot --version) with IMAP already installed"
+else
+  need="$need dovecot-imapd"
 fi
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then

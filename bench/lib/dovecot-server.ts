@@ -1,9 +1,9 @@
 /**
  * A Dovecot instance owned by the benchmark, apart from the system's own: one configuration file
  * written under a temporary root (`base_dir`, `state_dir`, log, users file and Maildir all below
- * it), only POP3, one plaintext listener on a free loopback port, one passwd-file user. Started
- * with `dovecot -c FILE`, so /etc/dovecot is neither read nor changed, and stopped with
- * `dovecot -c FILE stop`.
+ * it), only POP3 or only IMAP, one plaintext listener on a free loopback port, one passwd-file
+ * user. Started with `dovecot -c FILE`, so /etc/dovecot is neither read nor changed, and stopped
+ * with `dovecot -c FILE stop`.
  *
  * Everything else is Dovecot's default, as Debian ships it: it is a fair opponent, not a tuned
  * or a crippled one. Like Loft's default (`pop3.retr_sets_seen`), it marks retrieved messages
@@ -20,6 +20,7 @@ import {
   readFileSync,
   renameSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
@@ -29,15 +30,19 @@ import { freePort, waitForGreeting } from './net.ts';
 import { allStats, processTree } from './procfs.ts';
 
 const DOVECOT = '/usr/sbin/dovecot';
+/** The processes that serve one session, and end with it. */
+const SESSION_PROCESSES = new Set(['pop3', 'pop3-login', 'imap', 'imap-login']);
 /** The accounts Debian's dovecot-core creates: login processes, internal processes. */
 const LOGIN_USER = 'dovenull';
 const INTERNAL_USER = 'dovecot';
 /** Who owns the mail and runs the POP3 processes (as Postfix's benchmark instance delivers). */
 const MAIL_USER = 'nobody';
 
-/** Why this machine cannot run the Dovecot side, or undefined when it can. */
-export function dovecotUnavailable(): string | undefined {
+/** Why this machine cannot run the Dovecot side for `protocol`, or undefined when it can. */
+export function dovecotUnavailable(protocol: DovecotProtocol = 'pop3'): string | undefined {
   if (!existsSync(DOVECOT)) return 'Dovecot is not installed (run bench/setup.sh as root)';
+  if (!existsSync(`/usr/lib/dovecot/${protocol}`))
+    return `Dovecot's ${protocol.toUpperCase()} server is not installed (run bench/setup.sh as root: dovecot-${protocol}d)`;
   if (process.getuid?.() !== 0) return 'a Dovecot instance needs root (its master runs as root)';
   for (const name of [LOGIN_USER, INTERNAL_USER, MAIL_USER]) {
     if (!hasAccount(name)) return `no local account ${name} (Debian's dovecot-core creates it)`;
@@ -86,15 +91,27 @@ function assertTraversable(dir: string): void {
   }
 }
 
-/** The instance's configuration (Dovecot 2.3 syntax). */
-export function dovecotConf(root: string, port: number): string {
+/** The protocol an instance serves. */
+export type DovecotProtocol = 'pop3' | 'imap';
+
+/**
+ * The instance's configuration (Dovecot 2.3 syntax). For IMAP, `clients` raises the limits that
+ * would refuse that many connections at once (Debian's defaults: 100 processes per service,
+ * 10 connections per user and IP); every other setting stays Dovecot's default.
+ */
+export function dovecotConf(
+  root: string,
+  port: number,
+  protocol: DovecotProtocol = 'pop3',
+  clients = 0,
+): string {
   const mail = account(MAIL_USER);
   return `# Written by the Loft benchmark: a throwaway instance, not the system's Dovecot.
 instance_name = loft-bench-${port}
 base_dir = ${root}/run
 state_dir = ${root}/state
 log_path = ${root}/dovecot.log
-protocols = pop3
+protocols = ${protocol}
 listen = 127.0.0.1
 ssl = no
 # USER/PASS and AUTH PLAIN over plaintext, as Loft allows from loopback.
@@ -113,7 +130,11 @@ userdb {
   driver = passwd-file
   args = username_format=%u ${root}/users
 }
-service pop3-login {
+${protocol === 'pop3' ? pop3Services(port) : imapServices(port, clients)}`;
+}
+
+function pop3Services(port: number): string {
+  return `service pop3-login {
   inet_listener pop3 {
     address = 127.0.0.1
     port = ${port}
@@ -121,6 +142,36 @@ service pop3-login {
   inet_listener pop3s {
     port = 0
   }
+}
+`;
+}
+
+/**
+ * IMAP: one process per connection (Dovecot's default), login processes in the default
+ * high-security mode (one per connection, gone once the session is handed over); the limits
+ * raised to `clients` connections at once. IMAP hibernation stays off, as by default.
+ */
+function imapServices(port: number, clients: number): string {
+  const n = Math.max(clients, 100) + 100;
+  return `mail_max_userip_connections = ${n}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${port}
+  }
+  inet_listener imaps {
+    port = 0
+  }
+  process_limit = ${n}
+}
+service imap {
+  process_limit = ${n}
+}
+service anvil {
+  client_limit = ${2 * n + 100}
+}
+service auth {
+  client_limit = ${2 * n + 100}
 }
 `;
 }
@@ -143,6 +194,10 @@ export interface DovecotOptions {
   /** The login name (the benchmark uses the same full address as for Loft). */
   user: string;
   password: string;
+  /** POP3 (default) or IMAP. */
+  protocol?: DovecotProtocol;
+  /** IMAP: connections the instance must take at once (its limits are raised to that). */
+  clients?: number;
 }
 
 /** A running benchmark Dovecot instance. */
@@ -204,7 +259,8 @@ export class DovecotServer {
     });
     const internal = account(INTERNAL_USER);
     chownSync(users, internal.uid, internal.gid);
-    writeFileSync(server.confFile, dovecotConf(root, port));
+    const protocol = options.protocol ?? 'pop3';
+    writeFileSync(server.confFile, dovecotConf(root, port, protocol, options.clients ?? 0));
     try {
       await run(['-c', server.confFile], server.#output);
       // The master writes its pid file just after daemonizing: allow it a moment to appear.
@@ -213,7 +269,7 @@ export class DovecotServer {
         port,
         30_000,
         () => server.masterPid() !== undefined || Date.now() < grace,
-        'pop3',
+        protocol,
       );
     } catch (err) {
       await server.stop();
@@ -242,6 +298,30 @@ export class DovecotServer {
     return n;
   }
 
+  /**
+   * Writes `messages` straight into the Maildir's cur/, as files already seen by a client would
+   * be: named `<date>.M<n>P<pid>.loft-bench,S=<size>,W=<virtual size>:2,<flags>` (maildir
+   * info: F flagged, R answered, S seen), modified at their date (Dovecot's INTERNALDATE), owned
+   * by the mail user. Dovecot gives them UIDs in the order of the time in their names when it
+   * first indexes the folder. Returns how many were written.
+   */
+  deliverToCur(
+    messages: Iterable<{ raw: Buffer; date: number; seen: boolean; flagged: boolean; answered: boolean }>,
+  ): number {
+    let n = 0;
+    for (const message of messages) {
+      const seq = ++this.#delivered;
+      const flags = `${message.flagged ? 'F' : ''}${message.answered ? 'R' : ''}${message.seen ? 'S' : ''}`;
+      const name = `${message.date}.M${seq}P${process.pid}.loft-bench,S=${message.raw.length},W=${virtualSize(message.raw)}:2,${flags}`;
+      const file = path.join(this.maildir, 'cur', name);
+      writeFileSync(file, message.raw, { mode: 0o600 });
+      chownSync(file, this.#mail.uid, this.#mail.gid);
+      utimesSync(file, message.date, message.date);
+      n += 1;
+    }
+    return n;
+  }
+
   /** The pid of the instance's master process, from `base_dir`/master.pid. */
   masterPid(): number | undefined {
     try {
@@ -253,7 +333,7 @@ export class DovecotServer {
   }
 
   /**
-   * Waits until no POP3 session process (pop3, pop3-login) is left under the master, so a session's
+   * Waits until no session process (pop3, pop3-login, imap, imap-login) is left under the master, so a session's
    * CPU time has been reaped into the master's; resolves false after `timeoutMs`.
    */
   async waitSessionsEnded(timeoutMs: number): Promise<boolean> {
@@ -262,7 +342,7 @@ export class DovecotServer {
       const pid = this.masterPid();
       if (pid === undefined) return true;
       const busy = processTree(pid, allStats()).some(
-        (p) => p.pid !== pid && (p.comm === 'pop3' || p.comm === 'pop3-login') && p.state !== 'Z',
+        (p) => p.pid !== pid && SESSION_PROCESSES.has(p.comm) && p.state !== 'Z',
       );
       if (!busy) return true;
       if (Date.now() >= deadline) return false;

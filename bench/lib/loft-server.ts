@@ -38,6 +38,14 @@ export interface LoftOptions {
   users: string[];
   /** Also listen for POP3 (plaintext, with STLS; USER/PASS allowed from loopback). */
   pop3?: boolean;
+  /** Also listen for IMAP (plaintext, with STARTTLS; LOGIN allowed from loopback). */
+  imap?: boolean;
+  /** The data folder is filled already (domain, users, mail): skip the CLI provisioning. */
+  provisioned?: boolean;
+  /** `limits.connections` and `limits.connections_per_ip` (default 5000 each). */
+  connections?: number;
+  /** Extra options for node, before the script (e.g. `--cpu-prof`). */
+  nodeOptions?: string[];
   /** Password of every user (default "bench-password"). */
   password?: string;
 }
@@ -52,6 +60,8 @@ export class LoftServer {
   readonly port: number;
   /** The POP3 port, when started with `pop3`. */
   readonly pop3Port: number | undefined;
+  /** The IMAP port, when started with `imap`. */
+  readonly imapPort: number | undefined;
   readonly dataDir: string;
   readonly logFile: string;
   readonly #child: ChildProcess;
@@ -59,7 +69,7 @@ export class LoftServer {
 
   private constructor(
     child: ChildProcess,
-    ports: { smtp: number; pop3: number | undefined },
+    ports: { smtp: number; pop3: number | undefined; imap?: number | undefined },
     dataDir: string,
     logFile: string,
   ) {
@@ -67,6 +77,7 @@ export class LoftServer {
     this.pid = child.pid ?? 0;
     this.port = ports.smtp;
     this.pop3Port = ports.pop3;
+    this.imapPort = ports.imap;
     this.dataDir = dataDir;
     this.logFile = logFile;
     child.once('exit', () => {
@@ -90,16 +101,17 @@ export class LoftServer {
       [
         'hostname = "loft.bench.invalid"',
         '[limits]',
-        'connections = 5000',
-        'connections_per_ip = 5000',
+        `connections = ${options.connections ?? 5000}`,
+        `connections_per_ip = ${options.connections ?? 5000}`,
         '',
       ].join('\n'),
     );
     const logFile = path.join(options.root, 'loft.log');
     // The first CLI call creates and migrates the database; the users are then added while the
     // server boots (the CLI works against a running server), which saves a few seconds.
-    await cli(dataDir, ['domain', 'add', options.domain]);
+    if (!options.provisioned) await cli(dataDir, ['domain', 'add', options.domain]);
     const provisioning = (async () => {
+      if (options.provisioned) return;
       for (const user of options.users) {
         await cli(
           dataDir,
@@ -111,31 +123,32 @@ export class LoftServer {
     provisioning.catch(() => undefined); // awaited below; this only keeps an early failure "handled"
     const port = await freePort();
     const pop3Port = options.pop3 ? await freePort() : undefined;
+    const imapPort = options.imap ? await freePort() : undefined;
     const listen: Record<string, string> = Object.fromEntries(LISTENER_NAMES.map((name) => [name, 'off']));
     listen.smtp = `127.0.0.1:${port}`;
     if (pop3Port !== undefined) listen.pop3 = `127.0.0.1:${pop3Port}`;
+    if (imapPort !== undefined) listen.imap = `127.0.0.1:${imapPort}`;
     const log = openSync(logFile, 'a');
-    const child = spawn(
-      process.execPath,
-      [
-        MAIN,
-        'serve',
-        '--config',
-        configFile,
-        '--data',
-        dataDir,
-        ...Object.entries(listen).flatMap(([name, address]) => ['--listen', `${name}=${address}`]),
-      ],
-      { cwd: REPO, stdio: ['ignore', log, log] },
-    );
+    const nodeArgs = [
+      ...(options.nodeOptions ?? []),
+      MAIN,
+      'serve',
+      '--config',
+      configFile,
+      '--data',
+      dataDir,
+      ...Object.entries(listen).flatMap(([name, address]) => ['--listen', `${name}=${address}`]),
+    ];
+    const child = spawn(process.execPath, nodeArgs, { cwd: REPO, stdio: ['ignore', log, log] });
     closeSync(log);
-    const server = new LoftServer(child, { smtp: port, pop3: pop3Port }, dataDir, logFile);
+    const server = new LoftServer(child, { smtp: port, pop3: pop3Port, imap: imapPort }, dataDir, logFile);
     const alive = (): boolean => !server.#exited;
     try {
       await Promise.all([
         provisioning,
         waitForGreeting(port, 60_000, alive),
         pop3Port === undefined ? undefined : waitForGreeting(pop3Port, 60_000, alive, 'pop3'),
+        imapPort === undefined ? undefined : waitForGreeting(imapPort, 60_000, alive, 'imap'),
       ]);
     } catch (err) {
       await server.stop();

@@ -18,12 +18,13 @@ export function freePort(): Promise<number> {
 }
 
 /** The protocols whose greeting {@link waitForGreeting} knows. */
-export type GreetingProtocol = 'smtp' | 'pop3';
+export type GreetingProtocol = 'smtp' | 'pop3' | 'imap';
 
-/** What a ready server's greeting looks like: SMTP "220 " (RFC 5321 §4.2), POP3 "+OK" (RFC 1939 §4). */
+/** What a ready server's greeting looks like: SMTP "220 " (RFC 5321 §4.2), POP3 "+OK" (RFC 1939 §4), IMAP "* OK" (RFC 9051 §7.1.1). */
 const READY: Record<GreetingProtocol, { line: RegExp; prefix: string }> = {
   smtp: { line: /^220 .*\r?\n/m, prefix: '220' },
   pop3: { line: /^\+OK.*\r?\n/, prefix: '+OK' },
+  imap: { line: /^\* OK.*\r?\n/, prefix: '* OK' },
 };
 
 /** Resolves true when one connection to `port` receives the protocol's ready greeting. */
@@ -41,7 +42,7 @@ function greets(port: number, timeoutMs: number, protocol: GreetingProtocol): Pr
     socket.on('data', (chunk) => {
       text += chunk.toString('latin1');
       if (ready.line.test(text)) {
-        socket.end('QUIT\r\n');
+        socket.end(protocol === 'imap' ? 'A1 LOGOUT\r\n' : 'QUIT\r\n');
         resolve(true);
       } else if (/\r?\n/.test(text) && !text.startsWith(ready.prefix)) done(false);
     });

@@ -115,11 +115,11 @@ describe('virtualSize', () => {
 });
 
 describe('run.ts benchmark and server options', () => {
-  it('runs every benchmark by default, SMTP first, and knows pop3-retr as pop3', () => {
-    assert.deepEqual(parseBenchmarks([]), ['smtp-accept', 'pop3']);
+  it('runs every benchmark by default, SMTP first then POP3 and IMAP, and knows pop3-retr as pop3', () => {
+    assert.deepEqual(parseBenchmarks([]), ['smtp-accept', 'pop3', 'imap']);
     assert.deepEqual(parseBenchmarks(['pop3']), ['pop3']);
     assert.deepEqual(parseBenchmarks(['pop3-retr', 'smtp-accept']), ['smtp-accept', 'pop3']);
-    assert.throws(() => parseBenchmarks(['imap']), /unknown benchmark: imap/);
+    assert.throws(() => parseBenchmarks(['lmtp']), /unknown benchmark: lmtp/);
   });
 
   it('parses server lists and counts', () => {

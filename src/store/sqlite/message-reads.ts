@@ -27,13 +27,16 @@ export function mailboxStats(prepare: Prepare, mailboxId: number): MailboxStats 
   };
 }
 
-/** The UIDs of a mailbox above `afterUid` (all by default), ascending. */
+/**
+ * The UIDs of a mailbox above `afterUid` (all by default), ascending. Read as one JSON array
+ * built by SQLite rather than a row object per message: several times faster for a large
+ * mailbox (SELECT of 100,000 messages).
+ */
 export function listUids(prepare: Prepare, mailboxId: number, afterUid = 0): number[] {
-  const rows = prepare('SELECT uid FROM messages WHERE mailbox_id = ? AND uid > ? ORDER BY uid').all(
-    mailboxId,
-    afterUid,
-  ) as Row[];
-  return rows.map((r) => r.uid as number);
+  const row = prepare(
+    'SELECT json_group_array(uid ORDER BY uid) AS uids FROM messages WHERE mailbox_id = ? AND uid > ?',
+  ).get(mailboxId, afterUid) as Row | undefined;
+  return JSON.parse((row?.uids as string | undefined) ?? '[]') as number[];
 }
 
 /** The rows of these UIDs, ascending; the UIDs travel as one JSON array, whatever their count. */

@@ -35,7 +35,7 @@ export async function fillLoft(
 ): Promise<{ messages: number; octets: number; seconds: number }> {
   const started = process.hrtime.bigint();
   mkdirSync(dataDir, { recursive: true });
-  const services = openServices(dataDir);
+  const services = await openServices(dataDir);
   try {
     await services.directory.addDomain(user.slice(user.indexOf('@') + 1));
     const account = await services.directory.addUser(user, password);

@@ -917,6 +917,32 @@ export function storeContract(name: string, factory: StoreFactory): void {
       await store.removeAccount('a@import.test');
     });
 
+    test('firstUnseenUid: the lowest UID without \\Seen', async () => {
+      const domain = await store.addDomain('unseen.test');
+      const a = await store.addAccount({
+        address: 'a@unseen.test',
+        domainId: domain.id,
+        passwordHash: 'h',
+        scram: undefined,
+        mailboxes: MAILBOXES,
+      });
+      const inbox = (await store.getMailbox(a.id, 'INBOX'))!;
+      assert.equal(await store.firstUnseenUid(inbox.id), undefined);
+      for (let i = 0; i < 4; i++)
+        await store.commitDelivery({
+          blob: fakeBlob(),
+          structure: '{}',
+          internalDate: 1,
+          placements: [{ mailboxId: inbox.id, flags: i === 2 ? 0 : 1 }],
+        });
+      assert.equal(await store.firstUnseenUid(inbox.id), 3);
+      await store.updateFlags(inbox.id, [3], { add: 1 });
+      assert.equal(await store.firstUnseenUid(inbox.id), undefined);
+      await store.updateFlags(inbox.id, [2, 4], { remove: 1 });
+      assert.equal(await store.firstUnseenUid(inbox.id), 2);
+      await store.removeAccount('a@unseen.test');
+    });
+
     test('removing an account removes its mail and reports blobs no longer used', async () => {
       const domain = await store.addDomain('rm.test');
       const a = await store.addAccount({

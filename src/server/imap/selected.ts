@@ -5,8 +5,8 @@
  * EXPUNGE while answering FETCH, STORE or SEARCH, so sequence numbers stay what the client knows.
  */
 import type { MailboxChange } from '../../core/events.ts';
+import { UidList } from '../../core/uid-list.ts';
 import type { MailboxAccess, MailboxRecord } from './services.ts';
-import { UidList } from './uid-list.ts';
 
 export interface PendingUpdates {
   /** Sequence numbers to report expunged, in the order to send them. */
@@ -50,7 +50,7 @@ export class SelectedMailbox {
     readOnly: boolean,
   ): Promise<SelectedMailbox> {
     const selected = new SelectedMailbox(mailbox, readOnly, new UidList(), access);
-    selected.#uids = new UidList(await access.uids(mailbox.id));
+    selected.#uids = await access.uidList(mailbox.id);
     return selected;
   }
 

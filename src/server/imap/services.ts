@@ -4,6 +4,7 @@
  */
 import type { MailboxChange } from '../../core/events.ts';
 import type { FailureLimiter, SessionCounter } from '../../core/rate-limit.ts';
+import type { UidList } from '../../core/uid-list.ts';
 import type { SaslCredentials } from '../../proto/sasl/mechanism.ts';
 import type {
   ConditionalFlagResult,
@@ -35,6 +36,10 @@ export interface MailboxAccess {
   mailbox(accountId: number, name: string): Promise<MailboxRecord | undefined>;
   mailboxById(id: number): Promise<MailboxRecord | undefined>;
   uids(mailboxId: number, afterUid?: number): Promise<number[]>;
+  /** The lowest UID without \Seen, or undefined. */
+  firstUnseenUid(mailboxId: number): Promise<number | undefined>;
+  /** Every UID of the mailbox now, as runs (subscribe to its events first). */
+  uidList(mailboxId: number): Promise<UidList>;
   stats(mailboxId: number): Promise<{ messages: number; unseen: number; deleted: number; size: number }>;
   subscriptions(accountId: number): Promise<string[]>;
   messagesByUid(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]>;

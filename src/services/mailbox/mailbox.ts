@@ -6,6 +6,7 @@
 
 import { LoftError } from '../../core/errors.ts';
 import type { MailboxEvents } from '../../core/events.ts';
+import { UidList } from '../../core/uid-list.ts';
 import type { BlobStore } from '../../store/blob/blob-store.ts';
 import type {
   ConditionalFlagResult,
@@ -18,6 +19,7 @@ import type {
   Store,
   TextNeedle,
 } from '../../store/store.ts';
+import { UidListCache } from './uid-cache.ts';
 
 /** Needles shorter than this cannot use the full-text index (trigrams). */
 export { MIN_INDEXED_NEEDLE } from '../../store/store.ts';
@@ -42,10 +44,13 @@ export class MailboxService {
   readonly #blobs: BlobStore;
   readonly #events: MailboxEvents;
 
+  readonly #uidLists: UidListCache;
+
   constructor(deps: { store: Store; blobs: BlobStore; events: MailboxEvents }) {
     this.#store = deps.store;
     this.#blobs = deps.blobs;
     this.#events = deps.events;
+    this.#uidLists = new UidListCache(deps);
   }
 
   get events(): MailboxEvents {
@@ -84,6 +89,22 @@ export class MailboxService {
   /** The UIDs of a mailbox (above `afterUid`, when given), ascending. */
   uids(mailboxId: number, afterUid?: number): Promise<number[]> {
     return this.#store.listUids(mailboxId, afterUid);
+  }
+
+  /**
+   * Every UID of the mailbox as it is now, as runs (cheap for large mailboxes: kept from one
+   * SELECT to the next while provably current). The list is the caller's to change. Subscribe to
+   * the mailbox's events before calling, so that no later change is missed.
+   */
+  async uidList(mailboxId: number): Promise<UidList> {
+    const mailbox = await this.#store.getMailboxById(mailboxId);
+    if (!mailbox) return new UidList();
+    return this.#uidLists.get(mailboxId, mailbox.highestModseq);
+  }
+
+  /** The lowest UID without \Seen, or undefined. */
+  firstUnseenUid(mailboxId: number): Promise<number | undefined> {
+    return this.#store.firstUnseenUid(mailboxId);
   }
 
   /** The messages with these UIDs, ascending. */

@@ -142,4 +142,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     UNIQUE (domain_id, selector)
   );
   `,
+  // 4: the first unseen message of a mailbox (SQLite migration 9)
+  `
+  CREATE INDEX messages_unseen ON messages(mailbox_id, uid) WHERE (flags & 1) = 0;
+  `,
 ];

@@ -503,6 +503,13 @@ export class PostgresStore implements Store {
     await this.#db.tx('importing messages', (db) => importMessages(db, mailboxId, messages));
   }
 
+  async firstUnseenUid(mailboxId: number): Promise<number | undefined> {
+    const { rows } = await this.#db.read('reading messages', (db) =>
+      db.query('SELECT min(uid) AS uid FROM messages WHERE mailbox_id = $1 AND (flags & 1) = 0', [mailboxId]),
+    );
+    return (rows[0]?.uid as number | null) ?? undefined;
+  }
+
   async getStructure(blobId: string): Promise<string> {
     const { rows } = await this.#db.read('reading message structure', (db) =>
       db.query('SELECT structure FROM blobs WHERE id = $1', [blobId]),

@@ -175,4 +175,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     UNIQUE (domain_id, selector)
   ) STRICT;
   `,
+  // 9: the first unseen message of a mailbox (IMAP4rev1 SELECT's UNSEEN) without reading every row
+  `
+  CREATE INDEX messages_unseen ON messages(mailbox_id, uid) WHERE (flags & 1) = 0;
+  `,
 ];

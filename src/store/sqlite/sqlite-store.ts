@@ -404,6 +404,15 @@ export class SqliteStore implements Store {
     this.#tx('importing messages', () => importMessages(this.#prepare, mailboxId, messages));
   }
 
+  async firstUnseenUid(mailboxId: number): Promise<number | undefined> {
+    const row = this.#query('reading messages', () =>
+      this.#stmt('SELECT min(uid) AS uid FROM messages WHERE mailbox_id = ? AND (flags & 1) = 0').get(
+        mailboxId,
+      ),
+    ) as Row | undefined;
+    return (row?.uid as number | null) ?? undefined;
+  }
+
   async getStructure(blobId: string): Promise<string> {
     const row = this.#query('reading message structure', () =>
       this.#stmt('SELECT structure FROM blobs WHERE id = ?').get(blobId),

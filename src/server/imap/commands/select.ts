@@ -65,14 +65,8 @@ export async function select(
 }
 
 async function firstUnseenSeq(session: ImapSession, selected: SelectedMailbox): Promise<number | undefined> {
-  // Read flags in slices so a huge mailbox is never loaded at once.
-  const uids = selected.uids;
-  for (let i = 0; i < uids.length; i += 1000) {
-    const rows = await session.services.mailboxes.messagesByUid(selected.mailbox.id, uids.slice(i, i + 1000));
-    const unseen = rows.find((row) => (row.flags & 1) === 0);
-    if (unseen) return selected.seqOf(unseen.uid);
-  }
-  return undefined;
+  const uid = await session.services.mailboxes.firstUnseenUid(selected.mailbox.id);
+  return uid === undefined ? undefined : selected.seqOf(uid);
 }
 
 function listAttributes(specialUse: string | undefined) {

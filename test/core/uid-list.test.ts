@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { UidList } from '../../src/server/imap/uid-list.ts';
+import { UidList } from '../../src/core/uid-list.ts';
 
 test('UidList agrees with a plain array under appends and removals', () => {
   const op = fc.oneof(

@@ -136,6 +136,16 @@ export class UidList {
     }
   }
 
+  /** An independent copy (O(runs)). */
+  clone(): UidList {
+    const copy = new UidList();
+    copy.#starts = [...this.#starts];
+    copy.#lengths = [...this.#lengths];
+    copy.#before = [...this.#before];
+    copy.#count = this.#count;
+    return copy;
+  }
+
   /** Runs kept (for tests and memory accounting). */
   get runs(): number {
     return this.#starts.length;

@@ -40,16 +40,17 @@ import {
   runPop3,
 } from './pop3-retr.ts';
 import { runSmtpAccept, SERVER_NAMES, type ServerName, type SmtpAcceptOptions } from './smtp-accept.ts';
+import { formatScale, runSmtpScale, type ScaleOptions } from './smtp-scale.ts';
 
 const HERE = import.meta.dirname;
 
 /** The benchmarks, in the order `npm run bench` runs them. */
-export const BENCHMARKS = ['smtp-accept', 'pop3', 'imap'] as const;
+export const BENCHMARKS = ['smtp-accept', 'pop3', 'imap', 'smtp-scale'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 const USAGE = `usage: node bench/run.ts [BENCHMARK...] [options]
 
-benchmarks: smtp-accept, pop3 (alias pop3-retr), imap; default: all of them, in that order
+benchmarks: smtp-accept, pop3 (alias pop3-retr), imap, smtp-scale; default: all of them, in that order
 
   --quick                 smoke run of a few seconds per server (small counts)
   --scale N               multiply the message counts by N (default 1)
@@ -78,6 +79,10 @@ imap:
   --idle-seconds N        stop opening idle connections to a server after N seconds (default 300); also
                           stopped when Loft's RSS grew by 8 GB or the machine's available memory runs low
   --profile               run Loft under node --cpu-prof (the profile is kept in the temporary folder)
+
+smtp-scale:
+  --postgres URL          the PostgreSQL database for Loft (a schema of its own per run;
+                          default postgres://root@127.0.0.1:5432/test)
 `;
 
 /** Parses "5k,100k,512" into octets. */
@@ -173,6 +178,7 @@ function parseOptions(argv: string[]) {
       'no-setup': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       out: { type: 'string', default: path.join(HERE, 'results') },
+      postgres: { type: 'string', default: 'postgres://root@127.0.0.1:5432/test' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -389,6 +395,45 @@ async function imapBenchmark(
   return ok ? 0 : 1;
 }
 
+async function scaleBenchmark(
+  values: Values,
+  argv: string[],
+  common: { scale: number; repeat: number },
+): Promise<number> {
+  const options: ScaleOptions = {
+    postgres: values.postgres,
+    messages: Math.round((values.quick ? 400 : 4000) * common.scale),
+    concurrency: 50,
+    payloadBytes: 5 * 1024,
+    repeat: common.repeat,
+    log: (line) => console.log(line),
+  };
+  const startedAt = new Date();
+  console.log(
+    `smtp-scale: Loft on SQLite, on PostgreSQL with one process and with two (${options.postgres})`,
+  );
+  const result = await runSmtpScale(options);
+  const h = result.host;
+  console.log('');
+  console.log(
+    `SMTP acceptance, ${options.messages} messages of 5 KB at c=${options.concurrency} in all (split between the processes), smtp-source, a new connection per message; loopback`,
+  );
+  console.log(
+    `host: ${h.cpus} CPU (${h.cpuModel}), ${h.memoryGb} GB, load average ${h.loadAverage} at start (${loadNow()} now)`,
+  );
+  console.log('');
+  console.log(formatScale(result));
+  const file = writeResults(values.out, 'smtp-scale', startedAt, {
+    benchmark: 'smtp-scale',
+    startedAt,
+    argv,
+    options: { ...options, log: undefined },
+    ...result,
+  });
+  console.log(`results: ${path.relative(process.cwd(), file)}`);
+  return result.rows.every((r) => r.verified) ? 0 : 1;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions(argv);
   if (values.help) {
@@ -434,7 +479,9 @@ async function main(argv: string[]): Promise<number> {
         ? await smtpBenchmark(values, argv, { servers: smtpServers, scale, repeat, generator })
         : benchmark === 'pop3'
           ? await pop3Benchmark(values, argv, { servers: pop3Servers, scale, repeat, generator })
-          : await imapBenchmark(values, argv, { servers: imapServers, scale, repeat });
+          : benchmark === 'imap'
+            ? await imapBenchmark(values, argv, { servers: imapServers, scale, repeat })
+            : await scaleBenchmark(values, argv, { scale, repeat });
     status = Math.max(status, code);
   }
   return status;

@@ -48,6 +48,8 @@ export interface LoftOptions {
   nodeOptions?: string[];
   /** Password of every user (default "bench-password"). */
   password?: string;
+  /** A PostgreSQL URL (`postgres://…?schema=…`) instead of SQLite in the data folder. */
+  storage?: string;
 }
 
 /** The password the benchmark's users get unless another is given. */
@@ -100,22 +102,27 @@ export class LoftServer {
       configFile,
       [
         'hostname = "loft.bench.invalid"',
+        ...(options.storage ? [`storage = ${JSON.stringify(options.storage)}`] : []),
         '[limits]',
         `connections = ${options.connections ?? 5000}`,
         `connections_per_ip = ${options.connections ?? 5000}`,
+        // The idle-connection measurement opens them all as one user.
+        '[imap]',
+        `max_connections_per_user = ${options.connections ?? 5000}`,
         '',
       ].join('\n'),
     );
     const logFile = path.join(options.root, 'loft.log');
     // The first CLI call creates and migrates the database; the users are then added while the
     // server boots (the CLI works against a running server), which saves a few seconds.
-    if (!options.provisioned) await cli(dataDir, ['domain', 'add', options.domain]);
+    const storage = options.storage ? ['--storage', options.storage] : [];
+    if (!options.provisioned) await cli(dataDir, [...storage, 'domain', 'add', options.domain]);
     const provisioning = (async () => {
       if (options.provisioned) return;
       for (const user of options.users) {
         await cli(
           dataDir,
-          ['user', 'add', user, '--password-stdin'],
+          [...storage, 'user', 'add', user, '--password-stdin'],
           `${options.password ?? DEFAULT_PASSWORD}\n`,
         );
       }

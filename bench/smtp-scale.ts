@@ -85,7 +85,7 @@ async function measure(
         await LoftServer.start({
           root: own,
           domain: DOMAIN,
-          users: [USER],
+          users: [`${USER}@${DOMAIN}`],
           storage,
           provisioned: i > 0,
         }),

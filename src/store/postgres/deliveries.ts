@@ -9,6 +9,63 @@ import type { DeliveryCommit, DeliveryResult, QueueMessageInput, SearchText } fr
 import type { Queryable, Row } from './database.ts';
 import { allocateUids } from './mailboxes.ts';
 
+/**
+ * The common delivery (one mailbox, nothing queued) as one statement, so one round trip and an
+ * implicit transaction: blob, inline body, UID, message row, search backlog entry and the
+ * notification to other processes (delivered at commit, like every notification). Data-modifying
+ * WITH queries all run, whether referenced or not; foreign keys are checked at the end of the
+ * statement, when the blob row exists. Nothing is written when the mailbox is gone. Undefined
+ * when the delivery is not of that kind, or nothing was written.
+ */
+export async function applySimpleDelivery(
+  db: Queryable,
+  delivery: DeliveryCommit,
+  channel: string,
+  origin: string,
+): Promise<DeliveryResult | undefined> {
+  const placement = delivery.placements[0];
+  if (delivery.placements.length !== 1 || delivery.queue || !placement) return undefined;
+  const { blob } = delivery;
+  const { rows } = await db.query(
+    `WITH u AS (
+       UPDATE mailboxes SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1
+       WHERE id = $5 RETURNING uid_next - 1 AS uid, highest_modseq AS modseq
+     ), b AS (
+       INSERT INTO blobs (id, size, structure) SELECT $1, $2, $3 FROM u ON CONFLICT DO NOTHING
+     ), d AS (
+       INSERT INTO blob_data (id, data) SELECT $1, $4::bytea FROM u WHERE $4::bytea IS NOT NULL
+       ON CONFLICT DO NOTHING
+     ), m AS (
+       INSERT INTO messages (mailbox_id, uid, blob_id, size, internal_date, flags, keywords, modseq)
+       SELECT $5, u.uid, $1, $2, $6, $7, $8, u.modseq FROM u RETURNING uid, modseq
+     ), p AS (
+       INSERT INTO search_pending (blob_id) SELECT $1 FROM u ON CONFLICT DO NOTHING
+     )
+     SELECT m.uid, m.modseq,
+            pg_notify($9, json_build_object('o', $10::text, 'c', json_build_array(json_build_array('a', $5::bigint, m.uid, m.modseq)))::text)
+       FROM m`,
+    [
+      blob.id,
+      blob.size,
+      delivery.structure,
+      blob.inline ?? null,
+      placement.mailboxId,
+      delivery.internalDate,
+      placement.flags ?? 0,
+      JSON.stringify(placement.keywords ?? []),
+      channel,
+      origin,
+    ],
+  );
+  const row = rows[0] as Row | undefined;
+  // No such mailbox: nothing was written; the general path reports it.
+  if (!row) return undefined;
+  return {
+    placed: [{ mailboxId: placement.mailboxId, uid: row.uid as number, modseq: row.modseq as number }],
+    queueId: undefined,
+  };
+}
+
 export async function applyDelivery(db: Queryable, delivery: DeliveryCommit): Promise<DeliveryResult> {
   const { blob } = delivery;
   await db.query('INSERT INTO blobs (id, size, structure) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [

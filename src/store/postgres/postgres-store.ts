@@ -31,7 +31,7 @@ import type {
 } from '../store.ts';
 import { ChangeFeed, channelOf, newOrigin, notifyChanges } from './change-feed.ts';
 import { mapPgError, PgDatabase, type PgOptions, type Queryable, type Row } from './database.ts';
-import { applyDelivery, indexTexts } from './deliveries.ts';
+import { applyDelivery, applySimpleDelivery, indexTexts } from './deliveries.ts';
 import { addDkimKeys, listDkimKeys } from './dkim-keys.ts';
 import { importMailbox, importMessages } from './imports.ts';
 import {
@@ -529,6 +529,10 @@ export class PostgresStore implements Store {
   }
 
   async commitDelivery(delivery: DeliveryCommit): Promise<DeliveryResult> {
+    const simple = await this.#db.read('storing message', (db) =>
+      applySimpleDelivery(db, delivery, this.#channel, this.#origin),
+    );
+    if (simple) return simple;
     return this.#db.tx('storing message', async (db) => {
       const result = await applyDelivery(db, delivery);
       await this.#notify(db, appended(result));

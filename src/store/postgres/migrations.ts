@@ -114,4 +114,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     blob_id TEXT NOT NULL UNIQUE REFERENCES blobs(id) ON DELETE CASCADE
   );
   `,
+  // 2: outbound queue runner (issue 5): whether a delay notice went out for a recipient.
+  `
+  ALTER TABLE queue_recipients ADD COLUMN delay_notified BOOLEAN NOT NULL DEFAULT false;
+  `,
 ];

@@ -144,4 +144,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
       AND NOT EXISTS (SELECT 1 FROM search_docs d WHERE d.blob_id = b.id)
     ORDER BY b.id;
   `,
+  // 7: outbound queue runner (issue 5): whether a delay notice went out for a recipient (RFC 3464
+  // Action: delayed, sent once), and an index for claiming due recipients.
+  `
+  ALTER TABLE queue_recipients ADD COLUMN delay_notified INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

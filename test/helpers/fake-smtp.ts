@@ -40,8 +40,11 @@ function ehloReply(keywords: readonly string[]): string {
   return lines.map((l, i) => `250${i === lines.length - 1 ? ' ' : '-'}${l}`).join('\r\n');
 }
 
-/** Starts the fake server on 127.0.0.1, port 0. */
-export async function startFakeServer(script: FakeScript = {}): Promise<FakeServer> {
+/** Starts the fake server on 127.0.0.1 (or `at.host`), port 0 (or `at.port`, to come back where it was). */
+export async function startFakeServer(
+  script: FakeScript = {},
+  at: { host?: string; port?: number } = {},
+): Promise<FakeServer> {
   const sessions: FakeSession[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -127,7 +130,10 @@ export async function startFakeServer(script: FakeScript = {}): Promise<FakeServ
     });
     send(script.greeting === undefined ? '220 fake.test ESMTP' : script.greeting);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(at.port ?? 0, at.host ?? '127.0.0.1', resolve);
+  });
   return {
     port: (server.address() as net.AddressInfo).port,
     sessions,

@@ -1,5 +1,5 @@
 /**
- * The `loft` command: serve, domain, user, alias. Every failure prints one line naming the
+ * The `loft` command: serve, domain, user, alias, queue. Every failure prints one line naming the
  * problem and exits non-zero; never a stack trace.
  */
 import { Command, CommanderError } from 'commander';
@@ -8,6 +8,7 @@ import { LISTENER_NAMES, type ListenerName } from '../config/schema.ts';
 import { LoftError } from '../core/errors.ts';
 import { type LoftServices, openServices } from '../open-services.ts';
 import { readPassword } from './password.ts';
+import { addQueueCommands } from './queue.ts';
 
 interface GlobalOptions {
   data?: string;
@@ -123,6 +124,8 @@ export async function runCli(argv: string[]): Promise<number> {
     .action((source: string, targets: string[]) =>
       withServices(program, (s) => s.directory.removeAlias(source, targets)),
     );
+
+  addQueueCommands(program, (fn) => withServices(program, fn));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -13,7 +13,7 @@ export { eventually };
 
 /** Submits one message as `from` (password "secret") over the submission port; returns the final code. */
 export async function submit(
-  server: TestServer,
+  server: { ports: { submission?: number | undefined } },
   from: string,
   to: string[],
   body: string,

@@ -2,12 +2,12 @@
  * A tiny scripted SMTP server for client tests that Loft's own server cannot play: it answers
  * each command line through a script, reads DATA up to "." and BDAT chunks by size, and records
  * everything it received. A script answer may be a reply text (CRLF added), `null` (never answer)
- * or `'close'` (drop the connection).
+ * `'close'` (drop the connection), or a reply followed by closing the connection.
  */
 import net from 'node:net';
 
 /** What the script returns for a command: reply lines, silence, or a dropped connection. */
-export type FakeAnswer = string | null | 'close';
+export type FakeAnswer = string | null | 'close' | { reply: string; thenClose: true };
 
 export interface FakeScript {
   /** The greeting; default `220 fake.test ESMTP`. */
@@ -64,6 +64,10 @@ export async function startFakeServer(
         socket.destroy();
         return false;
       }
+      if (typeof answer === 'object') {
+        socket.end(`${answer.reply}\r\n`);
+        return false;
+      }
       socket.write(`${answer}\r\n`);
       return true;
     };
@@ -71,7 +75,13 @@ export async function startFakeServer(
       session.lines.push(line);
       const custom = script.command?.(line, session);
       if (custom !== undefined) {
-        if (custom !== null && custom !== 'close' && /^DATA$/i.test(line) && custom.startsWith('354'))
+        if (
+          custom !== null &&
+          custom !== 'close' &&
+          typeof custom === 'string' &&
+          /^DATA$/i.test(line) &&
+          custom.startsWith('354')
+        )
           mode = { kind: 'data' };
         return send(custom);
       }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startFakeServer } from '../helpers/fake-smtp.ts';
 import { mailboxContents } from '../helpers/server.ts';
+import { SmtpDialog } from '../helpers/smtp-dialog.ts';
 import { B_ZONES, eventually, parseDsn, senderWorld, submit } from './support.ts';
 
 test('a submitted message for a remote domain is delivered through the MX, once, with its envelope', async () => {
@@ -245,6 +246,73 @@ test('a recipient domain that became local is delivered locally, never over the 
     );
     assert.equal(remote.sessions.flatMap((s) => s.messages).length, messagesBefore, 'nothing sent out');
     assert.equal((await store.listQueue()).length, 0);
+  } finally {
+    await world.close();
+    await remote.close();
+  }
+});
+
+test('a failed opportunistic STARTTLS: delivered without TLS on a new connection (RFC 7435)', async () => {
+  const remoteSessions = (): number => remote.sessions.length;
+  const remote = await startFakeServer({
+    ehlo: ['PIPELINING', 'STARTTLS'],
+    // "220", then the connection closes instead of a TLS handshake.
+    command: (line) =>
+      line === 'STARTTLS' && remoteSessions() === 1
+        ? { reply: '220 2.0.0 go ahead', thenClose: true }
+        : undefined,
+  });
+  const world = await senderWorld(B_ZONES, remote.port);
+  try {
+    assert.equal(await submit(world.sender, 'alice@a.test', ['bob@b.test'], 'in clear'), 250);
+    assert.ok(
+      await eventually(async () => (await world.sender.services.store.listQueue()).length === 0, 10_000),
+    );
+    assert.equal(remote.sessions.length, 2);
+    assert.ok(remote.sessions[0]!.lines.includes('STARTTLS'));
+    assert.ok(!remote.sessions[1]!.lines.includes('STARTTLS'), 'the second session does not try TLS');
+    assert.equal(remote.sessions[1]!.messages.length, 1);
+  } finally {
+    await world.close();
+    await remote.close();
+  }
+});
+
+test('a message from the null sender that fails is dropped without a report (RFC 3461 §6.2)', async () => {
+  const remote = await startFakeServer({
+    command: (line) => (/^RCPT/.test(line) ? '550 5.1.1 Unknown' : undefined),
+  });
+  const world = await senderWorld(B_ZONES, remote.port);
+  try {
+    // A bounce arriving at a.test for an alias that forwards outside: queued with sender <>.
+    await world.sender.services.directory.addAlias('fwd@a.test', ['gone@b.test']);
+    const smtp = await SmtpDialog.connect(world.sender.ports.smtp!);
+    try {
+      await smtp.expect(220);
+      await smtp.command('EHLO remote.example', 250);
+      await smtp.command('MAIL FROM:<>', 250);
+      await smtp.command('RCPT TO:<fwd@a.test>', 250);
+      await smtp.command('DATA', 354);
+      smtp.write('Subject: a report\r\n\r\nundeliverable\r\n.\r\n');
+      assert.equal((await smtp.reply())?.code, 250);
+    } finally {
+      smtp.close();
+    }
+    assert.ok(
+      await eventually(
+        () =>
+          remote.sessions.some((s) =>
+            s.lines.some((l) => l.startsWith('MAIL FROM:<> ') || l === 'MAIL FROM:<>'),
+          ),
+        10_000,
+      ),
+    );
+    assert.ok(
+      await eventually(async () => (await world.sender.services.store.listQueue()).length === 0, 10_000),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(await mailboxContents(world.sender, 'alice@a.test'), []);
+    assert.equal((await world.sender.services.store.listQueue()).length, 0, 'no report queued either');
   } finally {
     await world.close();
     await remote.close();

@@ -85,15 +85,23 @@ export async function deliverToDomain(
   for (const host of route.hosts) {
     for (const address of host.addresses) {
       if (options.signal?.aborted) return all('temporary', '4.4.2', 'Delivery aborted (shutting down)');
-      const client = await SmtpClient.connect({
-        host: address,
-        port: options.port,
-        peerName: host.name,
-        heloName: options.heloName,
-        timeouts: options.timeouts,
-        signal: options.signal,
-        localAddress: options.localAddress,
-      });
+      const connect = (tls: 'opportunistic' | 'none') =>
+        SmtpClient.connect({
+          host: address,
+          port: options.port,
+          peerName: host.name,
+          heloName: options.heloName,
+          timeouts: options.timeouts,
+          signal: options.signal,
+          localAddress: options.localAddress,
+          tls,
+        });
+      let client = await connect('opportunistic');
+      if (!client.info.ready && client.info.failure?.stage === 'starttls') {
+        // Opportunistic TLS (RFC 7435 §3): a failed handshake is no reason not to deliver in clear.
+        client.close();
+        client = await connect('none');
+      }
       const info = client.info;
       if (!info.ready) {
         // RFC 5321 §5.1: this host could not be reached or refused us: try the next one.

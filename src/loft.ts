@@ -188,11 +188,19 @@ function queueRunner(
           localNames: [hostname.toLowerCase()],
           port: q.port,
           localAddress: q.source_address,
-          timeouts: { connect: s(q.connect_timeout) },
+          timeouts: { connect: s(q.connect_timeout), ...replyTimeouts(q.reply_timeout) },
           signal,
         }),
     },
   });
+}
+
+/** Every SMTP client timeout but `connect` set to `seconds` (`queue.reply_timeout`), or none. */
+function replyTimeouts(seconds: number | undefined): Record<string, number> {
+  if (seconds === undefined) return {};
+  const ms = Math.round(seconds * 1000);
+  const names = ['initial', 'command', 'mail', 'rcpt', 'dataInit', 'dataBlock', 'dataEnd'];
+  return Object.fromEntries(names.map((name) => [name, ms]));
 }
 
 /** The SMTP sessions' view of the services; a message queued wakes the runner. */

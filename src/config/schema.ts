@@ -180,6 +180,11 @@ export const configSchema = z
         delay_notice: seconds.default(0),
         /** Seconds to wait for a TCP connection to a remote server. */
         connect_timeout: z.number().positive().default(30),
+        /**
+         * Seconds to wait for any one reply or write of a remote server, replacing the RFC 5321
+         * §4.5.3.2 values (5 minutes for most, 10 for the end of data); absent: those values.
+         */
+        reply_timeout: z.number().positive().optional(),
       })
       .strict()
       .prefault({}),

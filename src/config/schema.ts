@@ -164,7 +164,7 @@ export const configSchema = z
           .optional(),
         /** Deliveries (one message to one domain each) in progress at once. */
         concurrency: z.number().int().positive().default(10),
-        /** Seconds a runner holds the recipients it works on; after a crash they are retried once it expires. */
+        /** Seconds a runner holds the recipients it works on (renewed while it works); after a crash they are retried once it expires. */
         lease: z.number().positive().default(900),
         /** Longest wait, in seconds, between two looks at the queue (new mail wakes the runner at once). */
         poll_interval: z.number().positive().default(30),

@@ -387,6 +387,16 @@ export interface Store {
     outcomes: readonly QueueOutcome[],
   ): Promise<{ applied: number; removed: boolean; orphanBlobs: string[] }>;
   /**
+   * Extends a lease that still holds (a long delivery): the recipients leased with `leaseUntil`
+   * are leased until `newLeaseUntil`, which becomes the token for their outcomes. Returns how many
+   * were renewed (fewer when the lease was lost meanwhile).
+   */
+  renewQueueLease(
+    recipientIds: readonly number[],
+    leaseUntil: number,
+    newLeaseUntil: number,
+  ): Promise<number>;
+  /**
    * Makes the pending recipients of message `id` (all messages when undefined) due at `now`;
    * returns how many. NOTFOUND when `id` names no queued message.
    */

@@ -2,12 +2,17 @@
  * A tiny scripted SMTP server for client tests that Loft's own server cannot play: it answers
  * each command line through a script, reads DATA up to "." and BDAT chunks by size, and records
  * everything it received. A script answer may be a reply text (CRLF added), `null` (never answer)
- * `'close'` (drop the connection), or a reply followed by closing the connection.
+ * `'close'` (drop the connection), a reply followed by closing the connection, or a late reply.
  */
 import net from 'node:net';
 
 /** What the script returns for a command: reply lines, silence, or a dropped connection. */
-export type FakeAnswer = string | null | 'close' | { reply: string; thenClose: true };
+export type FakeAnswer =
+  | string
+  | null
+  | 'close'
+  | { reply: string; thenClose: true }
+  | { reply: string; delayMs: number };
 
 export interface FakeScript {
   /** The greeting; default `220 fake.test ESMTP`. */
@@ -63,6 +68,10 @@ export async function startFakeServer(
       if (answer === 'close') {
         socket.destroy();
         return false;
+      }
+      if (typeof answer === 'object' && 'delayMs' in answer) {
+        setTimeout(() => socket.writable && socket.write(`${answer.reply}\r\n`), answer.delayMs);
+        return true;
       }
       if (typeof answer === 'object') {
         socket.end(`${answer.reply}\r\n`);

@@ -318,3 +318,22 @@ test('a message from the null sender that fails is dropped without a report (RFC
     await remote.close();
   }
 });
+
+test('a delivery that lasts longer than the lease keeps it (renewed): sent once', async () => {
+  const remote = await startFakeServer({ afterData: () => ({ reply: '250 2.0.0 at last', delayMs: 2500 }) });
+  const world = await senderWorld(B_ZONES, remote.port, { lease: 0.6 });
+  try {
+    assert.equal(await submit(world.sender, 'alice@a.test', ['bob@b.test'], 'slow server'), 250);
+    assert.ok(
+      await eventually(async () => (await world.sender.services.store.listQueue()).length === 0, 10_000),
+    );
+    assert.equal(
+      remote.sessions.flatMap((s) => s.messages).length,
+      1,
+      'nobody took the recipient over meanwhile',
+    );
+  } finally {
+    await world.close();
+    await remote.close();
+  }
+});

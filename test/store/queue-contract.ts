@@ -162,6 +162,35 @@ export function queueContract(name: string, factory: QueueStoreFactory): void {
         assert.equal(done.removed, true);
       }));
 
+    test('a renewed lease holds longer and is the new token for outcomes', () =>
+      withStore(async (store) => {
+        const now = Date.now();
+        const m = await enqueue(store, ['a@x.example', 'b@x.example'], now);
+        const [batch] = await store.claimQueue(now, 1000, 10);
+        const ids = batch!.recipients.map((r) => r.id);
+        assert.equal(await store.renewQueueLease(ids, batch!.leaseUntil, now + 60_000), 2);
+        assert.deepEqual(
+          await store.claimQueue(now + 5000, 1000, 10),
+          [],
+          'still leased after the first lease time',
+        );
+        assert.equal(
+          await store.renewQueueLease(ids, batch!.leaseUntil, now + 90_000),
+          0,
+          'the old token no longer holds',
+        );
+        const stale = await store.recordQueueOutcomes(m.id, batch!.leaseUntil, [
+          { recipientId: ids[0]!, status: 'delivered' },
+        ]);
+        assert.equal(stale.applied, 0);
+        const done = await store.recordQueueOutcomes(
+          m.id,
+          now + 60_000,
+          ids.map((id) => ({ recipientId: id, status: 'delivered' as const })),
+        );
+        assert.deepEqual([done.applied, done.removed], [2, true]);
+      }));
+
     test('retry makes pending recipients due now; remove drops the message; NOTFOUND for unknown ids', () =>
       withStore(async (store) => {
         const now = Date.now();

@@ -5,7 +5,7 @@
  * one delivery point. It wakes when mail is queued ({@link QueueRunner.wake}) and on a timer.
  *
  * Delivery is at least once: a lease that expires (a runner that crashed mid-delivery) makes its
- * recipients claimable again. Several runners, in one process or many sharing a PostgreSQL
+ * recipients claimable again; a live runner renews the leases of its deliveries in progress. Several runners, in one process or many sharing a PostgreSQL
  * database, work one queue: the store's leases keep them apart.
  *
  * Recipients at a local domain never go through the network: they are resolved and delivered
@@ -127,7 +127,7 @@ export class QueueRunner {
   }
 
   #track(batch: QueueBatch): void {
-    const work = this.#work(batch)
+    const work = this.#withLease(batch)
       .catch((err: unknown) => {
         // The lease expires and the recipients are tried again: nothing is lost.
         this.#deps.log.error({ event: 'queue.attempt.failed', queueId: batch.message.id, err });
@@ -139,7 +139,41 @@ export class QueueRunner {
     this.#active.add(work);
   }
 
-  async #work(batch: QueueBatch): Promise<void> {
+  /**
+   * Works a batch while renewing its lease every third of the lease time, so a delivery longer
+   * than the lease is not taken over by another runner; the outcomes use the latest lease.
+   */
+  async #withLease(batch: QueueBatch): Promise<void> {
+    const { store, settings, log } = this.#deps;
+    const ids = batch.recipients.map((r) => r.id);
+    let lease = batch.leaseUntil;
+    let renewing = Promise.resolve();
+    const timer = setInterval(
+      () => {
+        renewing = renewing.then(async () => {
+          const next = this.#now() + settings.lease;
+          try {
+            if ((await store.renewQueueLease(ids, lease, next)) > 0) lease = next;
+          } catch (err) {
+            log.warn({ event: 'queue.lease.failed', queueId: batch.message.id, err });
+          }
+        });
+      },
+      Math.max(1, Math.floor(settings.lease / 3)),
+    );
+    const stopRenewing = async (): Promise<number> => {
+      clearInterval(timer);
+      await renewing;
+      return lease;
+    };
+    try {
+      await this.#work(batch, stopRenewing);
+    } finally {
+      await stopRenewing();
+    }
+  }
+
+  async #work(batch: QueueBatch, stopRenewing: () => Promise<number>): Promise<void> {
     const { store, blobs, settings, log } = this.#deps;
     const { message, domain, recipients } = batch;
     const content = await blobs.read(message.blobId, message.blobOffset);
@@ -176,7 +210,7 @@ export class QueueRunner {
       if (decision.delayed.length > 0) await this.#report(message, content, decision.delayed);
       if (decision.relayed.length > 0) await this.#report(message, content, decision.relayed);
     }
-    const recorded = await store.recordQueueOutcomes(message.id, batch.leaseUntil, decision.outcomes);
+    const recorded = await store.recordQueueOutcomes(message.id, await stopRenewing(), decision.outcomes);
     for (const blob of recorded.orphanBlobs) await blobs.remove(blob).catch(() => {});
     recipients.forEach((r, i) => {
       const o = decision.outcomes[i]!;

@@ -38,7 +38,15 @@ import {
   setSubscribed,
 } from './mailboxes.ts';
 import { dropUnusedBlobs, expunge, releaseLock, tryLock, updateFlags } from './messages.ts';
-import { claimQueue, nextDue, readQueue, recordOutcomes, removeMessage, retryQueue } from './queue.ts';
+import {
+  claimQueue,
+  nextDue,
+  readQueue,
+  recordOutcomes,
+  removeMessage,
+  renewLease,
+  retryQueue,
+} from './queue.ts';
 import { toAccount, toDomain, toMailbox, toMessage } from './rows.ts';
 import { foldsUnicode, getSearchText, searchBacklog, searchCandidates } from './search.ts';
 
@@ -500,6 +508,14 @@ export class PostgresStore implements Store {
     return this.#db.tx('recording delivery outcomes', (db) =>
       recordOutcomes(db, messageId, leaseUntil, outcomes),
     );
+  }
+
+  renewQueueLease(
+    recipientIds: readonly number[],
+    leaseUntil: number,
+    newLeaseUntil: number,
+  ): Promise<number> {
+    return this.#db.tx('renewing a lease', (db) => renewLease(db, recipientIds, leaseUntil, newLeaseUntil));
   }
 
   async retryQueue(id: number | undefined, now: number): Promise<number> {

@@ -125,6 +125,21 @@ export async function recordOutcomes(
   return { applied, removed: removed !== undefined, orphanBlobs: removed ?? [] };
 }
 
+/** Extends a lease that still holds (see `Store.renewQueueLease`). */
+export async function renewLease(
+  db: Queryable,
+  ids: readonly number[],
+  leaseUntil: number,
+  next: number,
+): Promise<number> {
+  const result = await db.query(
+    `UPDATE queue_recipients SET lease_until = $1
+     WHERE id = ANY($2::bigint[]) AND status = 'pending' AND lease_until = $3`,
+    [next, [...ids], leaseUntil],
+  );
+  return result.rowCount ?? 0;
+}
+
 /** Makes pending recipients due now; -1 when `id` names no queued message. */
 export async function retryQueue(db: Queryable, id: number | undefined, now: number): Promise<number> {
   if (id !== undefined) {

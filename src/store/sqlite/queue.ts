@@ -127,6 +127,21 @@ export function recordOutcomes(
   return { applied, removed: removed !== undefined, orphanBlobs: removed ?? [] };
 }
 
+/** Extends a lease that still holds (see `Store.renewQueueLease`). */
+export function renewLease(
+  prepare: Prepare,
+  ids: readonly number[],
+  leaseUntil: number,
+  next: number,
+): number {
+  const renew = prepare(
+    "UPDATE queue_recipients SET lease_until = ? WHERE id = ? AND status = 'pending' AND lease_until = ?",
+  );
+  let renewed = 0;
+  for (const id of ids) renewed += Number(renew.run(next, id, leaseUntil).changes);
+  return renewed;
+}
+
 /** Makes pending recipients due now; -1 when `id` names no queued message. */
 export function retryQueue(prepare: Prepare, id: number | undefined, now: number): number {
   if (id !== undefined && !prepare('SELECT 1 FROM queue_messages WHERE id = ?').get(id)) return -1;

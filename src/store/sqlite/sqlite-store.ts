@@ -38,7 +38,15 @@ import {
 } from './mailboxes.ts';
 import { getMessages, listUids, type MailboxStats, mailboxStats } from './message-reads.ts';
 import { dropUnusedBlobs, expunge, releaseLock, tryLock, updateFlags } from './messages.ts';
-import { claimQueue, nextDue, readQueue, recordOutcomes, removeMessage, retryQueue } from './queue.ts';
+import {
+  claimQueue,
+  nextDue,
+  readQueue,
+  recordOutcomes,
+  removeMessage,
+  renewLease,
+  retryQueue,
+} from './queue.ts';
 import { type Row, toAccount, toDomain, toMailbox, toMessage } from './rows.ts';
 import { getSearchText, searchBacklog, searchCandidates } from './search.ts';
 
@@ -406,6 +414,16 @@ export class SqliteStore implements Store {
   ): Promise<{ applied: number; removed: boolean; orphanBlobs: string[] }> {
     return this.#tx('recording delivery outcomes', () =>
       recordOutcomes(this.#prepare, messageId, leaseUntil, outcomes),
+    );
+  }
+
+  async renewQueueLease(
+    recipientIds: readonly number[],
+    leaseUntil: number,
+    newLeaseUntil: number,
+  ): Promise<number> {
+    return this.#tx('renewing a lease', () =>
+      renewLease(this.#prepare, recipientIds, leaseUntil, newLeaseUntil),
     );
   }
 

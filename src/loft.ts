@@ -3,7 +3,7 @@
  * `loft serve` and by the tests, which start it in-process on port 0.
  */
 
-import { deliverToDomain } from './client/smtp/outbound.ts';
+import { deliverToDomain, SessionPool } from './client/smtp/outbound.ts';
 import { effectiveHostname } from './config/load.ts';
 import { type Config, LISTENER_NAMES, type ListenerName } from './config/schema.ts';
 import { type Logger, silentLogger } from './core/log.ts';
@@ -162,6 +162,7 @@ function queueRunner(
 ): QueueRunner {
   const q = config.queue;
   const s = (seconds: number): number => Math.round(seconds * 1000);
+  const pool = q.reuse_idle > 0 ? new SessionPool({ idleMs: s(q.reuse_idle) }) : undefined;
   return new QueueRunner({
     store: services.store,
     blobs: services.blobs,
@@ -190,7 +191,9 @@ function queueRunner(
           localAddress: q.source_address,
           timeouts: { connect: s(q.connect_timeout), ...replyTimeouts(q.reply_timeout) },
           signal,
+          pool,
         }),
+      close: async () => pool?.close(),
     },
   });
 }

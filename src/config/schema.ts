@@ -178,6 +178,8 @@ export const configSchema = z
         max_age: seconds.default(5 * 86400),
         /** Seconds after which a delay notice goes to senders who asked (NOTIFY=DELAY); 0: none. */
         delay_notice: seconds.default(0),
+        /** Seconds an idle connection to a remote server is kept for the next message to it; 0: one connection per message. */
+        reuse_idle: seconds.default(5),
         /** Seconds to wait for a TCP connection to a remote server. */
         connect_timeout: z.number().positive().default(30),
         /**

@@ -167,7 +167,9 @@ test('4xx for a while, then accepted: retried with backoff and delivered; attemp
     assert.ok(await eventually(async () => (await store.listQueue()).length === 0, 10_000));
     // With PIPELINING the client ends a transaction without recipients by an empty DATA.
     assert.equal(remote.sessions.flatMap((s) => s.messages).filter((m) => m.length > 0).length, 1);
-    assert.ok(remote.sessions.length >= 3, 'three sessions: two refused, one accepted');
+    const mails = remote.sessions.flatMap((s) => s.lines).filter((l) => l.startsWith('MAIL FROM:'));
+    assert.equal(mails.length, 3, 'three transactions: two refused, one accepted');
+    assert.equal(remote.sessions.length, 1, 'all on one connection, kept open between attempts');
     assert.deepEqual(await mailboxContents(world.sender, 'alice@a.test'), []);
   } finally {
     await world.close();
@@ -332,6 +334,35 @@ test('a delivery that lasts longer than the lease keeps it (renewed): sent once'
       1,
       'nobody took the recipient over meanwhile',
     );
+  } finally {
+    await world.close();
+    await remote.close();
+  }
+});
+
+test('connections are reused between messages; one the server closed meanwhile is replaced, nothing lost', async () => {
+  let closeAfter = false;
+  const remote = await startFakeServer({
+    afterData: () => (closeAfter ? { reply: '250 2.0.0 ok, bye', thenClose: true } : '250 2.0.0 ok'),
+  });
+  const world = await senderWorld(B_ZONES, remote.port);
+  try {
+    const store = world.sender.services.store;
+    for (const body of ['one', 'two']) {
+      assert.equal(await submit(world.sender, 'alice@a.test', ['bob@b.test'], body), 250);
+      assert.ok(await eventually(async () => (await store.listQueue()).length === 0, 10_000));
+    }
+    assert.equal(remote.sessions.length, 1, 'the second message went over the first connection');
+    closeAfter = true;
+    for (const body of ['three', 'four']) {
+      assert.equal(await submit(world.sender, 'alice@a.test', ['bob@b.test'], body), 250);
+      assert.ok(await eventually(async () => (await store.listQueue()).length === 0, 10_000));
+    }
+    const bodies = remote.sessions
+      .flatMap((s) => s.messages)
+      .map((m) => /\r\n\r\n(\w+)/.exec(m.toString())?.[1]);
+    assert.deepEqual(bodies, ['one', 'two', 'three', 'four'], 'each once, in order');
+    assert.equal(remote.sessions.length, 2, 'a new connection after the server closed the pooled one');
   } finally {
     await world.close();
     await remote.close();

@@ -2,7 +2,8 @@
  * Delivering one message to the recipients of one domain, as DNS says: the route from
  * {@link findRoute} (MX in preference order, implicit MX, null MX), then each host's addresses in
  * turn until a session opens (RFC 5321 §5.1: on a connection failure or a refused greeting, try
- * the next address, then the next MX), then one transaction for all the recipients. The queue
+ * the next address, then the next MX), then one transaction for all the recipients, on an idle
+ * session of a {@link SessionPool} when there is one. The queue
  * runner (services/queue) decides what the outcomes mean (retry, bounce).
  */
 import type { Resolver } from '../../dns/resolver.ts';
@@ -10,7 +11,14 @@ import { type Mailbox, parseMailbox } from '../../proto/smtp/address.ts';
 import type { NotifyEvent } from '../../proto/smtp/command-types.ts';
 import { SmtpClient } from './client.ts';
 import { findRoute } from './mx.ts';
-import { messageFromBuffer, type RecipientSpec, type Status, type Timeouts } from './types.ts';
+import {
+  type Envelope,
+  messageFromBuffer,
+  type RecipientOutcome,
+  type RecipientSpec,
+  type Status,
+  type Timeouts,
+} from './types.ts';
 
 /** The envelope of a queued message, as the queue keeps it (addresses as strings). */
 export interface DomainEnvelope {
@@ -55,6 +63,67 @@ export interface DomainDeliveryOptions {
   readonly signal?: AbortSignal;
   /** Source address to connect from. */
   readonly localAddress?: string | undefined;
+  /** Idle sessions to reuse (several messages per connection); absent: one session per message. */
+  readonly pool?: SessionPool | undefined;
+}
+
+/**
+ * Idle SMTP sessions kept for a few seconds after a transaction, by server address and port, so
+ * the next message to the same server needs no new connection, greeting, EHLO or TLS handshake
+ * (RFC 5321 §3.3 allows many transactions per session). A session is used by one delivery at a
+ * time; idle ones are closed with QUIT after `idleMs`.
+ */
+export class SessionPool {
+  readonly #idleMs: number;
+  readonly #maxIdle: number;
+  readonly #idle = new Map<string, { client: SmtpClient; timer: NodeJS.Timeout }[]>();
+  #closed = false;
+
+  constructor(options: { idleMs: number; maxIdlePerServer?: number }) {
+    this.#idleMs = options.idleMs;
+    this.#maxIdle = options.maxIdlePerServer ?? 10;
+  }
+
+  /** An idle session with this server, taken out of the pool, or undefined. */
+  take(key: string): SmtpClient | undefined {
+    const list = this.#idle.get(key);
+    const entry = list?.pop();
+    if (list?.length === 0) this.#idle.delete(key);
+    if (!entry) return undefined;
+    clearTimeout(entry.timer);
+    return entry.client;
+  }
+
+  /** Gives a session back after a transaction; it is closed instead when it cannot go on. */
+  async release(key: string, client: SmtpClient): Promise<void> {
+    const list = this.#idle.get(key) ?? [];
+    if (this.#closed || !client.info.ready || client.info.failure !== null || list.length >= this.#maxIdle) {
+      await client.quit();
+      return;
+    }
+    const entry = {
+      client,
+      timer: setTimeout(() => {
+        const current = this.#idle.get(key);
+        const at = current?.indexOf(entry) ?? -1;
+        if (at >= 0) current!.splice(at, 1);
+        if (current?.length === 0) this.#idle.delete(key);
+        void client.quit();
+      }, this.#idleMs),
+    };
+    entry.timer.unref();
+    list.push(entry);
+    this.#idle.set(key, list);
+  }
+
+  /** Closes every idle session (QUIT) and keeps none from now on. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const all = [...this.#idle.values()].flat();
+    this.#idle.clear();
+    for (const entry of all) clearTimeout(entry.timer);
+    await Promise.allSettled(all.map((entry) => entry.client.quit()));
+  }
 }
 
 /** Sends `content` to all `envelope.recipients` (one domain). Never throws for the network or DNS. */
@@ -96,7 +165,9 @@ export async function deliverToDomain(
           localAddress: options.localAddress,
           tls,
         });
-      let client = await connect('opportunistic');
+      const key = `${address} ${options.port}`;
+      const pooled = options.pool?.take(key);
+      let client = pooled ?? (await connect('opportunistic'));
       if (!client.info.ready && client.info.failure?.stage === 'starttls') {
         // Opportunistic TLS (RFC 7435 §3): a failed handshake is no reason not to deliver in clear.
         client.close();
@@ -116,19 +187,28 @@ export async function deliverToDomain(
         client.close();
         continue;
       }
-      const outcomes = await client.send(
-        {
-          from: from === null ? null : from.value,
-          recipients: specs,
-          body: envelope.eightBit ? '8BITMIME' : undefined,
-          smtputf8: envelope.smtpUtf8,
-          ...(envelope.ret ? { ret: envelope.ret } : {}),
-          ...(envelope.envId ? { envid: envelope.envId } : {}),
-        },
-        messageFromBuffer(content),
-      );
+      const transaction: Envelope = {
+        from: from === null ? null : from.value,
+        recipients: specs,
+        body: envelope.eightBit ? '8BITMIME' : undefined,
+        smtputf8: envelope.smtpUtf8,
+        ...(envelope.ret ? { ret: envelope.ret } : {}),
+        ...(envelope.envId ? { envid: envelope.envId } : {}),
+      };
+      let outcomes = await client.send(transaction, messageFromBuffer(content));
+      if (pooled === client && outcomes.every(closedBeforeRecipients)) {
+        // The server closed the idle session meanwhile: nothing was accepted, start afresh.
+        client.close();
+        client = await connect('opportunistic');
+        if (!client.info.ready) {
+          client.close();
+          continue;
+        }
+        outcomes = await client.send(transaction, messageFromBuffer(content));
+      }
       const dsn = client.info.extensions.dsn;
-      await client.quit();
+      if (options.pool) await options.pool.release(key, client);
+      else await client.quit();
       return {
         outcomes: outcomes.map((o) => ({
           status: o.status,
@@ -148,6 +228,11 @@ export async function deliverToDomain(
     text: 'No host tried',
   };
   return all(allPermanent ? 'permanent' : 'temporary', failure.enhanced, failure.text, failure.code);
+}
+
+/** A network failure before any recipient was given: safe to try again on a new connection. */
+function closedBeforeRecipients(o: RecipientOutcome): boolean {
+  return o.status === 'temporary' && o.code === null && (o.stage === 'mail' || o.stage === 'rset');
 }
 
 function recipientSpec(mailbox: Mailbox, r: DomainEnvelope['recipients'][number]): RecipientSpec {

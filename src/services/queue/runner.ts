@@ -78,6 +78,7 @@ export class QueueRunner {
     this.wake();
     await this.#loop;
     await Promise.allSettled([...this.#active]);
+    await this.#deps.transport.close?.();
   }
 
   async #run(): Promise<void> {

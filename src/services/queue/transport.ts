@@ -44,4 +44,6 @@ export interface Transport {
     content: Buffer,
     signal: AbortSignal,
   ): Promise<OutboundResult>;
+  /** Closes what the transport keeps open (idle connections); called when the runner stops. */
+  close?(): Promise<void>;
 }

@@ -145,7 +145,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     ORDER BY b.id;
   `,
   // 7: outbound queue runner (issue 5): whether a delay notice went out for a recipient (RFC 3464
-  // Action: delayed, sent once), and an index for claiming due recipients.
+  // Action: delayed, sent once). Claims use queue_recipients_due (status, next_attempt_at).
   `
   ALTER TABLE queue_recipients ADD COLUMN delay_notified INTEGER NOT NULL DEFAULT 0;
   `,

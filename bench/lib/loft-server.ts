@@ -40,6 +40,8 @@ export interface LoftOptions {
   pop3?: boolean;
   /** Password of every user (default "bench-password"). */
   password?: string;
+  /** More TOML for loft.toml (whole tables, e.g. `[queue]`). */
+  extraConfig?: string;
 }
 
 /** The password the benchmark's users get unless another is given. */
@@ -92,6 +94,7 @@ export class LoftServer {
         '[limits]',
         'connections = 5000',
         'connections_per_ip = 5000',
+        options.extraConfig ?? '',
         '',
       ].join('\n'),
     );

@@ -162,7 +162,10 @@ function queueRunner(
 ): QueueRunner {
   const q = config.queue;
   const s = (seconds: number): number => Math.round(seconds * 1000);
-  const pool = q.reuse_idle > 0 ? new SessionPool({ idleMs: s(q.reuse_idle) }) : undefined;
+  const pool =
+    q.reuse_idle > 0
+      ? new SessionPool({ idleMs: s(q.reuse_idle), maxIdlePerServer: q.concurrency })
+      : undefined;
   return new QueueRunner({
     store: services.store,
     blobs: services.blobs,

@@ -3,6 +3,7 @@
  * `loft serve` and by the tests, which start it in-process on port 0.
  */
 import { decideInbound } from './auth/inbound.ts';
+import { deliverToDomain, SessionPool } from './client/smtp/outbound.ts';
 import { effectiveHostname } from './config/load.ts';
 import { type Config, LISTENER_NAMES, type ListenerName } from './config/schema.ts';
 import { type Logger, silentLogger } from './core/log.ts';
@@ -25,6 +26,7 @@ import type { Pop3Services } from './server/pop3/services.ts';
 import { smtpListener } from './server/smtp/server.ts';
 import type { SmtpServices } from './server/smtp/services.ts';
 import { sweepOrphanBlobs } from './services/delivery/sweeper.ts';
+import { QueueRunner } from './services/queue/runner.ts';
 import { FLAG_BITS } from './store/store.ts';
 
 export { type LoftServices, openServices };
@@ -37,6 +39,8 @@ export interface RunningLoft {
   /** The bound address of each started listener (the first, when several are configured). */
   ports: Partial<Record<ListenerName, number>>;
   listeners: RunningListener[];
+  /** The outbound queue runner, unless `queue.enabled` is false. */
+  queue: QueueRunner | undefined;
   stop(): Promise<void>;
 }
 
@@ -85,6 +89,7 @@ export async function startLoft(config: Config, options: StartOptions = {}): Pro
   const userSessions = new SessionCounter(config.imap.max_connections_per_user);
   const listeners: RunningListener[] = [];
   const ports: RunningLoft['ports'] = {};
+  const queue = config.queue.enabled ? queueRunner(config, hostname, resolver, services, log) : undefined;
   try {
     // Every listener of every protocol, built the same way from its configured addresses.
     const factories: Record<ListenerName, (host: string, port: number) => ListenerOptions> = {
@@ -113,7 +118,7 @@ export async function startLoft(config: Config, options: StartOptions = {}): Pro
         name,
         host,
         port,
-        services: smtpServices(services, config.auth.verify_mx ? inboundCheck : undefined),
+        services: smtpServices(services, config.auth.verify_mx ? inboundCheck : undefined, queue),
       });
     }
     function pop3Spec(name: 'pop3' | 'pop3s', host: string, port: number): ListenerOptions {
@@ -137,6 +142,7 @@ export async function startLoft(config: Config, options: StartOptions = {}): Pro
     throw err;
   }
   services.search.start((err) => log.warn({ event: 'search.index.failed', err }));
+  queue?.start();
   // Files left by a crash between fsync and commit (never acknowledged) are removed in the background.
   void sweepOrphanBlobs(services.store, services.blobs).then(
     (removed) => removed > 0 && log.info({ event: 'blobs.swept', removed }),
@@ -148,19 +154,79 @@ export async function startLoft(config: Config, options: StartOptions = {}): Pro
     resolver,
     ports,
     listeners,
+    queue,
     async stop(): Promise<void> {
       shutdown.abort();
       await Promise.allSettled(listeners.map((l) => l.close()));
+      await queue?.stop();
       await services.search.stop();
       await services.store.close();
     },
   };
 }
 
-/** The SMTP sessions' view of the services. */
+/** The outbound queue runner over Loft's SMTP client, as `[queue]` configures it. */
+function queueRunner(
+  config: Config,
+  hostname: string,
+  resolver: Resolver,
+  services: LoftServices,
+  log: Logger,
+): QueueRunner {
+  const q = config.queue;
+  const s = (seconds: number): number => Math.round(seconds * 1000);
+  const pool =
+    q.reuse_idle > 0
+      ? new SessionPool({ idleMs: s(q.reuse_idle), maxIdlePerServer: q.concurrency })
+      : undefined;
+  return new QueueRunner({
+    store: services.store,
+    blobs: services.blobs,
+    delivery: services.delivery,
+    hostname,
+    log,
+    isLocalDomain: (domain) => services.directory.isLocalDomain(domain),
+    resolveLocal: (address) => services.directory.resolve(address),
+    settings: {
+      lease: s(q.lease),
+      concurrency: q.concurrency,
+      poll: s(q.poll_interval),
+      retryBase: s(q.retry_initial),
+      retryFactor: q.retry_factor,
+      retryMax: s(q.retry_max),
+      maxAge: s(q.max_age),
+      delayNotice: s(q.delay_notice),
+    },
+    transport: {
+      send: (domain, envelope, content, signal) =>
+        deliverToDomain(domain, envelope, content, {
+          resolver,
+          heloName: hostname,
+          localNames: [hostname.toLowerCase()],
+          port: q.port,
+          localAddress: q.source_address,
+          timeouts: { connect: s(q.connect_timeout), ...replyTimeouts(q.reply_timeout) },
+          signal,
+          pool,
+        }),
+      close: async () => pool?.close(),
+    },
+  });
+}
+
+/** Every SMTP client timeout but `connect` set to `seconds` (`queue.reply_timeout`), or none. */
+function replyTimeouts(seconds: number | undefined): Record<string, number> {
+  if (seconds === undefined) return {};
+  const ms = Math.round(seconds * 1000);
+  const names = ['initial', 'command', 'mail', 'rcpt', 'dataInit', 'dataBlock', 'dataEnd'];
+  return Object.fromEntries(names.map((name) => [name, ms]));
+}
+
+/** The SMTP sessions' view of the services; a message queued wakes the runner. */
 function smtpServices(
   services: LoftServices,
   checkInbound: SmtpServices['checkInbound'],
+  queue: QueueRunner | undefined,
 ): Omit<SmtpServices, 'authFailures'> {
   const { directory, delivery } = services;
   return {
@@ -169,7 +235,11 @@ function smtpServices(
     resolve: (address) => directory.resolve(address),
     accountId: async (address) => (await directory.getAccount(address))?.id,
     credentials: directory,
-    deliver: (message, id) => delivery.deliver(message, id),
+    deliver: async (message, id) => {
+      const receipt = await delivery.deliver(message, id);
+      if (receipt.queueId !== undefined) queue?.wake();
+      return receipt;
+    },
     primaryDomain: async () => (await directory.listDomains())[0]?.name,
   };
 }

@@ -50,6 +50,8 @@ export interface LoftOptions {
   password?: string;
   /** A PostgreSQL URL (`postgres://…?schema=…`) instead of SQLite in the data folder. */
   storage?: string;
+  /** More TOML for loft.toml (whole tables, e.g. `[queue]`). */
+  extraConfig?: string;
 }
 
 /** The password the benchmark's users get unless another is given. */
@@ -113,6 +115,7 @@ export class LoftServer {
         // The idle-connection measurement opens them all as one user.
         '[imap]',
         `max_connections_per_user = ${options.connections ?? 5000}`,
+        options.extraConfig ?? '',
         '',
       ].join('\n'),
     );

@@ -1,5 +1,5 @@
 /**
- * The `loft` command: serve, domain (and its DKIM keys), user, alias, dns. Every failure prints one line naming the
+ * The `loft` command: serve, domain (and its DKIM keys), user, alias, dns, queue, migrate, export, import. Every failure prints one line naming the
  * problem and exits non-zero; never a stack trace.
  */
 import { Command, CommanderError } from 'commander';
@@ -9,6 +9,7 @@ import { LoftError } from '../core/errors.ts';
 import { type LoftServices, openServices } from '../open-services.ts';
 import { addMailAuthCommands, describeKey } from './dkim.ts';
 import { readPassword } from './password.ts';
+import { addQueueCommands } from './queue.ts';
 
 interface GlobalOptions {
   data?: string;
@@ -149,6 +150,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .action((file: string) =>
       withServices(program, async (s) => (await import('./transfer.ts')).importFrom(s, file)),
     );
+  addQueueCommands(program, (fn) => withServices(program, fn));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

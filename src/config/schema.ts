@@ -164,6 +164,45 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    queue: z
+      .object({
+        /** Run the outbound delivery runner in this process (several processes may share one PostgreSQL queue). */
+        enabled: z.boolean().default(true),
+        /** The port outbound SMTP connects to (RFC 5321: 25; tests use their own). */
+        port: z.number().int().min(1).max(65535).default(25),
+        /** Source address for outbound connections; absent: the system's choice. */
+        source_address: z
+          .string()
+          .refine((s) => isIP(s) !== 0, 'expected an IP address')
+          .optional(),
+        /** Deliveries (one message to one domain each) in progress at once. */
+        concurrency: z.number().int().positive().default(10),
+        /** Seconds a runner holds the recipients it works on (renewed while it works); after a crash they are retried once it expires. */
+        lease: z.number().positive().default(900),
+        /** Longest wait, in seconds, between two looks at the queue (new mail wakes the runner at once). */
+        poll_interval: z.number().positive().default(30),
+        /** Seconds before the first retry (RFC 5321 §4.5.4.1: at least 30 minutes is suggested; 5 minutes here). */
+        retry_initial: seconds.default(300),
+        /** Each further wait is this many times the previous one… */
+        retry_factor: z.number().min(1).default(2),
+        /** …up to this many seconds. */
+        retry_max: seconds.default(4 * 3600),
+        /** Seconds after which an undelivered message fails and is returned (RFC 5321 §4.5.4.1: 4–5 days). */
+        max_age: seconds.default(5 * 86400),
+        /** Seconds after which a delay notice goes to senders who asked (NOTIFY=DELAY); 0: none. */
+        delay_notice: seconds.default(0),
+        /** Seconds an idle connection to a remote server is kept for the next message to it; 0: one connection per message. */
+        reuse_idle: seconds.default(5),
+        /** Seconds to wait for a TCP connection to a remote server. */
+        connect_timeout: z.number().positive().default(30),
+        /**
+         * Seconds to wait for any one reply or write of a remote server, replacing the RFC 5321
+         * §4.5.3.2 values (5 minutes for most, 10 for the end of data); absent: those values.
+         */
+        reply_timeout: z.number().positive().optional(),
+      })
+      .strict()
+      .prefault({}),
     limits: z
       .object({
         connections: z.number().int().positive().default(1000),

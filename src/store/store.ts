@@ -163,6 +163,8 @@ export interface QueueRecipientRecord extends QueueRecipientInput {
   attempts: number;
   nextAttemptAt: number;
   lastError: string | undefined;
+  /** A delay notice (RFC 3464 Action: delayed) was sent for this recipient. */
+  delayNotified: boolean;
 }
 
 export interface QueueMessageRecord {
@@ -180,6 +182,35 @@ export interface QueueMessageRecord {
   createdAt: number;
   recipients: QueueRecipientRecord[];
 }
+
+/** The queued message without its recipients. */
+export type QueueMessageHead = Omit<QueueMessageRecord, 'recipients'>;
+
+/**
+ * Due recipients of one queued message at one domain, leased to one runner: nobody else claims
+ * them before `leaseUntil` (ms), which is also the token its outcomes must present.
+ */
+export interface QueueBatch {
+  message: QueueMessageHead;
+  /** The recipients' domain, lower case (the part after the last `@`). */
+  domain: string;
+  recipients: QueueRecipientRecord[];
+  leaseUntil: number;
+}
+
+/** What became of one leased recipient after an attempt (each counts as one attempt). */
+export type QueueOutcome =
+  | { recipientId: number; status: 'delivered'; detail?: string }
+  | { recipientId: number; status: 'failed'; error: string }
+  | {
+      recipientId: number;
+      status: 'retry';
+      /** When to try again (ms since the epoch). */
+      at: number;
+      error: string;
+      /** Set when a delay notice was sent with this outcome. */
+      delayNotified?: boolean;
+    };
 
 /** The decoded text of a message for the full-text search index (IMAP SEARCH BODY/TEXT). */
 export interface SearchText {
@@ -437,6 +468,43 @@ export interface Store {
   // Outbound queue
   listQueue(): Promise<QueueMessageRecord[]>;
   getQueued(id: number): Promise<QueueMessageRecord | undefined>;
+  /**
+   * Leases due recipients (pending, `nextAttemptAt <= now`, no unexpired lease) for `leaseMs`,
+   * grouped by message and domain, at most `limit` groups, the longest waiting first. Safe with
+   * several runners in several processes: a recipient is leased to one runner at a time; an
+   * expired lease (a runner that crashed) makes it claimable again.
+   */
+  claimQueue(now: number, leaseMs: number, limit: number): Promise<QueueBatch[]>;
+  /**
+   * Records the outcomes of a batch and releases its lease, in one transaction. Outcomes for
+   * recipients no longer leased with `leaseUntil` (the lease expired and another runner took
+   * them, or the message was removed) are ignored. When no recipient of the message is pending
+   * any more, the message is removed; `orphanBlobs` are the bodies nothing refers to any more.
+   */
+  recordQueueOutcomes(
+    messageId: number,
+    leaseUntil: number,
+    outcomes: readonly QueueOutcome[],
+  ): Promise<{ applied: number; removed: boolean; orphanBlobs: string[] }>;
+  /**
+   * Extends a lease that still holds (a long delivery): the recipients leased with `leaseUntil`
+   * are leased until `newLeaseUntil`, which becomes the token for their outcomes. Returns how many
+   * were renewed (fewer when the lease was lost meanwhile).
+   */
+  renewQueueLease(
+    recipientIds: readonly number[],
+    leaseUntil: number,
+    newLeaseUntil: number,
+  ): Promise<number>;
+  /**
+   * Makes the pending recipients of message `id` (all messages when undefined) due at `now`;
+   * returns how many. NOTFOUND when `id` names no queued message.
+   */
+  retryQueue(id: number | undefined, now: number): Promise<number>;
+  /** Removes a queued message and its recipients; NOTFOUND if absent. */
+  removeQueued(id: number): Promise<{ orphanBlobs: string[] }>;
+  /** When the next pending recipient becomes claimable (ms), or undefined when none is pending. */
+  nextQueueDue(): Promise<number | undefined>;
 
   /** Blob ids referenced by nothing (for the sweeper after a crash). */
   isBlobReferenced(blobId: string): Promise<boolean>;

@@ -2,12 +2,17 @@
  * A tiny scripted SMTP server for client tests that Loft's own server cannot play: it answers
  * each command line through a script, reads DATA up to "." and BDAT chunks by size, and records
  * everything it received. A script answer may be a reply text (CRLF added), `null` (never answer)
- * or `'close'` (drop the connection).
+ * `'close'` (drop the connection), a reply followed by closing the connection, or a late reply.
  */
 import net from 'node:net';
 
 /** What the script returns for a command: reply lines, silence, or a dropped connection. */
-export type FakeAnswer = string | null | 'close';
+export type FakeAnswer =
+  | string
+  | null
+  | 'close'
+  | { reply: string; thenClose: true }
+  | { reply: string; delayMs: number };
 
 export interface FakeScript {
   /** The greeting; default `220 fake.test ESMTP`. */
@@ -40,8 +45,11 @@ function ehloReply(keywords: readonly string[]): string {
   return lines.map((l, i) => `250${i === lines.length - 1 ? ' ' : '-'}${l}`).join('\r\n');
 }
 
-/** Starts the fake server on 127.0.0.1, port 0. */
-export async function startFakeServer(script: FakeScript = {}): Promise<FakeServer> {
+/** Starts the fake server on 127.0.0.1 (or `at.host`), port 0 (or `at.port`, to come back where it was). */
+export async function startFakeServer(
+  script: FakeScript = {},
+  at: { host?: string; port?: number } = {},
+): Promise<FakeServer> {
   const sessions: FakeSession[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -61,6 +69,14 @@ export async function startFakeServer(script: FakeScript = {}): Promise<FakeServ
         socket.destroy();
         return false;
       }
+      if (typeof answer === 'object' && 'delayMs' in answer) {
+        setTimeout(() => socket.writable && socket.write(`${answer.reply}\r\n`), answer.delayMs);
+        return true;
+      }
+      if (typeof answer === 'object') {
+        socket.end(`${answer.reply}\r\n`);
+        return false;
+      }
       socket.write(`${answer}\r\n`);
       return true;
     };
@@ -68,7 +84,13 @@ export async function startFakeServer(script: FakeScript = {}): Promise<FakeServ
       session.lines.push(line);
       const custom = script.command?.(line, session);
       if (custom !== undefined) {
-        if (custom !== null && custom !== 'close' && /^DATA$/i.test(line) && custom.startsWith('354'))
+        if (
+          custom !== null &&
+          custom !== 'close' &&
+          typeof custom === 'string' &&
+          /^DATA$/i.test(line) &&
+          custom.startsWith('354')
+        )
           mode = { kind: 'data' };
         return send(custom);
       }
@@ -127,7 +149,10 @@ export async function startFakeServer(script: FakeScript = {}): Promise<FakeServ
     });
     send(script.greeting === undefined ? '220 fake.test ESMTP' : script.greeting);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(at.port ?? 0, at.host ?? '127.0.0.1', resolve);
+  });
   return {
     port: (server.address() as net.AddressInfo).port,
     sessions,

@@ -9,6 +9,7 @@ import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { dropSchema, TEST_DATABASE_URL, testSchema } from '../helpers/postgres.ts';
 import { storeContract } from './contract.ts';
+import { queueContract } from './queue-contract.ts';
 
 const schemas = new Map<Store, string>();
 
@@ -18,6 +19,22 @@ storeContract('postgres', {
     const store = await PostgresStore.open(TEST_DATABASE_URL, { schema, max: 4 });
     schemas.set(store, schema);
     return store;
+  },
+  async cleanup(store) {
+    await store.close();
+    await dropSchema(schemas.get(store)!);
+  },
+});
+
+queueContract('postgres', {
+  async makeStore() {
+    const schema = testSchema();
+    const store = await PostgresStore.open(TEST_DATABASE_URL, { schema, max: 4 });
+    schemas.set(store, schema);
+    return store;
+  },
+  async reopen(store) {
+    return PostgresStore.open(TEST_DATABASE_URL, { schema: schemas.get(store)!, max: 4 });
   },
   async cleanup(store) {
     await store.close();

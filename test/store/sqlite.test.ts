@@ -11,6 +11,7 @@ import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { storeContract } from './contract.ts';
+import { queueContract } from './queue-contract.ts';
 
 const dirs = new Map<Store, string>();
 
@@ -20,6 +21,25 @@ storeContract('sqlite', {
     const store = new SqliteStore(path.join(dir, 'loft.db'));
     dirs.set(store, dir);
     return store;
+  },
+  async cleanup(store) {
+    await store.close();
+    await rm(dirs.get(store)!, { recursive: true, force: true });
+  },
+});
+
+const files = new Map<Store, string>();
+
+queueContract('sqlite', {
+  async makeStore() {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'loft-store-'));
+    const store = new SqliteStore(path.join(dir, 'loft.db'));
+    dirs.set(store, dir);
+    files.set(store, path.join(dir, 'loft.db'));
+    return store;
+  },
+  async reopen(store) {
+    return new SqliteStore(files.get(store)!);
   },
   async cleanup(store) {
     await store.close();

@@ -146,4 +146,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX messages_unseen ON messages(mailbox_id, uid) WHERE (flags & 1) = 0;
   `,
+  // 5: outbound queue runner (issue 5; SQLite migration 10): whether a delay notice went out for a recipient.
+  `
+  ALTER TABLE queue_recipients ADD COLUMN delay_notified BOOLEAN NOT NULL DEFAULT false;
+  `,
 ];

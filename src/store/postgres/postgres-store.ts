@@ -21,7 +21,9 @@ import type {
   ImportedMessage,
   MailboxRecord,
   MessageRecord,
+  QueueBatch,
   QueueMessageRecord,
+  QueueOutcome,
   ScramKeys,
   SearchBacklogItem,
   SearchText,
@@ -44,7 +46,15 @@ import {
 } from './mailboxes.ts';
 import { dropUnusedBlobs, expunge, releaseLock, tryLock, updateFlags } from './messages.ts';
 import { changedSince, expungedSince, updateFlagsUnchangedSince } from './modseq.ts';
-import { readQueue } from './queue.ts';
+import {
+  claimQueue,
+  nextDue,
+  readQueue,
+  recordOutcomes,
+  removeMessage,
+  renewLease,
+  retryQueue,
+} from './queue.ts';
 import { toAccount, toDomain, toMailbox, toMessage } from './rows.ts';
 import { foldsUnicode, getSearchText, searchBacklog, searchCandidates } from './search.ts';
 
@@ -555,6 +565,44 @@ export class PostgresStore implements Store {
 
   async getQueued(id: number): Promise<QueueMessageRecord | undefined> {
     return (await this.#db.read('reading the queue', (db) => readQueue(db, id)))[0];
+  }
+
+  claimQueue(now: number, leaseMs: number, limit: number): Promise<QueueBatch[]> {
+    return this.#db.tx('claiming queued messages', (db) => claimQueue(db, now, leaseMs, limit));
+  }
+
+  recordQueueOutcomes(
+    messageId: number,
+    leaseUntil: number,
+    outcomes: readonly QueueOutcome[],
+  ): Promise<{ applied: number; removed: boolean; orphanBlobs: string[] }> {
+    return this.#db.tx('recording delivery outcomes', (db) =>
+      recordOutcomes(db, messageId, leaseUntil, outcomes),
+    );
+  }
+
+  renewQueueLease(
+    recipientIds: readonly number[],
+    leaseUntil: number,
+    newLeaseUntil: number,
+  ): Promise<number> {
+    return this.#db.tx('renewing a lease', (db) => renewLease(db, recipientIds, leaseUntil, newLeaseUntil));
+  }
+
+  async retryQueue(id: number | undefined, now: number): Promise<number> {
+    const count = await this.#db.tx('rescheduling the queue', (db) => retryQueue(db, id, now));
+    if (count < 0) throw new LoftError('NOTFOUND', `no queued message ${id}`);
+    return count;
+  }
+
+  async removeQueued(id: number): Promise<{ orphanBlobs: string[] }> {
+    const orphanBlobs = await this.#db.tx('removing a queued message', (db) => removeMessage(db, id));
+    if (!orphanBlobs) throw new LoftError('NOTFOUND', `no queued message ${id}`);
+    return { orphanBlobs };
+  }
+
+  nextQueueDue(): Promise<number | undefined> {
+    return this.#db.read('reading the queue', (db) => nextDue(db));
   }
 
   async isBlobReferenced(blobId: string): Promise<boolean> {

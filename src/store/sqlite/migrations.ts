@@ -179,4 +179,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX messages_unseen ON messages(mailbox_id, uid) WHERE (flags & 1) = 0;
   `,
+  // 10: outbound queue runner (issue 5): whether a delay notice went out for a recipient (RFC 3464
+  // Action: delayed, sent once). Claims use queue_recipients_due (status, next_attempt_at).
+  `
+  ALTER TABLE queue_recipients ADD COLUMN delay_notified INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -1,25 +1,177 @@
 /**
- * Reading the outbound queue from SQLite (the runner that works it is a later issue).
+ * The outbound queue in SQLite: reading it, and the runner's leases. Every write runs inside the
+ * caller's immediate transaction, so runners in several threads or processes on one database
+ * file never lease the same recipient twice while a lease holds.
  */
 
-import type { QueueMessageRecord, QueueRecipientRecord } from '../store.ts';
-import type { Prepare } from './messages.ts';
+import type {
+  QueueBatch,
+  QueueMessageHead,
+  QueueMessageRecord,
+  QueueOutcome,
+  QueueRecipientRecord,
+} from '../store.ts';
+import { dropUnusedBlobs, type Prepare } from './messages.ts';
 
 type Row = Record<string, unknown>;
+
+const MESSAGE_SELECT = 'SELECT q.*, b.size FROM queue_messages q JOIN blobs b ON b.id = q.blob_id';
 
 /** All queued messages, or the one with `id`, each with its recipients. */
 export function readQueue(prepare: Prepare, id: number | undefined): QueueMessageRecord[] {
   const messages = (
     id === undefined
-      ? prepare(
-          'SELECT q.*, b.size FROM queue_messages q JOIN blobs b ON b.id = q.blob_id ORDER BY q.id',
-        ).all()
-      : prepare(
-          'SELECT q.*, b.size FROM queue_messages q JOIN blobs b ON b.id = q.blob_id WHERE q.id = ?',
-        ).all(id)
+      ? prepare(`${MESSAGE_SELECT} ORDER BY q.id`).all()
+      : prepare(`${MESSAGE_SELECT} WHERE q.id = ?`).all(id)
   ) as Row[];
   const recipientsOf = prepare('SELECT * FROM queue_recipients WHERE message_id = ? ORDER BY id');
   return messages.map((row) => ({
+    ...toHead(row),
+    recipients: (recipientsOf.all(row.id as number) as Row[]).map(toRecipient),
+  }));
+}
+
+/** The domain of an address: after its last `@`, lower case. */
+export function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+}
+
+/** How many due rows are looked at per group asked for. */
+const ROWS_PER_GROUP = 50;
+
+/** Leases due recipients grouped by message and domain (see `Store.claimQueue`). */
+export function claimQueue(prepare: Prepare, now: number, leaseMs: number, limit: number): QueueBatch[] {
+  const due = prepare(
+    `SELECT id, message_id, address FROM queue_recipients
+     WHERE status = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
+     ORDER BY next_attempt_at, id LIMIT ?2`,
+  ).all(now, limit * ROWS_PER_GROUP) as Row[];
+  const groups = groupDue(due, limit);
+  if (groups.length === 0) return [];
+  const leaseUntil = now + leaseMs;
+  const lease = prepare('UPDATE queue_recipients SET lease_until = ? WHERE id = ?');
+  const recipient = prepare('SELECT * FROM queue_recipients WHERE id = ?');
+  const message = prepare(`${MESSAGE_SELECT} WHERE q.id = ?`);
+  const heads = new Map<number, QueueMessageHead>();
+  return groups.map((group) => {
+    let head = heads.get(group.messageId);
+    if (!head) {
+      head = toHead(message.get(group.messageId) as Row);
+      heads.set(group.messageId, head);
+    }
+    for (const id of group.ids) lease.run(leaseUntil, id);
+    return {
+      message: head,
+      domain: group.domain,
+      recipients: group.ids.map((id) => toRecipient(recipient.get(id) as Row)),
+      leaseUntil,
+    };
+  });
+}
+
+/** Groups due rows by message and domain, in order of first appearance; at most `limit` groups. */
+export function groupDue(
+  rows: readonly Row[],
+  limit: number,
+): { messageId: number; domain: string; ids: number[] }[] {
+  const groups = new Map<string, { messageId: number; domain: string; ids: number[] }>();
+  for (const row of rows) {
+    const messageId = row.message_id as number;
+    const domain = domainOf(row.address as string);
+    const key = `${messageId} ${domain}`;
+    let group = groups.get(key);
+    if (!group) {
+      if (groups.size >= limit) continue;
+      group = { messageId, domain, ids: [] };
+      groups.set(key, group);
+    }
+    group.ids.push(row.id as number);
+  }
+  return [...groups.values()];
+}
+
+/** Records outcomes under the lease `leaseUntil` (see `Store.recordQueueOutcomes`). */
+export function recordOutcomes(
+  prepare: Prepare,
+  messageId: number,
+  leaseUntil: number,
+  outcomes: readonly QueueOutcome[],
+): { applied: number; removed: boolean; orphanBlobs: string[] } {
+  const guard = "WHERE id = ? AND message_id = ? AND status = 'pending' AND lease_until = ?";
+  const done = prepare(
+    `UPDATE queue_recipients SET status = ?, attempts = attempts + 1, last_error = ?, lease_until = NULL ${guard}`,
+  );
+  const retry = prepare(
+    `UPDATE queue_recipients SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,
+       delay_notified = max(delay_notified, ?), lease_until = NULL ${guard}`,
+  );
+  let applied = 0;
+  for (const o of outcomes) {
+    const result =
+      o.status === 'retry'
+        ? retry.run(o.at, o.error, o.delayNotified ? 1 : 0, o.recipientId, messageId, leaseUntil)
+        : done.run(
+            o.status,
+            o.status === 'failed' ? o.error : (o.detail ?? null),
+            o.recipientId,
+            messageId,
+            leaseUntil,
+          );
+    applied += Number(result.changes);
+  }
+  const pending = prepare(
+    "SELECT count(*) AS n FROM queue_recipients WHERE message_id = ? AND status = 'pending'",
+  ).get(messageId) as Row | undefined;
+  if ((pending?.n as number) > 0) return { applied, removed: false, orphanBlobs: [] };
+  const removed = removeMessage(prepare, messageId);
+  return { applied, removed: removed !== undefined, orphanBlobs: removed ?? [] };
+}
+
+/** Extends a lease that still holds (see `Store.renewQueueLease`). */
+export function renewLease(
+  prepare: Prepare,
+  ids: readonly number[],
+  leaseUntil: number,
+  next: number,
+): number {
+  const renew = prepare(
+    "UPDATE queue_recipients SET lease_until = ? WHERE id = ? AND status = 'pending' AND lease_until = ?",
+  );
+  let renewed = 0;
+  for (const id of ids) renewed += Number(renew.run(next, id, leaseUntil).changes);
+  return renewed;
+}
+
+/** Makes pending recipients due now; -1 when `id` names no queued message. */
+export function retryQueue(prepare: Prepare, id: number | undefined, now: number): number {
+  if (id !== undefined && !prepare('SELECT 1 FROM queue_messages WHERE id = ?').get(id)) return -1;
+  const result =
+    id === undefined
+      ? prepare("UPDATE queue_recipients SET next_attempt_at = ? WHERE status = 'pending'").run(now)
+      : prepare(
+          "UPDATE queue_recipients SET next_attempt_at = ? WHERE status = 'pending' AND message_id = ?",
+        ).run(now, id);
+  return Number(result.changes);
+}
+
+/** Deletes a queued message; returns the blobs now unused, or undefined if it was absent. */
+export function removeMessage(prepare: Prepare, id: number): string[] | undefined {
+  const row = prepare('DELETE FROM queue_messages WHERE id = ? RETURNING blob_id').get(id) as Row | undefined;
+  if (!row) return undefined;
+  return dropUnusedBlobs(prepare, [row.blob_id as string]);
+}
+
+/** When the next pending recipient may be claimed. */
+export function nextDue(prepare: Prepare): number | undefined {
+  const row = prepare(
+    `SELECT min(max(next_attempt_at, coalesce(lease_until, 0))) AS at FROM queue_recipients
+     WHERE status = 'pending'`,
+  ).get() as Row;
+  return (row.at as number | null) ?? undefined;
+}
+
+function toHead(row: Row): QueueMessageHead {
+  return {
     id: row.id as number,
     sender: row.sender as string,
     blobId: row.blob_id as string,
@@ -32,8 +184,7 @@ export function readQueue(prepare: Prepare, id: number | undefined): QueueMessag
     eightBit: row.eight_bit === 1,
     accountId: (row.account_id as number | null) ?? undefined,
     createdAt: row.created_at as number,
-    recipients: (recipientsOf.all(row.id as number) as Row[]).map(toRecipient),
-  }));
+  };
 }
 
 function toRecipient(row: Row): QueueRecipientRecord {
@@ -49,5 +200,6 @@ function toRecipient(row: Row): QueueRecipientRecord {
     attempts: row.attempts as number,
     nextAttemptAt: row.next_attempt_at as number,
     lastError: (row.last_error as string | null) ?? undefined,
+    delayNotified: row.delay_notified === 1 || row.delay_notified === true,
   };
 }

@@ -20,7 +20,9 @@ import type {
   ImportedMessage,
   MailboxRecord,
   MessageRecord,
+  QueueBatch,
   QueueMessageRecord,
+  QueueOutcome,
   ScramKeys,
   SearchBacklogItem,
   SearchText,
@@ -44,7 +46,15 @@ import {
 import { getMessages, listUids, type MailboxStats, mailboxStats } from './message-reads.ts';
 import { dropUnusedBlobs, expunge, releaseLock, tryLock, updateFlags } from './messages.ts';
 import { changedSince, expungedSince, updateFlagsUnchangedSince } from './modseq.ts';
-import { readQueue } from './queue.ts';
+import {
+  claimQueue,
+  nextDue,
+  readQueue,
+  recordOutcomes,
+  removeMessage,
+  renewLease,
+  retryQueue,
+} from './queue.ts';
 import { type Row, toAccount, toDomain, toMailbox, toMessage } from './rows.ts';
 import { getSearchText, searchBacklog, searchCandidates } from './search.ts';
 
@@ -452,6 +462,46 @@ export class SqliteStore implements Store {
 
   async getQueued(id: number): Promise<QueueMessageRecord | undefined> {
     return this.#query('reading the queue', () => readQueue(this.#prepare, id)[0]);
+  }
+
+  async claimQueue(now: number, leaseMs: number, limit: number): Promise<QueueBatch[]> {
+    return this.#tx('claiming queued messages', () => claimQueue(this.#prepare, now, leaseMs, limit));
+  }
+
+  async recordQueueOutcomes(
+    messageId: number,
+    leaseUntil: number,
+    outcomes: readonly QueueOutcome[],
+  ): Promise<{ applied: number; removed: boolean; orphanBlobs: string[] }> {
+    return this.#tx('recording delivery outcomes', () =>
+      recordOutcomes(this.#prepare, messageId, leaseUntil, outcomes),
+    );
+  }
+
+  async renewQueueLease(
+    recipientIds: readonly number[],
+    leaseUntil: number,
+    newLeaseUntil: number,
+  ): Promise<number> {
+    return this.#tx('renewing a lease', () =>
+      renewLease(this.#prepare, recipientIds, leaseUntil, newLeaseUntil),
+    );
+  }
+
+  async retryQueue(id: number | undefined, now: number): Promise<number> {
+    const count = this.#tx('rescheduling the queue', () => retryQueue(this.#prepare, id, now));
+    if (count < 0) throw new LoftError('NOTFOUND', `no queued message ${id}`);
+    return count;
+  }
+
+  async removeQueued(id: number): Promise<{ orphanBlobs: string[] }> {
+    const orphanBlobs = this.#tx('removing a queued message', () => removeMessage(this.#prepare, id));
+    if (!orphanBlobs) throw new LoftError('NOTFOUND', `no queued message ${id}`);
+    return { orphanBlobs };
+  }
+
+  async nextQueueDue(): Promise<number | undefined> {
+    return this.#query('reading the queue', () => nextDue(this.#prepare));
   }
 
   async isBlobReferenced(blobId: string): Promise<boolean> {

@@ -3,6 +3,7 @@
  * UID, each through one cached statement.
  */
 import type { MessageRecord } from '../store.ts';
+import { uidSpan } from '../uid-span.ts';
 import type { Prepare } from './messages.ts';
 import { type Row, toMessage } from './rows.ts';
 
@@ -39,11 +40,34 @@ export function listUids(prepare: Prepare, mailboxId: number, afterUid = 0): num
   return JSON.parse((row?.uids as string | undefined) ?? '[]') as number[];
 }
 
-/** The rows of these UIDs, ascending; the UIDs travel as one JSON array, whatever their count. */
+/**
+ * The rows of these UIDs, ascending: a dense ascending set (a FETCH of a range) is read by UID span,
+ * any other set travels as one JSON array, whatever its count.
+ */
 export function getMessages(prepare: Prepare, mailboxId: number, uids: readonly number[]): MessageRecord[] {
   if (uids.length === 0) return [];
+  const span = uidSpan(uids);
+  if (span) {
+    const rows = prepare(
+      'SELECT * FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid',
+    ).all(mailboxId, span.first, span.last) as Row[];
+    if (span.whole) return rows.map(toMessage);
+    const wanted = new Set(uids);
+    return rows.filter((row) => wanted.has(row.uid as number)).map(toMessage);
+  }
   const rows = prepare(
     'SELECT * FROM messages WHERE mailbox_id = ? AND uid IN (SELECT value FROM json_each(?)) ORDER BY uid',
   ).all(mailboxId, JSON.stringify(uids)) as Row[];
   return rows.map(toMessage);
+}
+
+/** The structures stored with these blobs (absent blobs are left out), in one query. */
+export function getStructures(prepare: Prepare, blobIds: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  if (blobIds.length === 0) return out;
+  const rows = prepare('SELECT id, structure FROM blobs WHERE id IN (SELECT value FROM json_each(?))').all(
+    JSON.stringify(blobIds),
+  ) as Row[];
+  for (const row of rows) out.set(row.id as string, row.structure as string);
+  return out;
 }

@@ -7,15 +7,27 @@
  * 7162 §3.2.6): `UID FETCH … (CHANGEDSINCE n VANISHED)` first names the UIDs of the set expunged
  * since.
  */
+
+import { decodeStructure, type MessageStructure } from '../../../mime/index.ts';
+import { encodeUntaggedInto, ResponseSink } from '../../../proto/imap/encode.ts';
 import type { FetchCommand, FetchItem } from '../../../proto/imap/parse/index.ts';
 import { atom, type ImapValue } from '../../../proto/imap/value.ts';
 import { enableCondstore } from '../condstore.ts';
-import { itemValue, MessageData, setsSeen } from '../fetch-items.ts';
+import {
+  indexItemValue,
+  itemValue,
+  MessageData,
+  needsBytes,
+  needsStructure,
+  setsSeen,
+} from '../fetch-items.ts';
+import type { MailboxAccess, MessageRecord } from '../services.ts';
 import type { Completion, ImapSession } from '../session.ts';
 import { resolveSet } from '../sets.ts';
 import { sendVanishedEarlier, uidRanges, vanishedSince } from '../vanished.ts';
 
 const SLICE = 500;
+const FETCH = atom('FETCH');
 
 export async function fetch(session: ImapSession, _tag: string, command: FetchCommand): Promise<Completion> {
   // RFC 7162 §3.2.6: VANISHED without QRESYNC enabled is BAD (the parser checked UID and CHANGEDSINCE).
@@ -38,6 +50,18 @@ export async function fetch(session: ImapSession, _tag: string, command: FetchCo
   }
   const marksSeen = !selected.readOnly && items.some(setsSeen);
   const access = session.services.mailboxes;
+  const options = { rev2: session.rev2 };
+  const wanted = new Set(items.map((item) => item.type));
+  const extra: FetchItem[] = [];
+  if (marksSeen && !wanted.has('FLAGS')) extra.push({ type: 'FLAGS' });
+  // RFC 7162 §3.2.4: with CONDSTORE on, a response with flags also names UID and MODSEQ.
+  if (session.condstore && (wanted.has('FLAGS') || extra.length > 0)) {
+    if (!wanted.has('UID')) extra.push({ type: 'UID' });
+    if (!wanted.has('MODSEQ')) extra.push({ type: 'MODSEQ' });
+  }
+  const all = [...items, ...extra];
+  const needStructure = all.some(needsStructure);
+  const needBytes = all.some(needsBytes);
   let unknownCte: string | undefined;
   for (let i = 0; i < targets.length; i += SLICE) {
     const slice = targets.slice(i, i + SLICE);
@@ -60,30 +84,36 @@ export async function fetch(session: ImapSession, _tag: string, command: FetchCo
         }
       }
     }
-    for (const target of slice) {
-      const row = byUid.get(target.uid);
-      if (!row) continue; // expunged meanwhile, or unchanged since CHANGEDSINCE (RFC 9051 §7.5.1)
-      const data = new MessageData(row, access);
-      const values: ImapValue[] = [];
-      const wanted = new Set(items.map((item) => item.type));
-      for (const item of items) {
-        const value = await itemValue(item, data, { rev2: session.rev2 });
-        if ('unknownCte' in value) {
-          unknownCte = value.unknownCte;
-          continue;
+    const structures = needStructure ? await readStructures(access, rows) : undefined;
+    if (!needBytes) {
+      // No message bytes: every item comes from the row and the structure, encoded without an
+      // await per message into one buffer for the slice.
+      const sink = new ResponseSink();
+      for (const target of slice) {
+        const row = byUid.get(target.uid);
+        if (!row) continue; // expunged meanwhile, or unchanged since CHANGEDSINCE (RFC 9051 §7.5.1)
+        const structure = structures?.get(row.blobId);
+        const values: ImapValue[] = [];
+        for (const item of all) values.push(...indexItemValue(item, row, structure, options));
+        encodeUntaggedInto([target.seq, FETCH, values], session.encoding, sink);
+      }
+      session.send(sink.take());
+    } else {
+      for (const target of slice) {
+        const row = byUid.get(target.uid);
+        if (!row) continue; // expunged meanwhile, or unchanged since CHANGEDSINCE (RFC 9051 §7.5.1)
+        const data = new MessageData(row, access, structures?.get(row.blobId));
+        const values: ImapValue[] = [];
+        for (const item of all) {
+          const value = await itemValue(item, data, options);
+          if ('unknownCte' in value) {
+            unknownCte = value.unknownCte;
+            continue;
+          }
+          values.push(...value);
         }
-        values.push(...value);
+        session.untagged(target.seq, FETCH, values);
       }
-      const extra: FetchItem[] = [];
-      if (marksSeen && !wanted.has('FLAGS')) extra.push({ type: 'FLAGS' });
-      // RFC 7162 §3.2.4: with CONDSTORE on, a response with flags also names UID and MODSEQ.
-      if (session.condstore && (wanted.has('FLAGS') || extra.length > 0)) {
-        if (!wanted.has('UID')) extra.push({ type: 'UID' });
-        if (!wanted.has('MODSEQ')) extra.push({ type: 'MODSEQ' });
-      }
-      for (const item of extra)
-        values.push(...((await itemValue(item, data, { rev2: session.rev2 })) as ImapValue[]));
-      session.untagged(target.seq, atom('FETCH'), values);
     }
     await session.flush();
   }
@@ -94,4 +124,18 @@ export async function fetch(session: ImapSession, _tag: string, command: FetchCo
       code: { name: 'UNKNOWN-CTE' },
     };
   return { kind: 'OK', text: 'FETCH completed' };
+}
+
+/** The decoded structures of a slice's messages, by blob id, read in one query. */
+async function readStructures(
+  access: MailboxAccess,
+  rows: readonly MessageRecord[],
+): Promise<Map<string, MessageStructure>> {
+  const texts = await access.structures([...new Set(rows.map((row) => row.blobId))]);
+  const out = new Map<string, MessageStructure>();
+  for (const [blobId, text] of texts) {
+    const structure = decodeStructure(text);
+    if (structure) out.set(blobId, structure);
+  }
+  return out;
 }

@@ -119,6 +119,17 @@ export class ResponseSink {
     return out;
   }
 
+  /**
+   * Everything appended so far as text, when no octets were appended (the sink is then empty
+   * afterwards); undefined, leaving the sink as it is, otherwise.
+   */
+  takeText(): string | undefined {
+    if (this.#chunks.length > 0) return undefined;
+    const text = this.#text;
+    this.#text = '';
+    return text;
+  }
+
   #flushText(): void {
     if (this.#text === '') return;
     const data = Buffer.from(this.#text, 'utf8');
@@ -128,13 +139,24 @@ export class ResponseSink {
   }
 }
 
-/** {@link encodeString} into a sink: 7-bit quotable text is quoted without any Buffer. */
+const LINE_BREAK_OR_NUL = /[\x00\r\n]/;
+const SEVEN_BIT = /^[\x00-\x7f]*$/;
+
+/**
+ * {@link encodeString} into a sink, as text: 7-bit quotable text is quoted as it is; otherwise the
+ * same choice is made on the string's UTF-8 length and characters (its well-formed UTF-8 is what
+ * the octets would be), without building them.
+ */
 function stringInto(text: string, opts: EncodeOptions, out: ResponseSink): void {
   if (text.length <= MAX_QUOTED && QUOTABLE_ASCII.test(text)) {
     out.text(`"${text.replace(QUOTED_SPECIALS, '\\$&')}"`);
-  } else {
-    out.bytes(encodeString(text, opts));
+    return;
   }
+  const wellFormed = text.toWellFormed();
+  const length = Buffer.byteLength(wellFormed, 'utf8');
+  const quotable =
+    length <= MAX_QUOTED && !LINE_BREAK_OR_NUL.test(wellFormed) && (opts.utf8 || SEVEN_BIT.test(wellFormed));
+  out.text(quotable ? `"${wellFormed.replace(QUOTED_SPECIALS, '\\$&')}"` : `{${length}}\r\n${wellFormed}`);
 }
 
 const ATOM = /^[^\x00-\x20\x7f-\uffff(){%*"\\\]]+$/;

@@ -8,20 +8,12 @@
  * since.
  */
 
-import { decodeStructure, type MessageStructure } from '../../../mime/index.ts';
-import { encodeUntaggedInto, ResponseSink } from '../../../proto/imap/encode.ts';
+import { ResponseSink } from '../../../proto/imap/encode.ts';
 import type { FetchCommand, FetchItem } from '../../../proto/imap/parse/index.ts';
 import { atom, type ImapValue } from '../../../proto/imap/value.ts';
 import { enableCondstore } from '../condstore.ts';
-import {
-  indexItemValue,
-  itemValue,
-  MessageData,
-  needsBytes,
-  needsStructure,
-  setsSeen,
-} from '../fetch-items.ts';
-import type { MailboxAccess, MessageRecord } from '../services.ts';
+import { writeIndexFetches } from '../fetch-index.ts';
+import { itemValue, MessageData, needsBytes, setsSeen } from '../fetch-items.ts';
 import type { Completion, ImapSession } from '../session.ts';
 import { resolveSet } from '../sets.ts';
 import { sendVanishedEarlier, uidRanges, vanishedSince } from '../vanished.ts';
@@ -60,7 +52,6 @@ export async function fetch(session: ImapSession, _tag: string, command: FetchCo
     if (!wanted.has('MODSEQ')) extra.push({ type: 'MODSEQ' });
   }
   const all = [...items, ...extra];
-  const needStructure = all.some(needsStructure);
   const needBytes = all.some(needsBytes);
   let unknownCte: string | undefined;
   for (let i = 0; i < targets.length; i += SLICE) {
@@ -84,25 +75,24 @@ export async function fetch(session: ImapSession, _tag: string, command: FetchCo
         }
       }
     }
-    const structures = needStructure ? await readStructures(access, rows) : undefined;
     if (!needBytes) {
-      // No message bytes: every item comes from the row and the structure, encoded without an
-      // await per message into one buffer for the slice.
+      // No message bytes: every item comes from the row and the structure (or its cached
+      // encoding), without an await per message, into one buffer for the slice.
       const sink = new ResponseSink();
-      for (const target of slice) {
-        const row = byUid.get(target.uid);
-        if (!row) continue; // expunged meanwhile, or unchanged since CHANGEDSINCE (RFC 9051 §7.5.1)
-        const structure = structures?.get(row.blobId);
-        const values: ImapValue[] = [];
-        for (const item of all) values.push(...indexItemValue(item, row, structure, options));
-        encodeUntaggedInto([target.seq, FETCH, values], session.encoding, sink);
-      }
+      const indexTargets = slice.map((target) => ({ seq: target.seq, row: byUid.get(target.uid) }));
+      await writeIndexFetches(
+        access,
+        indexTargets,
+        all,
+        { rev2: session.rev2, encoding: session.encoding },
+        sink,
+      );
       session.send(sink.take());
     } else {
       for (const target of slice) {
         const row = byUid.get(target.uid);
         if (!row) continue; // expunged meanwhile, or unchanged since CHANGEDSINCE (RFC 9051 §7.5.1)
-        const data = new MessageData(row, access, structures?.get(row.blobId));
+        const data = new MessageData(row, access);
         const values: ImapValue[] = [];
         for (const item of all) {
           const value = await itemValue(item, data, options);
@@ -124,18 +114,4 @@ export async function fetch(session: ImapSession, _tag: string, command: FetchCo
       code: { name: 'UNKNOWN-CTE' },
     };
   return { kind: 'OK', text: 'FETCH completed' };
-}
-
-/** The decoded structures of a slice's messages, by blob id, read in one query. */
-async function readStructures(
-  access: MailboxAccess,
-  rows: readonly MessageRecord[],
-): Promise<Map<string, MessageStructure>> {
-  const texts = await access.structures([...new Set(rows.map((row) => row.blobId))]);
-  const out = new Map<string, MessageStructure>();
-  for (const [blobId, text] of texts) {
-    const structure = decodeStructure(text);
-    if (structure) out.set(blobId, structure);
-  }
-  return out;
 }

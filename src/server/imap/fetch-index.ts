@@ -1,0 +1,114 @@
+/**
+ * FETCH of the items that need no message bytes (RFC 9051 §7.5.2: UID, FLAGS, INTERNALDATE,
+ * RFC822.SIZE, MODSEQ of RFC 7162 §3.1.4, ENVELOPE, BODY, BODYSTRUCTURE) over a slice of messages:
+ * synchronous per message, written straight into one sink for the slice. ENVELOPE, BODY and
+ * BODYSTRUCTURE come from the process's {@link fetchCache} when there, otherwise from the
+ * structures of the slice's messages read in one query, and are then cached.
+ */
+import { decodeStructure, type MessageStructure } from '../../mime/index.ts';
+import { type EncodeOptions, encodeValueInto, ResponseSink } from '../../proto/imap/encode.ts';
+import { flagList, internalDate } from '../../proto/imap/fetch/flags-dates.ts';
+import type { FetchItem } from '../../proto/imap/parse/index.ts';
+import { fetchCache, fetchCacheKey } from './fetch-cache.ts';
+import { indexItemValue, needsStructure } from './fetch-items.ts';
+import type { MailboxAccess, MessageRecord } from './services.ts';
+
+/** A message of the slice: its sequence number and its row (absent: nothing is sent for it). */
+export interface IndexTarget {
+  readonly seq: number;
+  readonly row: MessageRecord | undefined;
+}
+
+/** How the session reads responses. */
+export interface IndexOptions {
+  readonly rev2: boolean;
+  readonly encoding: EncodeOptions;
+}
+
+/**
+ * Writes `* seq FETCH (…)` for each target with a row, its items in the order given, into `out`.
+ * Every item must be one {@link needsBytes} rejects.
+ */
+export async function writeIndexFetches(
+  access: MailboxAccess,
+  targets: readonly IndexTarget[],
+  items: readonly FetchItem[],
+  options: IndexOptions,
+  out: ResponseSink,
+): Promise<void> {
+  const cached = items.filter(needsStructure).map((item) => item.type);
+  const keys = new Map<string, string[]>(); // blob id → the cache key of each cached item
+  const missing = new Set<string>();
+  for (const { row } of targets) {
+    if (!row || cached.length === 0 || keys.has(row.blobId)) continue;
+    const rowKeys = cached.map((type) =>
+      fetchCacheKey(row.blobId, type, options.rev2, options.encoding.utf8),
+    );
+    keys.set(row.blobId, rowKeys);
+    if (rowKeys.some((key) => fetchCache.get(key) === undefined)) missing.add(row.blobId);
+  }
+  const structures = missing.size > 0 ? await readStructures(access, [...missing]) : undefined;
+  const scratch = new ResponseSink();
+  for (const { seq, row } of targets) {
+    if (!row) continue;
+    out.text(`* ${seq} FETCH (`);
+    const rowKeys = keys.get(row.blobId);
+    let cachedIndex = 0;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      if (i > 0) out.text(' ');
+      switch (item.type) {
+        case 'UID':
+          out.text(`UID ${row.uid}`);
+          break;
+        case 'RFC822.SIZE':
+          out.text(`RFC822.SIZE ${row.size}`);
+          break;
+        case 'MODSEQ': // RFC 7162 §3.1.4.1: MODSEQ (n)
+          out.text(`MODSEQ (${row.modseq})`);
+          break;
+        case 'FLAGS':
+          out.text('FLAGS ');
+          encodeValueInto(flagList(row.flags, row.keywords), options.encoding, out);
+          break;
+        case 'INTERNALDATE':
+          out.text('INTERNALDATE ');
+          encodeValueInto(internalDate(row.internalDate), options.encoding, out);
+          break;
+        default: {
+          const key = rowKeys![cachedIndex++]!;
+          out.text(`${item.type} `);
+          const hit = fetchCache.get(key);
+          if (hit !== undefined) {
+            out.text(hit);
+            break;
+          }
+          const structure = structures?.get(row.blobId);
+          encodeValueInto(indexItemValue(item, row, structure, options)[1], options.encoding, scratch);
+          const text = scratch.takeText();
+          if (text === undefined) {
+            out.bytes(scratch.take());
+          } else {
+            if (structure) fetchCache.set(key, text);
+            out.text(text);
+          }
+        }
+      }
+    }
+    out.text(')\r\n');
+  }
+}
+
+/** The decoded structures of these blobs, by blob id, read in one query. */
+async function readStructures(
+  access: MailboxAccess,
+  blobIds: readonly string[],
+): Promise<Map<string, MessageStructure>> {
+  const texts = await access.structures(blobIds);
+  const out = new Map<string, MessageStructure>();
+  for (const [blobId, text] of texts) {
+    const structure = decodeStructure(text);
+    if (structure) out.set(blobId, structure);
+  }
+  return out;
+}

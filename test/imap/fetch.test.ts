@@ -7,39 +7,40 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { FetchCache, fetchCacheKey } from '../../src/server/imap/fetch-cache.ts';
+import { FetchCache, fetchCacheVariant } from '../../src/server/imap/fetch-cache.ts';
 import { provision, startTestServer, type TestServer } from '../helpers/server.ts';
 import { message, Session } from './support.ts';
 
 describe('FetchCache', () => {
-  test('keeps entries within its budget, the oldest going first', () => {
-    const cache = new FetchCache(3 * (10 + 1 + 64));
-    for (const key of ['a', 'b', 'c']) cache.set(key, key.repeat(10));
+  test('keeps blobs within its budget, the oldest going first', () => {
+    const cost = (id: string, ...texts: string[]) => id.length + 96 + texts.join('').length;
+    const cache = new FetchCache(3 * cost('a', 'x'.repeat(10)));
+    for (const id of ['a', 'b', 'c']) cache.set(id, 'E00', id.repeat(10));
     assert.equal(cache.entries, 3);
-    cache.set('d', 'd'.repeat(10));
-    assert.equal(cache.get('a'), undefined, 'the oldest is evicted');
-    assert.equal(cache.get('b'), 'b'.repeat(10));
-    assert.equal(cache.get('d'), 'd'.repeat(10));
-    cache.set('b', 'B'.repeat(10));
-    assert.equal(cache.get('b'), 'B'.repeat(10), 'replaced in place');
+    cache.set('d', 'E00', 'd'.repeat(10));
+    assert.equal(cache.get('a', 'E00'), undefined, 'the oldest is evicted');
+    assert.equal(cache.get('b', 'E00'), 'b'.repeat(10));
+    assert.equal(cache.get('d', 'E00'), 'd'.repeat(10));
+    cache.set('b', 'E00', 'B'.repeat(10));
+    assert.equal(cache.get('b', 'E00'), 'B'.repeat(10), 'replaced in place');
     assert.equal(cache.entries, 3);
-    cache.set('e', 'e'.repeat(1000));
-    assert.equal(cache.get('e'), undefined, 'an entry above the whole budget is not kept');
-    for (let i = 0; i < 5000; i++) cache.set(`k${i}`, 'x'.repeat(10));
-    assert.equal(cache.entries, 2, 'still within budget after many evictions (longer keys cost more)');
-    assert.equal(cache.get('k4999'), 'x'.repeat(10));
+    cache.set('d', 'S00', 's'.repeat(5));
+    assert.equal(cache.get('d', 'S00'), 's'.repeat(5), 'a second variant of the same blob');
+    assert.equal(cache.get('b', 'E00'), undefined, 'which cost the oldest its place');
+    assert.deepEqual(cache.blob('d'), { E00: 'd'.repeat(10), S00: 's'.repeat(5) });
+    cache.set('e', 'E00', 'e'.repeat(1000));
+    assert.equal(cache.get('e', 'E00'), undefined, 'an entry above the whole budget is not kept');
+    for (let i = 0; i < 5000; i++) cache.set(`k${i}`, 'E00', 'x'.repeat(10));
+    assert.equal(cache.entries, 2, 'still within budget after many evictions (longer ids cost more)');
+    assert.equal(cache.get('k4999', 'E00'), 'x'.repeat(10));
   });
 
-  test('keys tell apart items and the options that change their bytes', () => {
-    const keys = new Set<string>();
+  test('variants tell apart items and the options that change their bytes', () => {
+    const variants = new Set<string>();
     for (const item of ['ENVELOPE', 'BODY', 'BODYSTRUCTURE'])
       for (const rev2 of [false, true])
-        for (const utf8 of [false, true]) keys.add(fetchCacheKey('blob', item, rev2, utf8));
-    assert.equal(keys.size, 12);
-    assert.notEqual(
-      fetchCacheKey('blob1', 'BODY', false, false),
-      fetchCacheKey('blob', '1BODY', false, false),
-    );
+        for (const utf8 of [false, true]) variants.add(fetchCacheVariant(item, rev2, utf8));
+    assert.equal(variants.size, 12);
   });
 });
 

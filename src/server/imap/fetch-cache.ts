@@ -14,21 +14,27 @@
  */
 export const FETCH_CACHE_BUDGET = 96 * 1024 * 1024;
 
-/** What an entry costs besides its text and key: the map's and the queue's bookkeeping. */
-const ENTRY_OVERHEAD = 64;
+/** What a blob's entry costs besides its id and texts: the map's, the object's and the queue's. */
+const ENTRY_OVERHEAD = 96;
 
 /** Any regular expression test flattens a string built by concatenation (V8 keeps it as a rope). */
 const FLATTEN = /\x00/;
 
 /**
- * A map of encodings with a character budget; when it is exceeded the oldest entries go first
- * (insertion order: a mailbox read again from the start finds its oldest messages evicted first,
- * as an LRU would, without reordering anything on a hit).
+ * The encodings of one blob's items, by variant ({@link fetchCacheVariant}): an object with a few
+ * constant keys, read without building a key string per message.
+ */
+type BlobEncodings = Record<string, string>;
+
+/**
+ * Encodings by blob and variant, within a character budget; when it is exceeded the blobs cached
+ * first go first (insertion order: a mailbox read again from the start finds its oldest messages
+ * evicted first, as an LRU would, without reordering anything on a hit).
  */
 export class FetchCache {
   readonly #budget: number;
-  readonly #entries = new Map<string, string>();
-  /** Keys in insertion order from `#head` on (a queue; entries replaced in place keep their slot). */
+  readonly #blobs = new Map<string, BlobEncodings>();
+  /** Blob ids in insertion order from `#head` on (a queue). */
   #order: string[] = [];
   #head = 0;
   #size = 0;
@@ -37,32 +43,38 @@ export class FetchCache {
     this.#budget = budget;
   }
 
-  /** The number of entries (for tests). */
+  /** The number of blobs with encodings (for tests). */
   get entries(): number {
-    return this.#entries.size;
+    return this.#blobs.size;
   }
 
-  get(key: string): string | undefined {
-    return this.#entries.get(key);
+  /** The encodings cached for a blob (read them with `[variant]`), if any. */
+  blob(blobId: string): Readonly<BlobEncodings> | undefined {
+    return this.#blobs.get(blobId);
   }
 
-  set(key: string, text: string): void {
-    const cost = text.length + key.length + ENTRY_OVERHEAD;
-    if (cost > this.#budget) return;
+  get(blobId: string, variant: string): string | undefined {
+    return this.#blobs.get(blobId)?.[variant];
+  }
+
+  set(blobId: string, variant: string, text: string): void {
+    if (text.length + blobId.length + ENTRY_OVERHEAD > this.#budget) return;
     FLATTEN.test(text); // kept flat: a rope of its pieces would take several times the memory
-    const old = this.#entries.get(key);
-    this.#entries.set(key, text);
-    if (old !== undefined) {
-      this.#size += text.length - old.length;
-    } else {
-      this.#order.push(key);
-      this.#size += cost;
+    let entry = this.#blobs.get(blobId);
+    if (entry === undefined) {
+      entry = {};
+      this.#blobs.set(blobId, entry);
+      this.#order.push(blobId);
+      this.#size += blobId.length + ENTRY_OVERHEAD;
     }
+    this.#size += text.length - (entry[variant]?.length ?? 0);
+    entry[variant] = text;
     while (this.#size > this.#budget && this.#head < this.#order.length) {
       const oldest = this.#order[this.#head++]!;
-      const value = this.#entries.get(oldest)!;
-      this.#entries.delete(oldest);
-      this.#size -= value.length + oldest.length + ENTRY_OVERHEAD;
+      const old = this.#blobs.get(oldest)!;
+      this.#blobs.delete(oldest);
+      this.#size -= oldest.length + ENTRY_OVERHEAD;
+      for (const value of Object.values(old)) this.#size -= value.length;
     }
     if (this.#head > 1024 && this.#head * 2 > this.#order.length) {
       this.#order = this.#order.slice(this.#head);
@@ -77,9 +89,9 @@ export const fetchCache = new FetchCache();
 const ITEM_CODES: Readonly<Record<string, string>> = { ENVELOPE: 'E', BODY: 'B', BODYSTRUCTURE: 'S' };
 
 /**
- * The key of an item's encoding: the blob, the item (ENVELOPE, BODY or BODYSTRUCTURE) and the
- * options that change its bytes (IMAP4rev2 `message/global` parts, quoting of UTF-8 text).
+ * The variant of an item's encoding: the item (ENVELOPE, BODY or BODYSTRUCTURE) and the options
+ * that change its bytes (IMAP4rev2 `message/global` parts, quoting of UTF-8 text).
  */
-export function fetchCacheKey(blobId: string, item: string, rev2: boolean, utf8: boolean): string {
-  return `${blobId} ${ITEM_CODES[item] ?? item}${rev2 ? 1 : 0}${utf8 ? 1 : 0}`;
+export function fetchCacheVariant(item: string, rev2: boolean, utf8: boolean): string {
+  return `${ITEM_CODES[item] ?? item}${rev2 ? 1 : 0}${utf8 ? 1 : 0}`;
 }

@@ -9,7 +9,7 @@ import { decodeStructure, type MessageStructure } from '../../mime/index.ts';
 import { type EncodeOptions, encodeValueInto, ResponseSink } from '../../proto/imap/encode.ts';
 import { flagList, internalDate } from '../../proto/imap/fetch/flags-dates.ts';
 import type { FetchItem } from '../../proto/imap/parse/index.ts';
-import { fetchCache, fetchCacheKey } from './fetch-cache.ts';
+import { fetchCache, fetchCacheVariant } from './fetch-cache.ts';
 import { indexItemValue, needsStructure } from './fetch-items.ts';
 import type { MailboxAccess, MessageRecord } from './services.ts';
 
@@ -36,24 +36,27 @@ export async function writeIndexFetches(
   options: IndexOptions,
   out: ResponseSink,
 ): Promise<void> {
-  const cached = items.filter(needsStructure).map((item) => item.type);
-  const keys = new Map<string, string[]>(); // blob id → the cache key of each cached item
+  const variants = items
+    .filter(needsStructure)
+    .map((item) => fetchCacheVariant(item.type, options.rev2, options.encoding.utf8));
+  // What the cache has for each target's blob; the blobs with an encoding missing are read.
+  const cachedOf: (Readonly<Record<string, string>> | undefined)[] = [];
   const missing = new Set<string>();
-  for (const { row } of targets) {
-    if (!row || cached.length === 0 || keys.has(row.blobId)) continue;
-    const rowKeys = cached.map((type) =>
-      fetchCacheKey(row.blobId, type, options.rev2, options.encoding.utf8),
-    );
-    keys.set(row.blobId, rowKeys);
-    if (rowKeys.some((key) => fetchCache.get(key) === undefined)) missing.add(row.blobId);
+  if (variants.length > 0) {
+    for (const { row } of targets) {
+      const cached = row && fetchCache.blob(row.blobId);
+      cachedOf.push(cached);
+      if (row && (!cached || variants.some((variant) => cached[variant] === undefined)))
+        missing.add(row.blobId);
+    }
   }
   const structures = missing.size > 0 ? await readStructures(access, [...missing]) : undefined;
   const scratch = new ResponseSink();
-  for (const { seq, row } of targets) {
+  for (let t = 0; t < targets.length; t++) {
+    const { seq, row } = targets[t]!;
     if (!row) continue;
     out.text(`* ${seq} FETCH (`);
-    const rowKeys = keys.get(row.blobId);
-    let cachedIndex = 0;
+    let variantIndex = 0;
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       if (i > 0) out.text(' ');
@@ -76,9 +79,9 @@ export async function writeIndexFetches(
           encodeValueInto(internalDate(row.internalDate), options.encoding, out);
           break;
         default: {
-          const key = rowKeys![cachedIndex++]!;
+          const variant = variants[variantIndex++]!;
           out.text(`${item.type} `);
-          const hit = fetchCache.get(key);
+          const hit = cachedOf[t]?.[variant];
           if (hit !== undefined) {
             out.text(hit);
             break;
@@ -89,7 +92,7 @@ export async function writeIndexFetches(
           if (text === undefined) {
             out.bytes(scratch.take());
           } else {
-            if (structure) fetchCache.set(key, text);
+            if (structure) fetchCache.set(row.blobId, variant, text);
             out.text(text);
           }
         }

@@ -40,6 +40,9 @@ export function listUids(prepare: Prepare, mailboxId: number, afterUid = 0): num
   return JSON.parse((row?.uids as string | undefined) ?? '[]') as number[];
 }
 
+/** uid, blob_id, size, internal_date, flags, keywords, modseq. */
+type SpanRow = [number, string, number, number, number, string, number];
+
 /**
  * The rows of these UIDs, ascending: a dense ascending set (a FETCH of a range) is read by UID span,
  * any other set travels as one JSON array, whatever its count.
@@ -48,12 +51,28 @@ export function getMessages(prepare: Prepare, mailboxId: number, uids: readonly 
   if (uids.length === 0) return [];
   const span = uidSpan(uids);
   if (span) {
-    const rows = prepare(
-      'SELECT * FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid',
-    ).all(mailboxId, span.first, span.last) as Row[];
-    if (span.whole) return rows.map(toMessage);
-    const wanted = new Set(uids);
-    return rows.filter((row) => wanted.has(row.uid as number)).map(toMessage);
+    // Rows as arrays: node:sqlite builds them several times faster than objects (FETCH 1:*).
+    const statement = prepare(
+      'SELECT uid, blob_id, size, internal_date, flags, keywords, modseq FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid',
+    );
+    statement.setReturnArrays(true);
+    const rows = statement.all(mailboxId, span.first, span.last) as unknown as SpanRow[];
+    const wanted = span.whole ? undefined : new Set(uids);
+    const out: MessageRecord[] = [];
+    for (const [uid, blobId, size, internalDate, flags, keywords, modseq] of rows) {
+      if (wanted && !wanted.has(uid)) continue;
+      out.push({
+        mailboxId,
+        uid,
+        blobId,
+        size,
+        internalDate,
+        flags,
+        keywords: keywords === '[]' ? [] : (JSON.parse(keywords) as string[]),
+        modseq,
+      });
+    }
+    return out;
   }
   const rows = prepare(
     'SELECT * FROM messages WHERE mailbox_id = ? AND uid IN (SELECT value FROM json_each(?)) ORDER BY uid',

@@ -27,7 +27,7 @@ export interface IndexOptions {
 
 /**
  * Writes `* seq FETCH (…)` for each target with a row, its items in the order given, into `out`.
- * Every item must be one {@link needsBytes} rejects.
+ * Every item must be one that `needsBytes` (fetch-items.ts) rejects.
  */
 export async function writeIndexFetches(
   access: MailboxAccess,
@@ -52,6 +52,7 @@ export async function writeIndexFetches(
   }
   const structures = missing.size > 0 ? await readStructures(access, [...missing]) : undefined;
   const scratch = new ResponseSink();
+  const systemFlags = new Map<number, string>();
   for (let t = 0; t < targets.length; t++) {
     const { seq, row } = targets[t]!;
     if (!row) continue;
@@ -72,7 +73,18 @@ export async function writeIndexFetches(
           break;
         case 'FLAGS':
           out.text('FLAGS ');
-          encodeValueInto(flagList(row.flags, row.keywords), options.encoding, out);
+          if (row.keywords.length > 0) {
+            encodeValueInto(flagList(row.flags, row.keywords), options.encoding, out);
+          } else {
+            // Without keywords the list depends on the flag bits only: encoded once per value.
+            let text = systemFlags.get(row.flags);
+            if (text === undefined) {
+              encodeValueInto(flagList(row.flags, []), options.encoding, scratch);
+              text = scratch.takeText()!;
+              systemFlags.set(row.flags, text);
+            }
+            out.text(text);
+          }
           break;
         case 'INTERNALDATE':
           out.text('INTERNALDATE ');

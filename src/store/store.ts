@@ -436,6 +436,9 @@ export interface Store {
   /** The serialised MIME structure stored with the blob; NOTFOUND if absent. */
   getStructure(blobId: string): Promise<string>;
 
+  /** The serialised structures of these blobs, by blob id, in one read; absent blobs are left out. */
+  getStructures(blobIds: readonly string[]): Promise<Map<string, string>>;
+
   /**
    * Full-text candidates (the index narrows, the caller confirms): the UIDs, ascending, of the
    * mailbox's messages whose indexed text may contain every needle, case-insensitively. Never

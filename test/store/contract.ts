@@ -536,6 +536,36 @@ export function storeContract(name: string, factory: StoreFactory): void {
       assert.equal(cleared?.flags, 1, 'system flags untouched');
     });
 
+    test('getMessages by span or by list: only the UIDs asked, ascending; getStructures by blob', async () => {
+      const { inbox } = await mailboxWith('span.test', 8);
+      await store.expunge(inbox.id, [4]);
+      const uidsOf = async (uids: number[]) => (await store.getMessages(inbox.id, uids)).map((m) => m.uid);
+      assert.deepEqual(await uidsOf([1, 2, 3]), [1, 2, 3], 'a whole span');
+      assert.deepEqual(await uidsOf([2, 3, 4, 5, 6]), [2, 3, 5, 6], 'an expunged UID in the span');
+      assert.deepEqual(await uidsOf([1, 3, 5, 7]), [1, 3, 5, 7], 'a dense span with gaps not asked for');
+      assert.deepEqual(await uidsOf([1, 8]), [1, 8], 'a sparse set');
+      assert.deepEqual(await uidsOf([6, 2, 1]), [1, 2, 6], 'unordered');
+      assert.deepEqual(await uidsOf([7, 8, 9, 10]), [7, 8], 'beyond the last UID');
+      assert.deepEqual(await uidsOf([]), []);
+      const rows = await store.getMessages(inbox.id, [1, 2]);
+      const other = fakeBlob();
+      await store.commitDelivery({
+        blob: other,
+        structure: '{"s":2}',
+        internalDate: 1,
+        placements: [{ mailboxId: inbox.id }],
+      });
+      const structures = await store.getStructures([rows[0]!.blobId, other.id, 'no-such-blob']);
+      assert.deepEqual(
+        [...structures].sort(([x], [y]) => x.localeCompare(y)),
+        [
+          [rows[0]!.blobId, '{}'],
+          [other.id, '{"s":2}'],
+        ].sort(([x], [y]) => x!.localeCompare(y!)),
+      );
+      assert.equal((await store.getStructures([])).size, 0);
+    });
+
     test('conditional flags (RFC 7162 §3.1.3): only messages unchanged since the limit change', async () => {
       const { inbox } = await mailboxWith('cs.test', 3);
       const rows = await store.getMessages(inbox.id, [1, 2, 3]);

@@ -27,9 +27,6 @@ export const MAX_QUOTED = 1024;
 
 const SP = Buffer.from(' ');
 const CRLF = Buffer.from('\r\n');
-const NIL = Buffer.from('NIL');
-const OPEN = Buffer.from('(');
-const CLOSE = Buffer.from(')');
 
 /** Octets that keep a string out of quotes: NUL, CR, LF (RFC 9051 §9 `QUOTED-CHAR`). */
 function hasLineBreakOrNul(bytes: Uint8Array): boolean {
@@ -87,6 +84,81 @@ export function encodeString(text: string, opts: EncodeOptions): Buffer {
   return encodeOctets(Buffer.from(text.toWellFormed(), 'utf8'), MAX_QUOTED, opts.utf8);
 }
 
+/** 7-bit text that can be quoted as it is: no NUL, CR or LF (RFC 9051 §9 `QUOTED-CHAR`). */
+const QUOTABLE_ASCII = /^[\x01-\x09\x0b\x0c\x0e-\x7f]*$/;
+const QUOTED_SPECIALS = /["\\]/g;
+
+/**
+ * Collects encoded output: text (as UTF-8 to be) and octets, in order, turned into one Buffer at
+ * the end. Encoding to a string first avoids a Buffer per token; octets (literals of message data)
+ * are kept as they are.
+ */
+export class ResponseSink {
+  #text = '';
+  #chunks: Buffer[] = [];
+  #size = 0;
+
+  /** Appends text, sent as UTF-8. */
+  text(text: string): void {
+    this.#text += text;
+  }
+
+  /** Appends octets as they are. */
+  bytes(data: Buffer): void {
+    this.#flushText();
+    this.#chunks.push(data);
+    this.#size += data.length;
+  }
+
+  /** Everything appended so far, as one Buffer; the sink is empty afterwards. */
+  take(): Buffer {
+    this.#flushText();
+    const out = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#size);
+    this.#chunks = [];
+    this.#size = 0;
+    return out;
+  }
+
+  /**
+   * Everything appended so far as text, when no octets were appended (the sink is then empty
+   * afterwards); undefined, leaving the sink as it is, otherwise.
+   */
+  takeText(): string | undefined {
+    if (this.#chunks.length > 0) return undefined;
+    const text = this.#text;
+    this.#text = '';
+    return text;
+  }
+
+  #flushText(): void {
+    if (this.#text === '') return;
+    const data = Buffer.from(this.#text, 'utf8');
+    this.#text = '';
+    this.#chunks.push(data);
+    this.#size += data.length;
+  }
+}
+
+const LINE_BREAK_OR_NUL = /[\x00\r\n]/;
+const SEVEN_BIT = /^[\x00-\x7f]*$/;
+
+/**
+ * {@link encodeString} into a sink, as text: 7-bit quotable text is quoted as it is; otherwise the
+ * same choice is made on the string's UTF-8 length and characters (its well-formed UTF-8 is what
+ * the octets would be), without building them.
+ */
+function stringInto(text: string, opts: EncodeOptions, out: ResponseSink): void {
+  if (text.length <= MAX_QUOTED && QUOTABLE_ASCII.test(text)) {
+    out.text(`"${text.replace(QUOTED_SPECIALS, '\\$&')}"`);
+    return;
+  }
+  const wellFormed = text.toWellFormed();
+  const length = Buffer.byteLength(wellFormed, 'utf8');
+  const quotable =
+    length <= MAX_QUOTED && !LINE_BREAK_OR_NUL.test(wellFormed) && (opts.utf8 || SEVEN_BIT.test(wellFormed));
+  out.text(quotable ? `"${wellFormed.replace(QUOTED_SPECIALS, '\\$&')}"` : `{${length}}\r\n${wellFormed}`);
+}
+
 const ATOM = /^[^\x00-\x20\x7f-\uffff(){%*"\\\]]+$/;
 
 /**
@@ -98,50 +170,54 @@ export function astring(text: string): ImapValue {
   return ATOM.test(text) && text.toUpperCase() !== 'NIL' ? { atom: text } : text;
 }
 
-/** An atom's octets; CR, LF and NUL are refused (they would split or corrupt the response). */
-function encodeAtom(value: ImapAtom): Buffer {
-  if (value.atom === '' || /[\x00\r\n]/.test(value.atom)) {
+const BAD_ATOM = /[\x00\r\n]/;
+
+/** An atom's text; CR, LF and NUL are refused (they would split or corrupt the response). */
+function atomText(value: ImapAtom): string {
+  if (value.atom === '' || BAD_ATOM.test(value.atom)) {
     throw new TypeError(`Invalid IMAP atom ${JSON.stringify(value.atom)}`);
   }
-  return Buffer.from(value.atom, 'utf8');
+  return value.atom;
 }
 
-function encodeNumber(n: number | bigint): Buffer {
+function numberText(n: number | bigint): string {
   if (typeof n === 'number' && (!Number.isSafeInteger(n) || n < 0)) {
     throw new TypeError(`Invalid IMAP number ${n}`);
   }
   if (typeof n === 'bigint' && n < 0n) throw new TypeError(`Invalid IMAP number ${n}`);
-  return Buffer.from(String(n));
+  return String(n);
 }
 
-function collect(value: ImapValue, opts: EncodeOptions, out: Buffer[]): void {
+function collect(value: ImapValue, opts: EncodeOptions, out: ResponseSink): void {
   if (value === null) {
-    out.push(NIL);
+    out.text('NIL');
   } else if (typeof value === 'number' || typeof value === 'bigint') {
-    out.push(encodeNumber(value));
+    out.text(numberText(value));
   } else if (typeof value === 'string') {
-    out.push(encodeString(value, opts));
+    stringInto(value, opts, out);
   } else if (Buffer.isBuffer(value)) {
     // Message data is always a literal, as Dovecot and Cyrus send it: clients such as curl and
     // Python's imaplib expect a literal for a body section, however short.
-    out.push(encodeLiteral(value));
+    out.text(`{${value.length}}\r\n`);
+    out.bytes(value);
   } else if (Array.isArray(value)) {
     // The lists a list starts with are written back to back, as the grammar has them for the
     // parts of a multipart body and for address lists (RFC 9051 §9: body-type-mpart = 1*body SP
     // media-subtype; env-from = "(" 1*address ")"); every other item is separated by one space.
-    out.push(OPEN);
+    out.text('(');
     let leadingLists = true;
-    value.forEach((item, i) => {
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i] as ImapValue;
       const isList = Array.isArray(item);
-      if (i > 0 && !(leadingLists && isList)) out.push(SP);
+      if (i > 0 && !(leadingLists && isList)) out.text(' ');
       if (!isList) leadingLists = false;
       collect(item, opts, out);
-    });
-    out.push(CLOSE);
+    }
+    out.text(')');
   } else if (isLiteral8(value as ImapValue)) {
-    out.push(encodeLiteral8((value as { literal8: Buffer }).literal8));
+    out.bytes(encodeLiteral8((value as { literal8: Buffer }).literal8));
   } else if (isAtom(value as ImapValue)) {
-    out.push(encodeAtom(value as ImapAtom));
+    out.text(atomText(value as ImapAtom));
   }
 }
 
@@ -153,9 +229,14 @@ function collect(value: ImapValue, opts: EncodeOptions, out: Buffer[]): void {
  * number, an empty atom or one holding CR, LF or NUL.
  */
 export function encodeValue(value: ImapValue, opts: EncodeOptions): Buffer {
-  const out: Buffer[] = [];
+  const out = new ResponseSink();
   collect(value, opts, out);
-  return out.length === 1 ? out[0]! : Buffer.concat(out);
+  return out.take();
+}
+
+/** {@link encodeValue} appended to a sink. */
+export function encodeValueInto(value: ImapValue, opts: EncodeOptions, out: ResponseSink): void {
+  collect(value, opts, out);
 }
 
 /** A response code (RFC 9051 §7.1 `resp-text-code`): `[NAME arg…]`, e.g. `[UIDNEXT 4392]`. */
@@ -218,10 +299,19 @@ export function encodeUntaggedStatus(status: StatusResponse, opts: EncodeOptions
  * `[atom('LIST'), [atom('\\HasNoChildren')], '/', astring('INBOX')]` a LIST response.
  */
 export function encodeUntagged(data: readonly ImapValue[], opts: EncodeOptions): Buffer {
-  const parts: Buffer[] = [Buffer.from('*')];
-  for (const value of data) parts.push(SP, encodeValue(value, opts));
-  parts.push(CRLF);
-  return Buffer.concat(parts);
+  const out = new ResponseSink();
+  encodeUntaggedInto(data, opts, out);
+  return out.take();
+}
+
+/** {@link encodeUntagged} appended to a sink, so that many responses become one Buffer. */
+export function encodeUntaggedInto(data: readonly ImapValue[], opts: EncodeOptions, out: ResponseSink): void {
+  out.text('*');
+  for (const value of data) {
+    out.text(' ');
+    collect(value, opts, out);
+  }
+  out.text('\r\n');
 }
 
 /**

@@ -53,9 +53,11 @@ export class MessageData {
   #structure: Promise<MessageStructure | undefined> | undefined;
   #raw: Promise<Buffer> | undefined;
 
-  constructor(row: MessageRecord, access: MailboxAccess) {
+  /** `structure`: the message's structure when already read (FETCH reads them by slice). */
+  constructor(row: MessageRecord, access: MailboxAccess, structure?: MessageStructure) {
     this.row = row;
     this.#access = access;
+    if (structure) this.#structure = Promise.resolve(structure);
   }
 
   structure(): Promise<MessageStructure | undefined> {
@@ -81,6 +83,51 @@ function sectionName(prefix: string, spec: SectionSpec): string {
   return `${prefix}[${parts.join('.')}]`;
 }
 
+/**
+ * The name and value of an item that needs no message bytes ({@link needsBytes} false), from the
+ * index row and, for ENVELOPE, BODY and BODYSTRUCTURE, the decoded structure; synchronous, so that
+ * FETCH over a large range costs no await per message.
+ */
+export function indexItemValue(
+  item: FetchItem,
+  row: MessageRecord,
+  structure: MessageStructure | undefined,
+  options: { rev2: boolean },
+): [ImapValue, ImapValue] {
+  switch (item.type) {
+    case 'UID':
+      return [UID, row.uid];
+    case 'FLAGS':
+      return [FLAGS, flagList(row.flags, row.keywords)];
+    case 'INTERNALDATE':
+      return [INTERNALDATE, internalDate(row.internalDate)];
+    case 'RFC822.SIZE':
+      return [RFC822_SIZE, row.size];
+    case 'MODSEQ':
+      return [MODSEQ, [row.modseq]];
+    case 'ENVELOPE':
+      return [ENVELOPE, structure ? envelope(structure.envelope) : null];
+    case 'BODY':
+    case 'BODYSTRUCTURE': {
+      const value = structure
+        ? (item.type === 'BODY' ? body : bodyStructure)(structure, { imap4rev2: options.rev2 })
+        : null;
+      return [item.type === 'BODY' ? BODY : BODYSTRUCTURE, value];
+    }
+    default:
+      throw new TypeError(`FETCH ${item.type} needs the message bytes`);
+  }
+}
+
+const UID = atom('UID');
+const FLAGS = atom('FLAGS');
+const INTERNALDATE = atom('INTERNALDATE');
+const RFC822_SIZE = atom('RFC822.SIZE');
+const MODSEQ = atom('MODSEQ');
+const ENVELOPE = atom('ENVELOPE');
+const BODY = atom('BODY');
+const BODYSTRUCTURE = atom('BODYSTRUCTURE');
+
 /** The name and value of one item, or a refusal (BINARY of an unknown transfer encoding). */
 export async function itemValue(
   item: FetchItem,
@@ -89,28 +136,6 @@ export async function itemValue(
 ): Promise<[ImapValue, ImapValue] | { unknownCte: string }> {
   const row = data.row;
   switch (item.type) {
-    case 'UID':
-      return [atom('UID'), row.uid];
-    case 'FLAGS':
-      return [atom('FLAGS'), flagList(row.flags, row.keywords)];
-    case 'INTERNALDATE':
-      return [atom('INTERNALDATE'), internalDate(row.internalDate)];
-    case 'RFC822.SIZE':
-      return [atom('RFC822.SIZE'), row.size];
-    case 'MODSEQ':
-      return [atom('MODSEQ'), [row.modseq]];
-    case 'ENVELOPE': {
-      const structure = await data.structure();
-      return [atom('ENVELOPE'), structure ? envelope(structure.envelope) : null];
-    }
-    case 'BODY':
-    case 'BODYSTRUCTURE': {
-      const structure = await data.structure();
-      const value = structure
-        ? (item.type === 'BODY' ? body : bodyStructure)(structure, { imap4rev2: options.rev2 })
-        : null;
-      return [atom(item.type), value];
-    }
     case 'RFC822':
       return [atom('RFC822'), await data.raw()];
     case 'RFC822.HEADER':
@@ -149,5 +174,7 @@ export async function itemValue(
       const structure = await data.structure();
       return [atom('PREVIEW'), structure ? preview(await data.raw(), structure) : null];
     }
+    default:
+      return indexItemValue(item, row, needsStructure(item) ? await data.structure() : undefined, options);
   }
 }

@@ -45,6 +45,8 @@ export interface MailboxAccess {
   messagesByUid(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]>;
   read(message: Pick<MessageRecord, 'blobId'>, start?: number, end?: number): Promise<Buffer>;
   structure(message: Pick<MessageRecord, 'blobId'>): Promise<string>;
+  /** FETCH: the structures of many messages in one read, by blob id (absent blobs left out). */
+  structures(blobIds: readonly string[]): Promise<Map<string, string>>;
   /** SEARCH: full-text candidates (the index narrows; the caller confirms). See `Store.searchCandidates`. */
   searchCandidates(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[]>;
   /** SEARCH: the decoded text indexed at delivery, or undefined when the message has none. */

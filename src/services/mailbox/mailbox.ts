@@ -117,6 +117,11 @@ export class MailboxService {
     return this.#store.getStructure(message.blobId);
   }
 
+  /** The MIME structures of these blobs (serialised), by blob id, in one read; absent blobs left out. */
+  structures(blobIds: readonly string[]): Promise<Map<string, string>> {
+    return this.#store.getStructures(blobIds);
+  }
+
   /** Full-text candidates for SEARCH: a superset of the matching UIDs (see `Store.searchCandidates`). */
   searchCandidates(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[]> {
     return this.#store.searchCandidates(mailboxId, needles);

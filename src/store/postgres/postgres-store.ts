@@ -4,6 +4,7 @@
  * is concurrency: row locks on the mailbox keep UIDs and MODSEQs strictly increasing across
  * processes, and leases in `locks` hold across processes too.
  */
+
 import { LoftError } from '../../core/errors.ts';
 import type { MailboxChange, MailboxEvents } from '../../core/events.ts';
 import type {
@@ -31,6 +32,7 @@ import type {
   Store,
   TextNeedle,
 } from '../store.ts';
+import { uidSpan } from '../uid-span.ts';
 import { ChangeFeed, channelOf, newOrigin, notifyChanges } from './change-feed.ts';
 import { mapPgError, PgDatabase, type PgOptions, type Queryable, type Row } from './database.ts';
 import { applyDelivery, applySimpleDelivery, indexTexts } from './deliveries.ts';
@@ -394,6 +396,20 @@ export class PostgresStore implements Store {
 
   async getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]> {
     if (uids.length === 0) return [];
+    const span = uidSpan(uids);
+    if (span) {
+      // A dense ascending set (a FETCH of a range): read by UID span.
+      const { rows } = await this.#db.read('reading messages', (db) =>
+        db.query('SELECT * FROM messages WHERE mailbox_id = $1 AND uid BETWEEN $2 AND $3 ORDER BY uid', [
+          mailboxId,
+          span.first,
+          span.last,
+        ]),
+      );
+      if (span.whole) return rows.map(toMessage);
+      const wanted = new Set(uids);
+      return rows.map(toMessage).filter((m) => wanted.has(m.uid));
+    }
     const { rows } = await this.#db.read('reading messages', (db) =>
       db.query('SELECT * FROM messages WHERE mailbox_id = $1 AND uid = ANY($2::bigint[]) ORDER BY uid', [
         mailboxId,
@@ -526,6 +542,16 @@ export class PostgresStore implements Store {
     );
     if (!rows[0]) throw new LoftError('NOTFOUND', `no blob ${blobId}`);
     return rows[0].structure as string;
+  }
+
+  async getStructures(blobIds: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (blobIds.length === 0) return out;
+    const { rows } = await this.#db.read('reading message structures', (db) =>
+      db.query('SELECT id, structure FROM blobs WHERE id = ANY($1::text[])', [blobIds]),
+    );
+    for (const row of rows) out.set(row.id as string, row.structure as string);
+    return out;
   }
 
   async searchCandidates(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[]> {

@@ -49,7 +49,7 @@ export function toMessage(row: Row): MessageRecord {
     size: row.size as number,
     internalDate: row.internal_date as number,
     flags: row.flags as number,
-    keywords: JSON.parse(row.keywords as string) as string[],
+    keywords: row.keywords === '[]' ? [] : (JSON.parse(row.keywords as string) as string[]),
     modseq: row.modseq as number,
   };
 }

@@ -43,7 +43,7 @@ import {
   renameMailboxes,
   setSubscribed,
 } from './mailboxes.ts';
-import { getMessages, listUids, type MailboxStats, mailboxStats } from './message-reads.ts';
+import { getMessages, getStructures, listUids, type MailboxStats, mailboxStats } from './message-reads.ts';
 import { dropUnusedBlobs, expunge, releaseLock, tryLock, updateFlags } from './messages.ts';
 import { changedSince, expungedSince, updateFlagsUnchangedSince } from './modseq.ts';
 import {
@@ -429,6 +429,10 @@ export class SqliteStore implements Store {
     ) as Row | undefined;
     if (!row) throw new LoftError('NOTFOUND', `no blob ${blobId}`);
     return row.structure as string;
+  }
+
+  async getStructures(blobIds: readonly string[]): Promise<Map<string, string>> {
+    return this.#query('reading message structures', () => getStructures(this.#prepare, blobIds));
   }
 
   async searchCandidates(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[]> {

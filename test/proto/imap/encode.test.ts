@@ -209,4 +209,32 @@ describe('encode / parse round trip', () => {
       { numRuns: 300 },
     );
   });
+
+  it('a string in a value is encoded as encodeString encodes it alone (text path = octets path)', () => {
+    const text = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.string({
+        unit: fc.constantFrom('a', '"', '\\', '\r', '\n', '\x00', 'é', '\ud800', '😀'),
+        maxLength: 30,
+      }),
+      fc.constantFrom('x'.repeat(1024), 'x'.repeat(1025), 'é'.repeat(512), 'é'.repeat(513), ''),
+    );
+    fc.assert(
+      fc.property(text, fc.boolean(), (s, utf8) => {
+        const opts = { utf8 };
+        assert.deepEqual(encodeValue(s, opts), encodeString(s, opts));
+        assert.deepEqual(
+          encodeValue([s, atom('X'), s], opts),
+          Buffer.concat([
+            Buffer.from('('),
+            encodeString(s, opts),
+            Buffer.from(' X '),
+            encodeString(s, opts),
+            Buffer.from(')'),
+          ]),
+        );
+      }),
+      { numRuns: 500 },
+    );
+  });
 });

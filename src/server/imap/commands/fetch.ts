@@ -7,15 +7,22 @@
  * 7162 §3.2.6): `UID FETCH … (CHANGEDSINCE n VANISHED)` first names the UIDs of the set expunged
  * since.
  */
+
+import { ResponseSink } from '../../../proto/imap/encode.ts';
 import type { FetchCommand, FetchItem } from '../../../proto/imap/parse/index.ts';
 import { atom, type ImapValue } from '../../../proto/imap/value.ts';
 import { enableCondstore } from '../condstore.ts';
-import { itemValue, MessageData, setsSeen } from '../fetch-items.ts';
+import { writeIndexFetches } from '../fetch-index.ts';
+import { itemValue, MessageData, needsBytes, setsSeen } from '../fetch-items.ts';
+import type { MessageRecord } from '../services.ts';
 import type { Completion, ImapSession } from '../session.ts';
 import { resolveSet } from '../sets.ts';
 import { sendVanishedEarlier, uidRanges, vanishedSince } from '../vanished.ts';
 
 const SLICE = 500;
+/** Items without message bytes cost little per message: larger slices, fewer queries. */
+const INDEX_SLICE = 2000;
+const FETCH = atom('FETCH');
 
 export async function fetch(session: ImapSession, _tag: string, command: FetchCommand): Promise<Completion> {
   // RFC 7162 §3.2.6: VANISHED without QRESYNC enabled is BAD (the parser checked UID and CHANGEDSINCE).
@@ -38,17 +45,30 @@ export async function fetch(session: ImapSession, _tag: string, command: FetchCo
   }
   const marksSeen = !selected.readOnly && items.some(setsSeen);
   const access = session.services.mailboxes;
+  const options = { rev2: session.rev2 };
+  const wanted = new Set(items.map((item) => item.type));
+  const extra: FetchItem[] = [];
+  if (marksSeen && !wanted.has('FLAGS')) extra.push({ type: 'FLAGS' });
+  // RFC 7162 §3.2.4: with CONDSTORE on, a response with flags also names UID and MODSEQ.
+  if (session.condstore && (wanted.has('FLAGS') || extra.length > 0)) {
+    if (!wanted.has('UID')) extra.push({ type: 'UID' });
+    if (!wanted.has('MODSEQ')) extra.push({ type: 'MODSEQ' });
+  }
+  const all = [...items, ...extra];
+  const needBytes = all.some(needsBytes);
   let unknownCte: string | undefined;
-  for (let i = 0; i < targets.length; i += SLICE) {
-    const slice = targets.slice(i, i + SLICE);
+  const sliceSize = needBytes ? SLICE : INDEX_SLICE;
+  for (let i = 0; i < targets.length; i += sliceSize) {
+    const slice = targets.slice(i, i + sliceSize);
     let rows = await access.messagesByUid(
       selected.mailbox.id,
       slice.map((t) => t.uid),
     );
     // RFC 7162 §3.1.4.1: only the messages whose MODSEQ is above CHANGEDSINCE.
     if (since !== undefined) rows = rows.filter((row) => row.modseq > since);
-    const byUid = new Map(rows.map((row) => [row.uid, row]));
-    if (marksSeen) {
+    // Marking \Seen comes only with items that need the bytes (`setsSeen`), never on the index path.
+    const byUid = needBytes ? new Map(rows.map((row) => [row.uid, row])) : undefined;
+    if (byUid && marksSeen) {
       const unseen = rows.filter((row) => (row.flags & 1) === 0).map((row) => row.uid);
       if (unseen.length > 0) {
         const updates = await access.setFlags(selected.mailbox.id, unseen, { add: 1 });
@@ -60,30 +80,34 @@ export async function fetch(session: ImapSession, _tag: string, command: FetchCo
         }
       }
     }
-    for (const target of slice) {
-      const row = byUid.get(target.uid);
-      if (!row) continue; // expunged meanwhile, or unchanged since CHANGEDSINCE (RFC 9051 §7.5.1)
-      const data = new MessageData(row, access);
-      const values: ImapValue[] = [];
-      const wanted = new Set(items.map((item) => item.type));
-      for (const item of items) {
-        const value = await itemValue(item, data, { rev2: session.rev2 });
-        if ('unknownCte' in value) {
-          unknownCte = value.unknownCte;
-          continue;
+    if (!needBytes) {
+      // No message bytes: every item comes from the row and the structure (or its cached
+      // encoding), without an await per message, into one buffer for the slice.
+      const sink = new ResponseSink();
+      await writeIndexFetches(
+        access,
+        alignRows(slice, rows),
+        all,
+        { rev2: session.rev2, encoding: session.encoding },
+        sink,
+      );
+      session.send(sink.take());
+    } else {
+      for (const target of slice) {
+        const row = byUid!.get(target.uid);
+        if (!row) continue; // expunged meanwhile, or unchanged since CHANGEDSINCE (RFC 9051 §7.5.1)
+        const data = new MessageData(row, access);
+        const values: ImapValue[] = [];
+        for (const item of all) {
+          const value = await itemValue(item, data, options);
+          if ('unknownCte' in value) {
+            unknownCte = value.unknownCte;
+            continue;
+          }
+          values.push(...value);
         }
-        values.push(...value);
+        session.untagged(target.seq, FETCH, values);
       }
-      const extra: FetchItem[] = [];
-      if (marksSeen && !wanted.has('FLAGS')) extra.push({ type: 'FLAGS' });
-      // RFC 7162 §3.2.4: with CONDSTORE on, a response with flags also names UID and MODSEQ.
-      if (session.condstore && (wanted.has('FLAGS') || extra.length > 0)) {
-        if (!wanted.has('UID')) extra.push({ type: 'UID' });
-        if (!wanted.has('MODSEQ')) extra.push({ type: 'MODSEQ' });
-      }
-      for (const item of extra)
-        values.push(...((await itemValue(item, data, { rev2: session.rev2 })) as ImapValue[]));
-      session.untagged(target.seq, atom('FETCH'), values);
     }
     await session.flush();
   }
@@ -94,4 +118,27 @@ export async function fetch(session: ImapSession, _tag: string, command: FetchCo
       code: { name: 'UNKNOWN-CTE' },
     };
   return { kind: 'OK', text: 'FETCH completed' };
+}
+
+/**
+ * Each target with its row (undefined when it has none: expunged, or unchanged since
+ * CHANGEDSINCE), by walking the targets and the ascending rows side by side when the targets
+ * are ascending too, as a range is; by lookup otherwise.
+ */
+function alignRows(
+  slice: readonly { seq: number; uid: number }[],
+  rows: readonly MessageRecord[],
+): { seq: number; row: MessageRecord | undefined }[] {
+  const out: { seq: number; row: MessageRecord | undefined }[] = [];
+  let j = 0;
+  for (let i = 0; i < slice.length; i++) {
+    const target = slice[i]!;
+    if (i > 0 && target.uid <= slice[i - 1]!.uid) {
+      const byUid = new Map(rows.map((row) => [row.uid, row]));
+      return slice.map((t) => ({ seq: t.seq, row: byUid.get(t.uid) }));
+    }
+    while (j < rows.length && rows[j]!.uid < target.uid) j++;
+    out.push({ seq: target.seq, row: rows[j]?.uid === target.uid ? rows[j] : undefined });
+  }
+  return out;
 }

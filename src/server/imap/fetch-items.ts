@@ -53,11 +53,15 @@ export class MessageData {
   #structure: Promise<MessageStructure | undefined> | undefined;
   #raw: Promise<Buffer> | undefined;
 
-  /** `structure`: the message's structure when already read (FETCH reads them by slice). */
-  constructor(row: MessageRecord, access: MailboxAccess, structure?: MessageStructure) {
+  /**
+   * `structure` and `raw`: the message's structure and bytes when already read (FETCH reads
+   * them by slice).
+   */
+  constructor(row: MessageRecord, access: MailboxAccess, structure?: MessageStructure, raw?: Buffer) {
     this.row = row;
     this.#access = access;
     if (structure) this.#structure = Promise.resolve(structure);
+    if (raw) this.#raw = Promise.resolve(raw);
   }
 
   structure(): Promise<MessageStructure | undefined> {

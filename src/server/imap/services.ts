@@ -44,6 +44,8 @@ export interface MailboxAccess {
   subscriptions(accountId: number): Promise<string[]>;
   messagesByUid(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]>;
   read(message: Pick<MessageRecord, 'blobId'>, start?: number, end?: number): Promise<Buffer>;
+  /** Many whole messages at once, by blob id (one storage round trip for the small ones). */
+  readMany(messages: readonly Pick<MessageRecord, 'blobId'>[]): Promise<Map<string, Buffer>>;
   structure(message: Pick<MessageRecord, 'blobId'>): Promise<string>;
   /** FETCH: the structures of many messages in one read, by blob id (absent blobs left out). */
   structures(blobIds: readonly string[]): Promise<Map<string, string>>;

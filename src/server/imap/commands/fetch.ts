@@ -14,7 +14,7 @@ import { atom, type ImapValue } from '../../../proto/imap/value.ts';
 import { enableCondstore } from '../condstore.ts';
 import { writeIndexFetches } from '../fetch-index.ts';
 import { itemValue, MessageData, needsBytes, setsSeen } from '../fetch-items.ts';
-import type { MessageRecord } from '../services.ts';
+import type { MailboxAccess, MessageRecord } from '../services.ts';
 import type { Completion, ImapSession } from '../session.ts';
 import { resolveSet } from '../sets.ts';
 import { sendVanishedEarlier, uidRanges, vanishedSince } from '../vanished.ts';
@@ -93,10 +93,12 @@ export async function fetch(session: ImapSession, _tag: string, command: FetchCo
       );
       session.send(sink.take());
     } else {
+      // Every item that needs bytes reads the whole message (`MessageData.raw`): read them by slice.
+      const bodies = await prefetchBodies(access, rows);
       for (const target of slice) {
         const row = byUid!.get(target.uid);
         if (!row) continue; // expunged meanwhile, or unchanged since CHANGEDSINCE (RFC 9051 §7.5.1)
-        const data = new MessageData(row, access);
+        const data = new MessageData(row, access, undefined, bodies?.get(row.blobId));
         const values: ImapValue[] = [];
         for (const item of all) {
           const value = await itemValue(item, data, options);
@@ -118,6 +120,30 @@ export async function fetch(session: ImapSession, _tag: string, command: FetchCo
       code: { name: 'UNKNOWN-CTE' },
     };
   return { kind: 'OK', text: 'FETCH completed' };
+}
+
+/** Bodies read ahead per slice: only messages up to this size… */
+const PREFETCH_MESSAGE = 256 * 1024;
+/** …and at most this many octets per slice, so a slice of large messages is read one by one. */
+const PREFETCH_SLICE = 8 * 1024 * 1024;
+
+/**
+ * The bodies of the slice's small messages, read in one go (instead of one read per message);
+ * the others are read when their items ask. A failed batch read leaves them all to that path.
+ */
+async function prefetchBodies(
+  access: MailboxAccess,
+  rows: readonly MessageRecord[],
+): Promise<Map<string, Buffer> | undefined> {
+  const wanted: MessageRecord[] = [];
+  let octets = 0;
+  for (const row of rows) {
+    if (row.size > PREFETCH_MESSAGE || octets + row.size > PREFETCH_SLICE) continue;
+    wanted.push(row);
+    octets += row.size;
+  }
+  if (wanted.length < 2) return undefined;
+  return access.readMany(wanted).catch(() => undefined);
 }
 
 /**

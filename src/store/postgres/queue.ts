@@ -3,13 +3,9 @@
  * the database: a claim locks the due rows it looks at with `FOR UPDATE SKIP LOCKED`, so two
  * runners never wait for each other nor lease the same recipient while a lease holds.
  */
-import type {
-  QueueBatch,
-  QueueMessageHead,
-  QueueMessageRecord,
-  QueueOutcome,
-  QueueRecipientRecord,
-} from '../store.ts';
+
+import { toQueueRecipient } from '../queue-rows.ts';
+import type { QueueBatch, QueueMessageHead, QueueMessageRecord, QueueOutcome } from '../store.ts';
 import type { Queryable, Row } from './database.ts';
 import { dropUnusedBlobs } from './messages.ts';
 
@@ -28,7 +24,7 @@ export async function readQueue(db: Queryable, id: number | undefined): Promise<
   );
   return (messages as Row[]).map((row) => ({
     ...toHead(row),
-    recipients: (recipients as Row[]).filter((r) => r.message_id === row.id).map(toRecipient),
+    recipients: (recipients as Row[]).filter((r) => r.message_id === row.id).map(toQueueRecipient),
   }));
 }
 
@@ -73,7 +69,7 @@ export async function claimQueue(
     'UPDATE queue_recipients SET lease_until = $1 WHERE id = ANY($2::bigint[]) RETURNING *',
     [leaseUntil, ids],
   );
-  const byId = new Map((leased as Row[]).map((r) => [r.id as number, toRecipient(r)]));
+  const byId = new Map((leased as Row[]).map((r) => [r.id as number, toQueueRecipient(r)]));
   const { rows: messages } = await db.query(`${MESSAGE_SELECT} WHERE q.id = ANY($1::bigint[])`, [
     [...new Set([...groups.values()].map((g) => g.messageId))],
   ]);
@@ -186,22 +182,5 @@ function toHead(row: Row): QueueMessageHead {
     eightBit: row.eight_bit === true,
     accountId: (row.account_id as number | null) ?? undefined,
     createdAt: row.created_at as number,
-  };
-}
-
-function toRecipient(row: Row): QueueRecipientRecord {
-  const notify = row.notify as string | null;
-  return {
-    id: row.id as number,
-    address: row.address as string,
-    orcpt: row.orcpt_type
-      ? { type: row.orcpt_type as string, address: row.orcpt_address as string }
-      : undefined,
-    notify: notify ? (notify.split(',') as QueueRecipientRecord['notify']) : undefined,
-    status: row.status as QueueRecipientRecord['status'],
-    attempts: row.attempts as number,
-    nextAttemptAt: row.next_attempt_at as number,
-    lastError: (row.last_error as string | null) ?? undefined,
-    delayNotified: row.delay_notified === true,
   };
 }

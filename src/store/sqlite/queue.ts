@@ -4,13 +4,8 @@
  * file never lease the same recipient twice while a lease holds.
  */
 
-import type {
-  QueueBatch,
-  QueueMessageHead,
-  QueueMessageRecord,
-  QueueOutcome,
-  QueueRecipientRecord,
-} from '../store.ts';
+import { toQueueRecipient } from '../queue-rows.ts';
+import type { QueueBatch, QueueMessageHead, QueueMessageRecord, QueueOutcome } from '../store.ts';
 import { dropUnusedBlobs, type Prepare } from './messages.ts';
 
 type Row = Record<string, unknown>;
@@ -27,7 +22,7 @@ export function readQueue(prepare: Prepare, id: number | undefined): QueueMessag
   const recipientsOf = prepare('SELECT * FROM queue_recipients WHERE message_id = ? ORDER BY id');
   return messages.map((row) => ({
     ...toHead(row),
-    recipients: (recipientsOf.all(row.id as number) as Row[]).map(toRecipient),
+    recipients: (recipientsOf.all(row.id as number) as Row[]).map(toQueueRecipient),
   }));
 }
 
@@ -63,7 +58,7 @@ export function claimQueue(prepare: Prepare, now: number, leaseMs: number, limit
     return {
       message: head,
       domain: group.domain,
-      recipients: group.ids.map((id) => toRecipient(recipient.get(id) as Row)),
+      recipients: group.ids.map((id) => toQueueRecipient(recipient.get(id) as Row)),
       leaseUntil,
     };
   });
@@ -184,22 +179,5 @@ function toHead(row: Row): QueueMessageHead {
     eightBit: row.eight_bit === 1,
     accountId: (row.account_id as number | null) ?? undefined,
     createdAt: row.created_at as number,
-  };
-}
-
-function toRecipient(row: Row): QueueRecipientRecord {
-  const notify = row.notify as string | null;
-  return {
-    id: row.id as number,
-    address: row.address as string,
-    orcpt: row.orcpt_type
-      ? { type: row.orcpt_type as string, address: row.orcpt_address as string }
-      : undefined,
-    notify: notify ? (notify.split(',') as QueueRecipientRecord['notify']) : undefined,
-    status: row.status as QueueRecipientRecord['status'],
-    attempts: row.attempts as number,
-    nextAttemptAt: row.next_attempt_at as number,
-    lastError: (row.last_error as string | null) ?? undefined,
-    delayNotified: row.delay_notified === 1 || row.delay_notified === true,
   };
 }

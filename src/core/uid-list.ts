@@ -80,6 +80,25 @@ export class UidList {
     return [this.seqOf(first)!, this.seqOf(last)!];
   }
 
+  /**
+   * Calls `fn(seq, uid)` for each sequence number from `fromSeq` to `toSeq` (clamped to the list),
+   * in order, walking the runs rather than searching each one.
+   */
+  forEachInSeqRange(fromSeq: number, toSeq: number, fn: (seq: number, uid: number) => void): void {
+    const first = Math.max(1, fromSeq);
+    const last = Math.min(this.#count, toSeq);
+    if (first > last) return;
+    let i = this.#runOfSeq(first);
+    let seq = first;
+    while (seq <= last) {
+      const start = this.#starts[i]!;
+      const before = this.#before[i]!;
+      const end = Math.min(last, before + this.#lengths[i]!);
+      for (; seq <= end; seq++) fn(seq, start + (seq - 1 - before));
+      i++;
+    }
+  }
+
   /** Removes the message at sequence number `seq`; returns its UID. */
   removeAt(seq: number): number | undefined {
     const uid = this.uidOf(seq);

@@ -53,6 +53,13 @@ test('UidList agrees with a plain array under appends and removals', () => {
           list.seqRange(from, to),
           inside.length === 0 ? undefined : [inside[0]![1], inside.at(-1)![1]],
         );
+        // Sequence numbers from..to (clamped to the list), walked in order.
+        const walked: [number, number][] = [];
+        list.forEachInSeqRange(from, to, (seq, uid) => walked.push([seq, uid]));
+        const expected = model
+          .map((uid, i) => [i + 1, uid] as [number, number])
+          .filter(([seq]) => seq >= from && seq <= to);
+        assert.deepEqual(walked, expected);
       },
     ),
     { numRuns: 400 },

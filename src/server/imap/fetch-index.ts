@@ -5,18 +5,28 @@
  * BODYSTRUCTURE come from the process's {@link fetchCache} when there, otherwise from the
  * structures of the slice's messages read in one query, and are then cached.
  */
+
+import type { MessageStates } from '../../core/message-states.ts';
 import { decodeStructure, type MessageStructure } from '../../mime/index.ts';
 import { type EncodeOptions, encodeValueInto, ResponseSink } from '../../proto/imap/encode.ts';
 import { flagList, internalDate } from '../../proto/imap/fetch/flags-dates.ts';
 import type { FetchItem } from '../../proto/imap/parse/index.ts';
 import { fetchCache, fetchCacheVariant } from './fetch-cache.ts';
 import { indexItemValue, needsStructure } from './fetch-items.ts';
-import type { MailboxAccess, MessageRecord } from './services.ts';
+import type { MailboxAccess } from './services.ts';
 
-/** A message of the slice: its sequence number and its row (absent: nothing is sent for it). */
+/** The slice's messages: sequence numbers and UIDs, ascending. */
 export interface IndexTarget {
   readonly seq: number;
-  readonly row: MessageRecord | undefined;
+  readonly uid: number;
+}
+
+/** What the messages have: their states, and their blobs (by index) when an item needs the structure. */
+export interface IndexRows {
+  readonly states: MessageStates;
+  readonly blobIds?: readonly string[];
+  /** RFC 7162 §3.1.4.1 CHANGEDSINCE: only the messages whose MODSEQ is above. */
+  readonly changedSince?: number | undefined;
 }
 
 /** How the session reads responses. */
@@ -26,85 +36,96 @@ export interface IndexOptions {
 }
 
 /**
- * Writes `* seq FETCH (…)` for each target with a row, its items in the order given, into `out`.
- * Every item must be one that `needsBytes` (fetch-items.ts) rejects.
+ * Writes `* seq FETCH (…)` for each target found in `rows`, its items in the order given, into
+ * `out` (targets without a row are skipped: expunged, or unchanged since CHANGEDSINCE). Every
+ * item must be one that `needsBytes` (fetch-items.ts) rejects; `blobIds` must be given when one
+ * `needsStructure`.
  */
 export async function writeIndexFetches(
   access: MailboxAccess,
   targets: readonly IndexTarget[],
+  rows: IndexRows,
   items: readonly FetchItem[],
   options: IndexOptions,
   out: ResponseSink,
 ): Promise<void> {
+  const { states, blobIds, changedSince } = rows;
+  const at = align(targets, states);
   const variants = items
     .filter(needsStructure)
     .map((item) => fetchCacheVariant(item.type, options.rev2, options.encoding.utf8));
-  // What the cache has for each target's blob; the blobs with an encoding missing are read.
+  if (variants.length > 0 && !blobIds) throw new Error('FETCH: structure items need the blobs');
+  // What the cache has for each message's blob; the blobs with an encoding missing are read.
   const cachedOf: (Readonly<Record<string, string>> | undefined)[] = [];
   const missing = new Set<string>();
-  if (variants.length > 0) {
-    for (const { row } of targets) {
-      const cached = row && fetchCache.blob(row.blobId);
+  if (blobIds && variants.length > 0) {
+    for (const blobId of blobIds) {
+      const cached = fetchCache.blob(blobId);
       cachedOf.push(cached);
-      if (row && (!cached || variants.some((variant) => cached[variant] === undefined)))
-        missing.add(row.blobId);
+      if (!cached || variants.some((variant) => cached[variant] === undefined)) missing.add(blobId);
     }
   }
   const structures = missing.size > 0 ? await readStructures(access, [...missing]) : undefined;
   const scratch = new ResponseSink();
   const systemFlags = new Map<number, string>();
   for (let t = 0; t < targets.length; t++) {
-    const { seq, row } = targets[t]!;
-    if (!row) continue;
-    out.text(`* ${seq} FETCH (`);
+    const i = at[t]!;
+    if (i < 0) continue;
+    if (changedSince !== undefined && states.modseqs[i]! <= changedSince) continue;
+    out.text(`* ${targets[t]!.seq} FETCH (`);
     let variantIndex = 0;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i]!;
-      if (i > 0) out.text(' ');
+    for (let k = 0; k < items.length; k++) {
+      const item = items[k]!;
+      if (k > 0) out.text(' ');
       switch (item.type) {
         case 'UID':
-          out.text(`UID ${row.uid}`);
+          out.text(`UID ${states.uids[i]}`);
           break;
         case 'RFC822.SIZE':
-          out.text(`RFC822.SIZE ${row.size}`);
+          out.text(`RFC822.SIZE ${states.sizes[i]}`);
           break;
         case 'MODSEQ': // RFC 7162 §3.1.4.1: MODSEQ (n)
-          out.text(`MODSEQ (${row.modseq})`);
+          out.text(`MODSEQ (${states.modseqs[i]})`);
           break;
-        case 'FLAGS':
+        case 'FLAGS': {
           out.text('FLAGS ');
-          if (row.keywords.length > 0) {
-            encodeValueInto(flagList(row.flags, row.keywords), options.encoding, out);
+          const flags = states.flags[i]!;
+          const keywords = states.keywords(i);
+          if (keywords.length > 0) {
+            encodeValueInto(flagList(flags, keywords), options.encoding, out);
           } else {
             // Without keywords the list depends on the flag bits only: encoded once per value.
-            let text = systemFlags.get(row.flags);
+            let text = systemFlags.get(flags);
             if (text === undefined) {
-              encodeValueInto(flagList(row.flags, []), options.encoding, scratch);
+              encodeValueInto(flagList(flags, []), options.encoding, scratch);
               text = scratch.takeText()!;
-              systemFlags.set(row.flags, text);
+              systemFlags.set(flags, text);
             }
             out.text(text);
           }
           break;
+        }
         case 'INTERNALDATE':
           out.text('INTERNALDATE ');
-          encodeValueInto(internalDate(row.internalDate), options.encoding, out);
+          encodeValueInto(internalDate(states.dates[i]!), options.encoding, out);
           break;
         default: {
           const variant = variants[variantIndex++]!;
           out.text(`${item.type} `);
-          const hit = cachedOf[t]?.[variant];
+          const hit = cachedOf[i]?.[variant];
           if (hit !== undefined) {
             out.text(hit);
             break;
           }
-          const structure = structures?.get(row.blobId);
-          encodeValueInto(indexItemValue(item, row, structure, options)[1], options.encoding, scratch);
+          const blobId = blobIds![i]!;
+          const structure = structures?.get(blobId);
+          const record = { ...states.row(i), keywords: [...states.keywords(i)], mailboxId: 0, blobId };
+          encodeValueInto(indexItemValue(item, record, structure, options)[1], options.encoding, scratch);
           const text = scratch.takeText();
           if (text === undefined) {
             out.bytes(scratch.take());
           } else {
-            if (structure) fetchCache.set(row.blobId, variant, text);
+            if (structure) fetchCache.set(blobId, variant, text);
             out.text(text);
           }
         }
@@ -112,6 +133,22 @@ export async function writeIndexFetches(
     }
     out.text(')\r\n');
   }
+}
+
+/**
+ * For each target, the index of its message in `states`, or -1: by walking both side by side
+ * while the targets ascend (a range does), by search otherwise.
+ */
+function align(targets: readonly IndexTarget[], states: MessageStates): Int32Array {
+  const at = new Int32Array(targets.length);
+  let j = 0;
+  for (let t = 0; t < targets.length; t++) {
+    const uid = targets[t]!.uid;
+    if (t === 0 || uid <= targets[t - 1]!.uid) j = states.lowerBound(uid);
+    while (j < states.length && states.uids[j]! < uid) j++;
+    at[t] = j < states.length && states.uids[j] === uid ? j : -1;
+  }
+  return at;
 }
 
 /** The decoded structures of these blobs, by blob id, read in one query. */

@@ -80,6 +80,11 @@ export class SelectedMailbox {
     return this.#uids.seqRange(from, to);
   }
 
+  /** Calls `fn(seq, uid)` for each sequence number from `fromSeq` to `toSeq` known, in order. */
+  forEachInSeqRange(fromSeq: number, toSeq: number, fn: (seq: number, uid: number) => void): void {
+    this.#uids.forEachInSeqRange(fromSeq, toSeq, fn);
+  }
+
   /** The UID of sequence number `seq` (1-based), or undefined. */
   uidOf(seq: number): number | undefined {
     return this.#uids.uidOf(seq);

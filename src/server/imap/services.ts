@@ -3,6 +3,7 @@
  * root adapts the directory and mailbox services to it. Sessions never reach storage otherwise.
  */
 import type { MailboxChange } from '../../core/events.ts';
+import type { MessageStates } from '../../core/message-states.ts';
 import type { FailureLimiter, SessionCounter } from '../../core/rate-limit.ts';
 import type { UidList } from '../../core/uid-list.ts';
 import type { SaslCredentials } from '../../proto/sasl/mechanism.ts';
@@ -43,6 +44,8 @@ export interface MailboxAccess {
   stats(mailboxId: number): Promise<{ messages: number; unseen: number; deleted: number; size: number }>;
   subscriptions(accountId: number): Promise<string[]>;
   messagesByUid(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]>;
+  /** What FETCH needs of messages when it needs neither structure nor bytes (read before the next await). */
+  messageStates(mailboxId: number, uids: readonly number[]): Promise<MessageStates>;
   read(message: Pick<MessageRecord, 'blobId'>, start?: number, end?: number): Promise<Buffer>;
   /** Many whole messages at once, by blob id (one storage round trip for the small ones). */
   readMany(messages: readonly Pick<MessageRecord, 'blobId'>[]): Promise<Map<string, Buffer>>;

@@ -47,7 +47,8 @@ export function resolveSet(
     return out;
   }
   const count = selected.count;
-  const out = new Set<number>();
+  // Each range as a run of sequence numbers; the runs sorted and joined, then walked once.
+  const runs: [number, number][] = [];
   if (byUid) {
     const maxUid = selected.lastUid ?? 0;
     for (const range of set.ranges) {
@@ -56,7 +57,7 @@ export function resolveSet(
       if (from > to) [from, to] = [to, from];
       // The known UIDs in the range are one run of sequence numbers.
       const seqs = selected.seqRange(from, to);
-      if (seqs) for (let seq = seqs[0]; seq <= seqs[1]; seq++) out.add(seq);
+      if (seqs) runs.push(seqs);
     }
   } else {
     for (const range of set.ranges) {
@@ -64,8 +65,16 @@ export function resolveSet(
       let to = range.to === '*' ? count : range.to;
       if (from > to) [from, to] = [to, from];
       if (to > count || from < 1) return undefined;
-      for (let seq = from; seq <= to; seq++) out.add(seq);
+      runs.push([from, to]);
     }
   }
-  return [...out].sort((a, b) => a - b).map((seq) => ({ seq, uid: selected.uidOf(seq)! }));
+  runs.sort((a, b) => a[0] - b[0]);
+  const out: Target[] = [];
+  let next = 1; // the lowest sequence number not yet taken
+  for (const [from, to] of runs) {
+    if (to < next) continue;
+    selected.forEachInSeqRange(Math.max(from, next), to, (seq, uid) => out.push({ seq, uid }));
+    next = to + 1;
+  }
+  return out;
 }

@@ -6,6 +6,7 @@
 
 import { LoftError } from '../../core/errors.ts';
 import type { MailboxEvents } from '../../core/events.ts';
+import { MessageStates } from '../../core/message-states.ts';
 import { UidList } from '../../core/uid-list.ts';
 import type { BlobStore } from '../../store/blob/blob-store.ts';
 import type {
@@ -19,6 +20,7 @@ import type {
   Store,
   TextNeedle,
 } from '../../store/store.ts';
+import { MessageStateCache } from './state-cache.ts';
 import { UidListCache } from './uid-cache.ts';
 
 /** Needles shorter than this cannot use the full-text index (trigrams). */
@@ -45,12 +47,14 @@ export class MailboxService {
   readonly #events: MailboxEvents;
 
   readonly #uidLists: UidListCache;
+  readonly #states: MessageStateCache;
 
   constructor(deps: { store: Store; blobs: BlobStore; events: MailboxEvents }) {
     this.#store = deps.store;
     this.#blobs = deps.blobs;
     this.#events = deps.events;
     this.#uidLists = new UidListCache(deps);
+    this.#states = new MessageStateCache(deps);
   }
 
   get events(): MailboxEvents {
@@ -110,6 +114,18 @@ export class MailboxService {
   /** The messages with these UIDs, ascending. */
   messagesByUid(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]> {
     return this.#store.getMessages(mailboxId, uids);
+  }
+
+  /**
+   * UID, flags, keywords, MODSEQ, size and INTERNALDATE of these UIDs (ascending), as they are
+   * now: for FETCH items that need neither structure nor bytes. Many UIDs of a large mailbox come
+   * from memory, kept current (only what changed is read again). The result may share the
+   * cache's columns: read it before the next await.
+   */
+  async messageStates(mailboxId: number, uids: readonly number[]): Promise<MessageStates> {
+    const mailbox = await this.#store.getMailboxById(mailboxId);
+    if (!mailbox) return MessageStates.of([]);
+    return this.#states.get(mailboxId, mailbox.highestModseq, uids);
   }
 
   /** The MIME structure computed at delivery (serialised; decode with `decodeStructure`). */

@@ -5,6 +5,7 @@
  * change to a mailbox's messages raises the mailbox's HIGHESTMODSEQ, so a caller that knows the
  * mailbox's HIGHESTMODSEQ gets the cached list only when nothing happened that the cache missed
  * (a change by another process without an event, an import …); otherwise the list is read again.
+ * An event whose MODSEQ skips one drops the entry too (a change without an event came before it).
  */
 import type { MailboxChange, MailboxEvents } from '../../core/events.ts';
 import { UidList } from '../../core/uid-list.ts';
@@ -53,6 +54,12 @@ export class UidListCache {
     const entry = this.#entries.get(change.mailboxId);
     if (!entry) return;
     const { list } = entry;
+    // Every change raises HIGHESTMODSEQ by one: a skipped MODSEQ is a change heard of without
+    // an event (or several under one MODSEQ, as COPY announces); read the list again.
+    if (change.modseq > entry.modseq + 1) {
+      this.#entries.delete(change.mailboxId);
+      return;
+    }
     if (change.kind === 'append' && change.uid > (list.last ?? 0)) list.push([change.uid]);
     else if (change.kind === 'expunge') list.remove([change.uid]);
     else if (change.kind !== 'flags') {

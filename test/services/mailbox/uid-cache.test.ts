@@ -57,6 +57,15 @@ test('a change the cache did not hear of (no event) is noticed by its MODSEQ and
   assert.equal(reads, 1);
 });
 
+test('a change without an event followed by one with an event is noticed (the MODSEQ skips one)', async () => {
+  const before = (await service.uidList(inbox)).toArray();
+  reads = 0;
+  await s.store.expunge(inbox, [before[0]!]); // no event…
+  await s.mailboxes.setFlags(inbox, [before[1]!], { add: 4 }); // …then one whose MODSEQ skips it
+  assert.deepEqual((await service.uidList(inbox)).toArray(), before.slice(1));
+  assert.equal(reads, 1);
+});
+
 test('the list handed out is the caller’s own: changing it does not touch the cache', async () => {
   const mine = await service.uidList(inbox);
   mine.remove(mine.toArray());

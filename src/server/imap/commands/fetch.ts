@@ -8,12 +8,13 @@
  * since.
  */
 
+import { MessageStates } from '../../../core/message-states.ts';
 import { ResponseSink } from '../../../proto/imap/encode.ts';
 import type { FetchCommand, FetchItem } from '../../../proto/imap/parse/index.ts';
 import { atom, type ImapValue } from '../../../proto/imap/value.ts';
 import { enableCondstore } from '../condstore.ts';
-import { writeIndexFetches } from '../fetch-index.ts';
-import { itemValue, MessageData, needsBytes, setsSeen } from '../fetch-items.ts';
+import { type IndexRows, writeIndexFetches } from '../fetch-index.ts';
+import { itemValue, MessageData, needsBytes, needsStructure, setsSeen } from '../fetch-items.ts';
 import type { MailboxAccess, MessageRecord } from '../services.ts';
 import type { Completion, ImapSession } from '../session.ts';
 import { resolveSet } from '../sets.ts';
@@ -56,47 +57,49 @@ export async function fetch(session: ImapSession, _tag: string, command: FetchCo
   }
   const all = [...items, ...extra];
   const needBytes = all.some(needsBytes);
+  // Flags, sizes and dates only: the message states, without the rows' blobs (services keep
+  // those of large mailboxes in memory).
+  const statesOnly = !all.some(needsStructure);
   let unknownCte: string | undefined;
   const sliceSize = needBytes ? SLICE : INDEX_SLICE;
   for (let i = 0; i < targets.length; i += sliceSize) {
     const slice = targets.slice(i, i + sliceSize);
-    let rows = await access.messagesByUid(
-      selected.mailbox.id,
-      slice.map((t) => t.uid),
-    );
-    // RFC 7162 §3.1.4.1: only the messages whose MODSEQ is above CHANGEDSINCE.
-    if (since !== undefined) rows = rows.filter((row) => row.modseq > since);
-    // Marking \Seen comes only with items that need the bytes (`setsSeen`), never on the index path.
-    const byUid = needBytes ? new Map(rows.map((row) => [row.uid, row])) : undefined;
-    if (byUid && marksSeen) {
-      const unseen = rows.filter((row) => (row.flags & 1) === 0).map((row) => row.uid);
-      if (unseen.length > 0) {
-        const updates = await access.setFlags(selected.mailbox.id, unseen, { add: 1 });
-        selected.dropFlagChanges(unseen);
-        for (const update of updates) {
-          const row = byUid.get(update.uid);
-          if (row)
-            Object.assign(row, { flags: update.flags, keywords: update.keywords, modseq: update.modseq });
-        }
-      }
-    }
+    const uids = slice.map((t) => t.uid);
     if (!needBytes) {
-      // No message bytes: every item comes from the row and the structure (or its cached
-      // encoding), without an await per message, into one buffer for the slice.
+      // No message bytes: every item comes from the message's state and structure (or its cached
+      // encoding), without an await per message, into one buffer for the slice. Marking \Seen
+      // comes only with items that need the bytes (`setsSeen`), never on this path.
+      let rows: IndexRows;
+      if (statesOnly) {
+        rows = { states: await access.messageStates(selected.mailbox.id, uids), changedSince: since };
+      } else {
+        const records = await access.messagesByUid(selected.mailbox.id, uids);
+        rows = {
+          states: MessageStates.of(records),
+          blobIds: records.map((r) => r.blobId),
+          changedSince: since,
+        };
+      }
       const sink = new ResponseSink();
       await writeIndexFetches(
         access,
-        alignRows(slice, rows),
+        slice,
+        rows,
         all,
         { rev2: session.rev2, encoding: session.encoding },
         sink,
       );
       session.send(sink.take());
     } else {
+      let rows = await access.messagesByUid(selected.mailbox.id, uids);
+      // RFC 7162 §3.1.4.1: only the messages whose MODSEQ is above CHANGEDSINCE.
+      if (since !== undefined) rows = rows.filter((row) => row.modseq > since);
+      const byUid = new Map(rows.map((row) => [row.uid, row]));
+      if (marksSeen) await markSeen(session, rows, byUid);
       // Every item that needs bytes reads the whole message (`MessageData.raw`): read them by slice.
       const bodies = await prefetchBodies(access, rows);
       for (const target of slice) {
-        const row = byUid!.get(target.uid);
+        const row = byUid.get(target.uid);
         if (!row) continue; // expunged meanwhile, or unchanged since CHANGEDSINCE (RFC 9051 §7.5.1)
         const data = new MessageData(row, access, undefined, bodies?.get(row.blobId));
         const values: ImapValue[] = [];
@@ -122,6 +125,23 @@ export async function fetch(session: ImapSession, _tag: string, command: FetchCo
   return { kind: 'OK', text: 'FETCH completed' };
 }
 
+/** Sets \Seen on the rows without it (RFC 9051 §6.4.5), updating them in place. */
+async function markSeen(
+  session: ImapSession,
+  rows: readonly MessageRecord[],
+  byUid: Map<number, MessageRecord>,
+): Promise<void> {
+  const selected = session.selected!;
+  const unseen = rows.filter((row) => (row.flags & 1) === 0).map((row) => row.uid);
+  if (unseen.length === 0) return;
+  const updates = await session.services.mailboxes.setFlags(selected.mailbox.id, unseen, { add: 1 });
+  selected.dropFlagChanges(unseen);
+  for (const update of updates) {
+    const row = byUid.get(update.uid);
+    if (row) Object.assign(row, { flags: update.flags, keywords: update.keywords, modseq: update.modseq });
+  }
+}
+
 /** Bodies read ahead per slice: only messages up to this size… */
 const PREFETCH_MESSAGE = 256 * 1024;
 /** …and at most this many octets per slice, so a slice of large messages is read one by one. */
@@ -144,27 +164,4 @@ async function prefetchBodies(
   }
   if (wanted.length < 2) return undefined;
   return access.readMany(wanted).catch(() => undefined);
-}
-
-/**
- * Each target with its row (undefined when it has none: expunged, or unchanged since
- * CHANGEDSINCE), by walking the targets and the ascending rows side by side when the targets
- * are ascending too, as a range is; by lookup otherwise.
- */
-function alignRows(
-  slice: readonly { seq: number; uid: number }[],
-  rows: readonly MessageRecord[],
-): { seq: number; row: MessageRecord | undefined }[] {
-  const out: { seq: number; row: MessageRecord | undefined }[] = [];
-  let j = 0;
-  for (let i = 0; i < slice.length; i++) {
-    const target = slice[i]!;
-    if (i > 0 && target.uid <= slice[i - 1]!.uid) {
-      const byUid = new Map(rows.map((row) => [row.uid, row]));
-      return slice.map((t) => ({ seq: t.seq, row: byUid.get(t.uid) }));
-    }
-    while (j < rows.length && rows[j]!.uid < target.uid) j++;
-    out.push({ seq: target.seq, row: rows[j]?.uid === target.uid ? rows[j] : undefined });
-  }
-  return out;
 }

@@ -9,7 +9,7 @@ import { body, bodyStructure } from '../../proto/imap/fetch/bodystructure.ts';
 import { envelope } from '../../proto/imap/fetch/envelope.ts';
 import { flagList, internalDate } from '../../proto/imap/fetch/flags-dates.ts';
 import { preview } from '../../proto/imap/fetch/preview.ts';
-import { sectionBytes } from '../../proto/imap/fetch/sections.ts';
+import { applyPartial, sectionBytes } from '../../proto/imap/fetch/sections.ts';
 import type { FetchItem, SectionSpec } from '../../proto/imap/parse/index.ts';
 import { atom, type ImapValue } from '../../proto/imap/value.ts';
 import type { MailboxAccess, MessageRecord } from './services.ts';
@@ -150,10 +150,14 @@ export async function itemValue(
       return [atom(item.type), structure ? sectionBytes(raw, structure, { part: [], kind }) : null];
     }
     case 'BODY[]': {
+      const origin = item.partial ? `<${item.partial.origin}>` : '';
+      // The whole message (RFC 9051 §6.4.5 `BODY[]`): its bytes as stored, no structure needed.
+      if (item.section.part.length === 0 && item.section.kind === undefined) {
+        return [atom(`BODY[]${origin}`), applyPartial(await data.raw(), item.partial ?? undefined)];
+      }
       const structure = await data.structure();
       const raw = await data.raw();
       const bytes = structure ? sectionBytes(raw, structure, item.section, item.partial ?? undefined) : null;
-      const origin = item.partial ? `<${item.partial.origin}>` : '';
       return [atom(sectionName('BODY', item.section) + origin), bytes];
     }
     case 'BINARY': {

@@ -173,7 +173,7 @@ export class ImapSession {
 
   async flush(): Promise<void> {
     if (this.#output.length === 0) return;
-    const data = this.#output.length === 1 ? this.#output[0]! : Buffer.concat(this.#output);
+    const data = this.#output.length === 1 ? this.#output[0]! : this.#output;
     this.#output = [];
     this.#outputBytes = 0;
     await this.conn.write(data, this.settings.idleTimeoutMs);

@@ -211,10 +211,17 @@ export class Connection {
    * When the peer does not read it within `timeoutMs` (if given), the connection is destroyed
    * and pending and later reads reject with a `timeout` {@link ConnectionClosed}.
    */
-  write(data: string | Buffer, timeoutMs = 0): Promise<void> {
+  write(data: string | Buffer | readonly Buffer[], timeoutMs = 0): Promise<void> {
     if (!this.#writable || this.#socket.destroyed) return Promise.resolve();
     const socket = this.#socket;
-    const flushed = socket.write(data);
+    let flushed = true;
+    if (typeof data === 'string' || Buffer.isBuffer(data)) flushed = socket.write(data);
+    else {
+      // Several chunks in one system call (writev), without copying them into one first.
+      socket.cork();
+      for (const chunk of data) flushed = socket.write(chunk);
+      socket.uncork();
+    }
     if (flushed) return Promise.resolve();
     return new Promise((resolve) => {
       const timer =

@@ -5,7 +5,7 @@
 import type { MessageRecord } from '../store.ts';
 import { uidSpan } from '../uid-span.ts';
 import type { Prepare } from './messages.ts';
-import { type Row, toMessage } from './rows.ts';
+import type { Row } from './rows.ts';
 
 export interface MailboxStats {
   messages: number;
@@ -40,7 +40,8 @@ export function listUids(prepare: Prepare, mailboxId: number, afterUid = 0): num
   return JSON.parse((row?.uids as string | undefined) ?? '[]') as number[];
 }
 
-/** uid, blob_id, size, internal_date, flags, keywords, modseq. */
+const COLUMNS = 'uid, blob_id, size, internal_date, flags, keywords, modseq';
+/** The row of {@link COLUMNS}. */
 type SpanRow = [number, string, number, number, number, string, number];
 
 /**
@@ -50,34 +51,32 @@ type SpanRow = [number, string, number, number, number, string, number];
 export function getMessages(prepare: Prepare, mailboxId: number, uids: readonly number[]): MessageRecord[] {
   if (uids.length === 0) return [];
   const span = uidSpan(uids);
-  if (span) {
-    // Rows as arrays: node:sqlite builds them several times faster than objects (FETCH 1:*).
-    const statement = prepare(
-      'SELECT uid, blob_id, size, internal_date, flags, keywords, modseq FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid',
-    );
-    statement.setReturnArrays(true);
-    const rows = statement.all(mailboxId, span.first, span.last) as unknown as SpanRow[];
-    const wanted = span.whole ? undefined : new Set(uids);
-    const out: MessageRecord[] = [];
-    for (const [uid, blobId, size, internalDate, flags, keywords, modseq] of rows) {
-      if (wanted && !wanted.has(uid)) continue;
-      out.push({
-        mailboxId,
-        uid,
-        blobId,
-        size,
-        internalDate,
-        flags,
-        keywords: keywords === '[]' ? [] : (JSON.parse(keywords) as string[]),
-        modseq,
-      });
-    }
-    return out;
+  // Rows as arrays: node:sqlite builds them several times faster than objects (FETCH 1:*).
+  const statement = span
+    ? prepare(`SELECT ${COLUMNS} FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid`)
+    : prepare(
+        `SELECT ${COLUMNS} FROM messages WHERE mailbox_id = ? AND uid IN (SELECT value FROM json_each(?)) ORDER BY uid`,
+      );
+  statement.setReturnArrays(true);
+  const rows = (span
+    ? statement.all(mailboxId, span.first, span.last)
+    : statement.all(mailboxId, JSON.stringify(uids))) as unknown as SpanRow[];
+  const wanted = span && !span.whole ? new Set(uids) : undefined;
+  const out: MessageRecord[] = [];
+  for (const [uid, blobId, size, internalDate, flags, keywords, modseq] of rows) {
+    if (wanted && !wanted.has(uid)) continue;
+    out.push({
+      mailboxId,
+      uid,
+      blobId,
+      size,
+      internalDate,
+      flags,
+      keywords: keywords === '[]' ? [] : (JSON.parse(keywords) as string[]),
+      modseq,
+    });
   }
-  const rows = prepare(
-    'SELECT * FROM messages WHERE mailbox_id = ? AND uid IN (SELECT value FROM json_each(?)) ORDER BY uid',
-  ).all(mailboxId, JSON.stringify(uids)) as Row[];
-  return rows.map(toMessage);
+  return out;
 }
 
 /** The structures stored with these blobs (absent blobs are left out), in one query. */

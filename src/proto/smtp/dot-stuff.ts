@@ -16,6 +16,9 @@ const DOT_ONLY = Buffer.from('.');
 const TERMINATOR = Buffer.from('.\r\n');
 const CRLF_TERMINATOR = Buffer.from('\r\n.\r\n');
 
+/** A line starting with ".", a bare CR (or one ending the chunk), a bare LF (or one starting it). */
+const NOT_CANONICAL = /\n\.|\r(?!\n)|(?<!\r)\n/;
+
 const LINE_START = 0;
 const TEXT = 1;
 const AFTER_CR = 2;
@@ -45,8 +48,12 @@ export class DotStuffer {
   /** Encodes a chunk of content. */
   push(chunk: Buffer): Buffer[] {
     if (this.#ended) throw new Error('DotStuffer.push after end');
-    const out: Buffer[] = [];
     const n = chunk.length;
+    if (n > 0 && this.#canonical(chunk)) {
+      this.#state = chunk[n - 1] === LF ? LINE_START : TEXT;
+      return [chunk];
+    }
+    const out: Buffer[] = [];
     let state = this.#state;
     let run = -1;
     let i = 0;
@@ -98,6 +105,17 @@ export class DotStuffer {
     else flush(n);
     this.#state = state;
     return out;
+  }
+
+  /**
+   * True when the chunk needs no change here: CRLF line ends only, no line starting with "."
+   * (the usual content, stored by Loft as received). Tested with one regular expression over a
+   * latin1 view, several times faster than the byte loop of the general case.
+   */
+  #canonical(chunk: Buffer): boolean {
+    if (this.#state === AFTER_CR) return false;
+    if (this.#state === LINE_START && chunk[0] === DOT && this.#dots) return false;
+    return !NOT_CANONICAL.test(chunk.toString('latin1'));
   }
 
   /**

@@ -50,7 +50,7 @@ export class SelectedMailbox {
     readOnly: boolean,
   ): Promise<SelectedMailbox> {
     const selected = new SelectedMailbox(mailbox, readOnly, new UidList(), access);
-    selected.#uids = await access.uidList(mailbox.id);
+    selected.#uids = await access.uidList(mailbox.id, mailbox.highestModseq);
     return selected;
   }
 

@@ -40,7 +40,7 @@ export interface MailboxAccess {
   /** The lowest UID without \Seen, or undefined. */
   firstUnseenUid(mailboxId: number): Promise<number | undefined>;
   /** Every UID of the mailbox now, as runs (subscribe to its events first). */
-  uidList(mailboxId: number): Promise<UidList>;
+  uidList(mailboxId: number, highestModseq?: number): Promise<UidList>;
   stats(mailboxId: number): Promise<{ messages: number; unseen: number; deleted: number; size: number }>;
   subscriptions(accountId: number): Promise<string[]>;
   messagesByUid(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]>;

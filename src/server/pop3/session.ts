@@ -110,7 +110,7 @@ export class Pop3Session {
   /** Sends the queued responses; a client that does not read them within the idle timeout is dropped. */
   async flush(): Promise<void> {
     if (this.#output.length === 0) return;
-    const data = this.#output.length === 1 ? this.#output[0]! : Buffer.concat(this.#output);
+    const data = this.#output.length === 1 ? this.#output[0]! : this.#output;
     this.#output = [];
     await this.conn.write(data, this.settings.idleTimeoutMs);
   }

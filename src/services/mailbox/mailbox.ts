@@ -98,12 +98,18 @@ export class MailboxService {
   /**
    * Every UID of the mailbox as it is now, as runs (cheap for large mailboxes: kept from one
    * SELECT to the next while provably current). The list is the caller's to change. Subscribe to
-   * the mailbox's events before calling, so that no later change is missed.
+   * the mailbox's events before calling, so that no later change is missed. `highestModseq`:
+   * the mailbox's HIGHESTMODSEQ as the caller read it (saves reading it again); a value that is
+   * out of date only costs a read of the UIDs.
    */
-  async uidList(mailboxId: number): Promise<UidList> {
-    const mailbox = await this.#store.getMailboxById(mailboxId);
-    if (!mailbox) return new UidList();
-    return this.#uidLists.get(mailboxId, mailbox.highestModseq);
+  async uidList(mailboxId: number, highestModseq?: number): Promise<UidList> {
+    let modseq = highestModseq;
+    if (modseq === undefined) {
+      const mailbox = await this.#store.getMailboxById(mailboxId);
+      if (!mailbox) return new UidList();
+      modseq = mailbox.highestModseq;
+    }
+    return this.#uidLists.get(mailboxId, modseq);
   }
 
   /** The lowest UID without \Seen, or undefined. */

@@ -61,7 +61,18 @@ export function getMessages(prepare: Prepare, mailboxId: number, uids: readonly 
   const rows = (span
     ? statement.all(mailboxId, span.first, span.last)
     : statement.all(mailboxId, JSON.stringify(uids))) as unknown as SpanRow[];
-  const wanted = span && !span.whole ? new Set(uids) : undefined;
+  return toRecords(mailboxId, rows, span && !span.whole ? new Set(uids) : undefined);
+}
+
+/** Every message of a mailbox, ascending by UID (POP3's maildrop, export). */
+export function listMessages(prepare: Prepare, mailboxId: number): MessageRecord[] {
+  const statement = prepare(`SELECT ${COLUMNS} FROM messages WHERE mailbox_id = ? ORDER BY uid`);
+  statement.setReturnArrays(true);
+  return toRecords(mailboxId, statement.all(mailboxId) as unknown as SpanRow[]);
+}
+
+/** Records of rows read as arrays of {@link COLUMNS} (only the `wanted` UIDs, when given). */
+function toRecords(mailboxId: number, rows: readonly SpanRow[], wanted?: Set<number>): MessageRecord[] {
   const out: MessageRecord[] = [];
   for (const [uid, blobId, size, internalDate, flags, keywords, modseq] of rows) {
     if (wanted && !wanted.has(uid)) continue;

@@ -40,16 +40,3 @@ export function toMailbox(row: Row): MailboxRecord {
     subscribed: row.subscribed === 1,
   };
 }
-
-export function toMessage(row: Row): MessageRecord {
-  return {
-    mailboxId: row.mailbox_id as number,
-    uid: row.uid as number,
-    blobId: row.blob_id as string,
-    size: row.size as number,
-    internalDate: row.internal_date as number,
-    flags: row.flags as number,
-    keywords: row.keywords === '[]' ? [] : (JSON.parse(row.keywords as string) as string[]),
-    modseq: row.modseq as number,
-  };
-}

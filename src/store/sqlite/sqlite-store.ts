@@ -43,7 +43,14 @@ import {
   renameMailboxes,
   setSubscribed,
 } from './mailboxes.ts';
-import { getMessages, getStructures, listUids, type MailboxStats, mailboxStats } from './message-reads.ts';
+import {
+  getMessages,
+  getStructures,
+  listMessages,
+  listUids,
+  type MailboxStats,
+  mailboxStats,
+} from './message-reads.ts';
 import { dropUnusedBlobs, expunge, releaseLock, tryLock, updateFlags } from './messages.ts';
 import { changedSince, expungedSince, updateFlagsUnchangedSince } from './modseq.ts';
 import {
@@ -55,7 +62,7 @@ import {
   renewLease,
   retryQueue,
 } from './queue.ts';
-import { type Row, toAccount, toDomain, toMailbox, toMessage } from './rows.ts';
+import { type Row, toAccount, toDomain, toMailbox } from './rows.ts';
 import { getSearchText, searchBacklog, searchCandidates } from './search.ts';
 
 export class SqliteStore implements Store {
@@ -339,10 +346,7 @@ export class SqliteStore implements Store {
   }
 
   async listMessages(mailboxId: number): Promise<MessageRecord[]> {
-    const rows = this.#query('listing messages', () =>
-      this.#stmt('SELECT * FROM messages WHERE mailbox_id = ? ORDER BY uid').all(mailboxId),
-    ) as Row[];
-    return rows.map(toMessage);
+    return this.#query('listing messages', () => listMessages(this.#prepare, mailboxId));
   }
 
   async updateFlags(mailboxId: number, uids: readonly number[], change: FlagChange): Promise<FlagUpdate[]> {

@@ -73,6 +73,34 @@ describe('dot-stuffing (RFC 5321 §4.5.2)', () => {
   });
 });
 
+describe('dot-stuffing of content already in canonical form (the fast path)', () => {
+  it('passes CRLF lines through unchanged, stuffing only the lines that start with "."', () => {
+    const line = fc.oneof(
+      fc.string({ unit: fc.constantFrom('a', 'b', ' ', '.', '\t'), maxLength: 12 }),
+      fc.constant('.'),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), fc.boolean(), (lines, finalCrlf) => {
+        const tail = finalCrlf && lines.length > 0 ? '\r\n' : '';
+        const input = lines.join('\r\n') + tail;
+        const stuffed = lines.map((l) => (l.startsWith('.') ? `.${l}` : l)).join('\r\n') + tail;
+        const expected = `${stuffed === '' || stuffed.endsWith('\r\n') ? stuffed : `${stuffed}\r\n`}.\r\n`;
+        assert.equal(stuff(input), expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('hands canonical chunks back as they are (no copy)', () => {
+    const chunk = Buffer.from('Subject: x\r\n\r\nbody\r\n');
+    const s = new DotStuffer();
+    const out = s.push(chunk);
+    assert.equal(out.length, 1);
+    assert.equal(out[0], chunk);
+    assert.equal(Buffer.concat(s.end()).toString(), '.\r\n');
+  });
+});
+
 describe('line-end repair without dot-stuffing (for BDAT)', () => {
   it('keeps dots, writes bare CR/LF as CRLF, adds only a missing final CRLF', () => {
     const s = new DotStuffer({ stuffDots: false });

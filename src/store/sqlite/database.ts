@@ -1,15 +1,12 @@
 /**
- * Opening the SQLite database (node:sqlite): WAL, synchronous=FULL, foreign keys, memory-mapped
- * reads, migrations, and the mapping of SQLite failures to Loft's domain errors.
+ * Opening the SQLite database (node:sqlite): WAL, synchronous=FULL, foreign keys, migrations,
+ * and the mapping of SQLite failures to Loft's domain errors.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { LoftError } from '../../core/errors.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
-
-/** Octets of the database file mapped into memory for reading (address space, not memory used). */
-const MMAP_SIZE = 1024 * 1024 * 1024;
 
 /** Opens (creating if needed) and migrates the database at `file`. */
 export function openDatabase(file: string, options: { busyTimeoutMs?: number } = {}): DatabaseSync {
@@ -23,10 +20,6 @@ export function openDatabase(file: string, options: { busyTimeoutMs?: number } =
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = FULL');
   db.exec('PRAGMA foreign_keys = ON');
-  // Reads through a memory map of the database file instead of a system call per page: FETCH of
-  // messages spread over a large mailbox reads rows and inline bodies a third faster. Pages
-  // still in the WAL are read as before; writes are unchanged.
-  db.exec(`PRAGMA mmap_size = ${MMAP_SIZE}`);
   migrate(db);
   return db;
 }

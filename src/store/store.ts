@@ -174,7 +174,8 @@ export interface Store {
   /**
    * The full-text backlog: stored messages (by blob, oldest first, at most `limit`) whose text is
    * not in the index yet. Every commit that places a new blob in a mailbox adds it; the search
-   * indexer works it off in the background, so indexing never delays an acknowledgement.
+   * indexer works it off in the background, so indexing never delays an acknowledgement. A
+   * backend shared by several processes hands each item to one of them at a time (a lease).
    */
   searchBacklog(limit: number): Promise<SearchBacklogItem[]>;
   /**

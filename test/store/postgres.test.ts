@@ -101,3 +101,57 @@ test('postgres: an unreachable server is a clear TEMP error, not a driver error'
     (err: unknown) => isLoftError(err, 'TEMP') && /database unavailable/.test((err as Error).message),
   );
 });
+
+test('postgres: two stores (two processes) share the search backlog: each item goes to one of them', async () => {
+  const schema = testSchema();
+  const [a, b] = await Promise.all([
+    PostgresStore.open(TEST_DATABASE_URL, { schema, max: 4 }),
+    PostgresStore.open(TEST_DATABASE_URL, { schema, max: 4 }),
+  ]);
+  try {
+    const domain = await a.addDomain('share.test');
+    const account = await a.addAccount({
+      address: 'u@share.test',
+      domainId: domain.id,
+      passwordHash: 'h',
+      scram: undefined,
+      mailboxes: [{ name: 'INBOX', specialUse: undefined }],
+    });
+    const inbox = (await a.getMailbox(account.id, 'INBOX'))!;
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const id = `20260101-0000-share${String(i).padStart(19, '0')}`;
+      ids.push(id);
+      await a.commitDelivery({
+        blob: { id, size: 1, inline: Buffer.from('x') },
+        structure: '{}',
+        internalDate: 1,
+        placements: [{ mailboxId: inbox.id }],
+      });
+    }
+    const [takenA, takenB] = await Promise.all([a.searchBacklog(6), b.searchBacklog(6)]);
+    const ofA = takenA.map((item) => item.blobId);
+    const ofB = takenB.map((item) => item.blobId);
+    assert.deepEqual(
+      [...ofA, ...ofB].sort(),
+      [...ids].sort(),
+      'every item to exactly one of them (6 + 4, in some split)',
+    );
+    assert.deepEqual(
+      (await a.searchBacklog(100)).map((item) => item.blobId),
+      ofA,
+      'a process sees its own items again',
+    );
+    assert.deepEqual(await b.searchBacklog(100).then((items) => items.map((item) => item.blobId)), ofB);
+    await a.indexSearchText(ofA.map((blobId) => ({ blobId, text: null })));
+    assert.deepEqual(
+      (await b.searchBacklog(100)).map((item) => item.blobId),
+      ofB,
+      'indexed items are gone; leased ones stay with their process',
+    );
+  } finally {
+    await a.close();
+    await b.close();
+    await dropSchema(schema);
+  }
+});

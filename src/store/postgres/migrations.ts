@@ -150,4 +150,10 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE queue_recipients ADD COLUMN delay_notified BOOLEAN NOT NULL DEFAULT false;
   `,
+  // 6: the search backlog is claimed for a while by the process that indexes it, so that several
+  // processes on one database share the work instead of each doing all of it.
+  `
+  ALTER TABLE search_pending ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0;
+  ALTER TABLE search_pending ADD COLUMN lease_owner TEXT;
+  `,
 ];

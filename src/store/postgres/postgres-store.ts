@@ -36,6 +36,7 @@ import { uidSpan } from '../uid-span.ts';
 import { ChangeFeed, channelOf, newOrigin, notifyChanges } from './change-feed.ts';
 import { mapPgError, PgDatabase, type PgOptions, type Queryable, type Row } from './database.ts';
 import { applyDelivery, applySimpleDelivery, indexTexts } from './deliveries.ts';
+import { DeliveryBatcher } from './delivery-batch.ts';
 import { addDkimKeys, listDkimKeys } from './dkim-keys.ts';
 import { importMailbox, importMessages } from './imports.ts';
 import {
@@ -68,12 +69,19 @@ export class PostgresStore implements Store {
   /** This store's id in notifications, so its own changes are not published twice. */
   readonly #origin = newOrigin();
   #feed: ChangeFeed | undefined;
+  /** Group commit of concurrent deliveries (delivery-batch.ts). */
+  readonly #deliveries: DeliveryBatcher;
 
   private constructor(db: PgDatabase, url: string, folds: boolean) {
     this.#db = db;
     this.#url = url;
     this.#foldsUnicode = folds;
     this.#channel = channelOf(db.schema);
+    this.#deliveries = new DeliveryBatcher({
+      one: (delivery) => this.#commitOne(delivery),
+      tx: (fn) => this.#db.tx('storing messages', fn),
+      apply: (db, delivery) => this.#applyDelivery(db, delivery),
+    });
   }
 
   /** Connects to `url` (postgres://…), migrating the schema if needed. */
@@ -510,7 +518,7 @@ export class PostgresStore implements Store {
   }
 
   async searchBacklog(limit: number): Promise<SearchBacklogItem[]> {
-    return this.#db.read('reading the search backlog', (db) => searchBacklog(db, limit));
+    return this.#db.read('reading the search backlog', (db) => searchBacklog(db, limit, this.#origin));
   }
 
   async indexSearchText(items: readonly { blobId: string; text: SearchText | null }[]): Promise<void> {
@@ -564,16 +572,26 @@ export class PostgresStore implements Store {
     return this.#db.read('reading message text', (db) => getSearchText(db, blobId));
   }
 
-  async commitDelivery(delivery: DeliveryCommit): Promise<DeliveryResult> {
+  commitDelivery(delivery: DeliveryCommit): Promise<DeliveryResult> {
+    return this.#deliveries.commit(delivery);
+  }
+
+  /** One delivery in a transaction of its own: one statement for the common kind. */
+  async #commitOne(delivery: DeliveryCommit): Promise<DeliveryResult> {
     const simple = await this.#db.read('storing message', (db) =>
       applySimpleDelivery(db, delivery, this.#channel, this.#origin),
     );
     if (simple) return simple;
-    return this.#db.tx('storing message', async (db) => {
-      const result = await applyDelivery(db, delivery);
-      await this.#notify(db, appended(result));
-      return result;
-    });
+    return this.#db.tx('storing message', (db) => this.#applyDelivery(db, delivery));
+  }
+
+  /** One delivery inside the caller's transaction, with its notification. */
+  async #applyDelivery(db: Queryable, delivery: DeliveryCommit): Promise<DeliveryResult> {
+    const simple = await applySimpleDelivery(db, delivery, this.#channel, this.#origin);
+    if (simple) return simple;
+    const result = await applyDelivery(db, delivery);
+    await this.#notify(db, appended(result));
+    return result;
   }
 
   async commitDeliveries(deliveries: readonly DeliveryCommit[]): Promise<DeliveryResult[]> {

@@ -67,11 +67,31 @@ export async function getSearchText(db: Queryable, blobId: string): Promise<Sear
 }
 
 /** See `Store.searchBacklog`. */
-export async function searchBacklog(db: Queryable, limit: number): Promise<SearchBacklogItem[]> {
+/** How long a process keeps the backlog items it took before another may take them. */
+export const BACKLOG_LEASE_MS = 60_000;
+
+/**
+ * The oldest backlog items no other process is working on, taken by `owner` (a process) for
+ * {@link BACKLOG_LEASE_MS}: indexing them removes them; the items of a process that dies go to
+ * another once the lease ends. The owner sees its own items again; items another transaction
+ * is taking at this moment are skipped, not waited for.
+ */
+export async function searchBacklog(
+  db: Queryable,
+  limit: number,
+  owner: string,
+  now = Date.now(),
+): Promise<SearchBacklogItem[]> {
   const { rows } = await db.query(
-    `SELECT p.blob_id, b.structure FROM search_pending p JOIN blobs b ON b.id = p.blob_id
-      ORDER BY p.seq LIMIT $1`,
-    [limit],
+    `WITH free AS (
+       SELECT seq FROM search_pending WHERE lease_until <= $2 OR lease_owner = $4
+       ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
+     ), taken AS (
+       UPDATE search_pending p SET lease_until = $3, lease_owner = $4 FROM free
+       WHERE p.seq = free.seq RETURNING p.seq, p.blob_id
+     )
+     SELECT taken.blob_id, b.structure FROM taken JOIN blobs b ON b.id = taken.blob_id ORDER BY taken.seq`,
+    [limit, now, now + BACKLOG_LEASE_MS, owner],
   );
   return (rows as Row[]).map((r) => ({ blobId: r.blob_id as string, structure: r.structure as string }));
 }

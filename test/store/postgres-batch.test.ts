@@ -1,0 +1,94 @@
+/**
+ * Group commit of deliveries on PostgreSQL (src/store/postgres/delivery-batch.ts), against the
+ * real server: concurrent deliveries share transactions, each still gets its own result, and a
+ * delivery that cannot be stored fails alone.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { isLoftError } from '../../src/core/errors.ts';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import type { DeliveryCommit } from '../../src/store/store.ts';
+import { dropSchema, TEST_DATABASE_URL, testSchema } from '../helpers/postgres.ts';
+
+const schema = testSchema('loft_batch');
+let store: PostgresStore;
+let inbox: number;
+let other: number;
+let n = 0;
+
+before(async () => {
+  store = await PostgresStore.open(TEST_DATABASE_URL, { schema, max: 4 });
+  const domain = await store.addDomain('batch.test');
+  const account = await store.addAccount({
+    address: 'u@batch.test',
+    domainId: domain.id,
+    passwordHash: 'h',
+    scram: undefined,
+    mailboxes: [
+      { name: 'INBOX', specialUse: undefined },
+      { name: 'Other', specialUse: undefined },
+    ],
+  });
+  inbox = (await store.getMailbox(account.id, 'INBOX'))!.id;
+  other = (await store.getMailbox(account.id, 'Other'))!.id;
+});
+after(async () => {
+  await store.close();
+  await dropSchema(schema);
+});
+
+function delivery(mailboxId: number): DeliveryCommit {
+  n++;
+  return {
+    blob: { id: `20260101-0000-batch${String(n).padStart(19, '0')}`, size: 1, inline: Buffer.from('x') },
+    structure: '{}',
+    internalDate: 1,
+    placements: [{ mailboxId }],
+  };
+}
+
+/** How many transactions wrote the messages of a mailbox (each row remembers its writer, xmin). */
+async function writers(mailboxId: number): Promise<number> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT count(DISTINCT xmin::text)::int AS n FROM ${schema}.messages WHERE mailbox_id = $1`,
+      [mailboxId],
+    );
+    return rows[0].n as number;
+  } finally {
+    await client.end();
+  }
+}
+
+test('concurrent deliveries commit together, each with its own UID, in fewer transactions', async () => {
+  const results = await Promise.all(Array.from({ length: 50 }, () => store.commitDelivery(delivery(inbox))));
+  const uids = results.map((r) => r.placed[0]!.uid);
+  assert.equal(new Set(uids).size, 50, 'no UID given twice');
+  assert.deepEqual(
+    await store.listUids(inbox),
+    [...uids].sort((a, b) => a - b),
+  );
+  const transactions = await writers(inbox);
+  assert.ok(transactions < 50, `50 deliveries in ${transactions} transactions`);
+});
+
+test('a delivery that cannot be stored fails alone; the others of its batch are stored', async () => {
+  const before = (await store.listUids(other)).length;
+  const attempts = Array.from({ length: 20 }, (_, i) =>
+    store.commitDelivery(delivery(i === 7 ? 987_654_321 : other)),
+  );
+  const settled = await Promise.allSettled(attempts);
+  const failed = settled.filter((s) => s.status === 'rejected');
+  assert.equal(failed.length, 1);
+  const reason = (failed[0] as PromiseRejectedResult).reason;
+  assert.ok(isLoftError(reason) && /mailbox 987654321 does not exist/.test(reason.message), String(reason));
+  assert.equal((await store.listUids(other)).length, before + 19);
+});
+
+test('a single delivery still commits at once (no waiting for company)', async () => {
+  const result = await store.commitDelivery(delivery(inbox));
+  assert.ok(result.placed[0]!.uid > 0);
+});

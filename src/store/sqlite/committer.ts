@@ -51,6 +51,7 @@ export class DeliveryCommitter {
   #indexJobs: IndexJob[] = [];
   #inFlight: InFlight | undefined;
   #jobId = 0;
+  #scheduled = false;
   #closing: Promise<void> | undefined;
 
   constructor(file: string) {
@@ -65,7 +66,7 @@ export class DeliveryCommitter {
     if (this.#closing) return Promise.reject(new LoftError('TEMP', 'the store is closing'));
     return new Promise((resolve, reject) => {
       this.#queue.push({ group, resolve, reject });
-      if (!this.#inFlight) this.#send();
+      this.#schedule();
     });
   }
 
@@ -77,7 +78,7 @@ export class DeliveryCommitter {
     if (this.#closing) return Promise.reject(new LoftError('TEMP', 'the store is closing'));
     return new Promise((resolve, reject) => {
       this.#ops.push({ op, resolve: resolve as PendingOp['resolve'], reject });
-      if (!this.#inFlight) this.#send();
+      this.#schedule();
     });
   }
 
@@ -86,6 +87,19 @@ export class DeliveryCommitter {
     if (this.#closing) return Promise.reject(new LoftError('TEMP', 'the store is closing'));
     return new Promise((resolve, reject) => {
       this.#indexJobs.push({ items, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /**
+   * Sends what waits once this turn of the event loop is over (the worker being idle), so that
+   * everything asked for in one turn shares one batch.
+   */
+  #schedule(): void {
+    if (this.#inFlight || this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
       if (!this.#inFlight) this.#send();
     });
   }

@@ -68,8 +68,10 @@ export function claimQueue(prepare: Prepare, now: number, leaseMs: number, limit
   }
   if (groups === 0) return [];
   const leaseUntil = now + leaseMs;
+  // By the message's index: left to itself, the planner would walk the due index, every due row.
   const recipientsOf = prepare(
-    `SELECT id, address FROM queue_recipients WHERE message_id = ?2 AND ${DUE} ORDER BY id`,
+    `SELECT id, address FROM queue_recipients INDEXED BY queue_recipients_message
+     WHERE message_id = ?2 AND ${DUE} ORDER BY id`,
   );
   const lease = prepare('UPDATE queue_recipients SET lease_until = ? WHERE id = ? RETURNING *');
   const message = prepare(`${MESSAGE_SELECT} WHERE q.id = ?`);

@@ -38,7 +38,7 @@ const WHAT: Record<QueueOp['kind'], string> = {
 const prepares = new WeakMap<DatabaseSync, Prepare>();
 
 /** A prepared-statement cache for the worker's connection. */
-export function preparer(db: DatabaseSync): Prepare {
+function preparer(db: DatabaseSync): Prepare {
   let prepare = prepares.get(db);
   if (!prepare) {
     const statements = new Map<string, StatementSync>();

@@ -27,6 +27,7 @@ import {
   imapTargetChecks,
 } from './lib/imap-report.ts';
 import { SMTP_SOURCE } from './lib/load.ts';
+import { formatOutbound, formatOutboundComparison, outboundErrors } from './lib/outbound-report.ts';
 import { formatPop3Table, formatPop3Targets, pop3TargetChecks } from './lib/pop3-report.ts';
 import { formatTable, formatTargets, targetChecks } from './lib/report.ts';
 import {
@@ -40,17 +41,26 @@ import {
   runPop3,
 } from './pop3-retr.ts';
 import { runSmtpAccept, SERVER_NAMES, type ServerName, type SmtpAcceptOptions } from './smtp-accept.ts';
+import {
+  OUTBOUND_MESSAGES,
+  OUTBOUND_QUICK_MESSAGES,
+  OUTBOUND_SERVER_NAMES,
+  type OutboundOptions,
+  type OutboundServerName,
+  runSmtpOutbound,
+} from './smtp-outbound.ts';
 import { formatScale, runSmtpScale, type ScaleOptions } from './smtp-scale.ts';
 
 const HERE = import.meta.dirname;
 
 /** The benchmarks, in the order `npm run bench` runs them. */
-export const BENCHMARKS = ['smtp-accept', 'pop3', 'imap', 'smtp-scale'] as const;
+export const BENCHMARKS = ['smtp-accept', 'pop3', 'imap', 'smtp-scale', 'smtp-outbound'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 const USAGE = `usage: node bench/run.ts [BENCHMARK...] [options]
 
-benchmarks: smtp-accept, pop3 (alias pop3-retr), imap, smtp-scale; default: all of them, in that order
+benchmarks: smtp-accept, pop3 (alias pop3-retr), imap, smtp-scale, smtp-outbound; default: all of them,
+            in that order
 
   --quick                 smoke run of a few seconds per server (small counts)
   --scale N               multiply the message counts by N (default 1)
@@ -78,11 +88,16 @@ imap:
   --seed N                the generated mailbox's seed (default ${DEFAULT_SEED})
   --idle-seconds N        stop opening idle connections to a server after N seconds (default 300); also
                           stopped when Loft's RSS grew by 8 GB or the machine's available memory runs low
-  --profile               run Loft under node --cpu-prof (the profile is kept in the temporary folder)
+  --profile               run Loft under node --cpu-prof (the profile is kept in the temporary folder;
+                          imap and smtp-outbound)
 
 smtp-scale:
   --postgres URL          the PostgreSQL database for Loft (a schema of its own per run;
                           default postgres://root@127.0.0.1:5432/test)
+
+smtp-outbound:
+  --messages N            messages queued, then relayed to a local sink (default ${OUTBOUND_MESSAGES}, with --quick
+                          ${OUTBOUND_QUICK_MESSAGES}; --scale multiplies); loft and postfix, connections reused
 `;
 
 /** Parses "5k,100k,512" into octets. */
@@ -139,9 +154,11 @@ function needsSetup(
   smtpServers: ServerName[],
   pop3Servers: Pop3ServerName[],
   imapServers: ImapServerName[],
+  outboundServers: OutboundServerName[],
 ): boolean {
   const postfix =
-    smtpServers.includes('postfix') && (!existsSync('/usr/sbin/postfix') || !existsSync(SMTP_SOURCE));
+    (smtpServers.includes('postfix') && (!existsSync('/usr/sbin/postfix') || !existsSync(SMTP_SOURCE))) ||
+    (outboundServers.includes('postfix') && !existsSync('/usr/sbin/postfix'));
   const dovecot = pop3Servers.includes('dovecot') && !existsSync('/usr/sbin/dovecot');
   const imapd = imapServers.includes('dovecot') && !existsSync('/usr/lib/dovecot/imap');
   return postfix || dovecot || imapd;
@@ -434,6 +451,68 @@ async function scaleBenchmark(
   return result.rows.every((r) => r.verified) ? 0 : 1;
 }
 
+async function outboundBenchmark(
+  values: Values,
+  argv: string[],
+  common: { servers: OutboundServerName[]; scale: number; repeat: number },
+): Promise<number> {
+  const messages =
+    values.messages !== undefined
+      ? parseCount(values.messages, '--messages', 1_000_000)
+      : Math.max(1, Math.round((values.quick ? OUTBOUND_QUICK_MESSAGES : OUTBOUND_MESSAGES) * common.scale));
+  const options: OutboundOptions = {
+    servers: common.servers,
+    messages,
+    repeat: common.repeat,
+    keep: values.keep,
+    profile: values.profile,
+    log: (line) => console.log(line),
+  };
+  const startedAt = new Date();
+  console.log(
+    `smtp-outbound: ${options.servers.join(' and ')}, ${messages} messages${values.quick ? ' (quick)' : ''}`,
+  );
+  const result = await runSmtpOutbound(options);
+  const h = result.host;
+  console.log('');
+  console.log(
+    `Outbound delivery: ${result.messages} queued messages of ${result.payloadBytes} octets (and a few header lines) ` +
+      `relayed to a local SMTP sink, at most ${result.concurrency} connections, reused; loopback`,
+  );
+  console.log(
+    `host: ${h.cpus} CPU (${h.cpuModel}), ${h.memoryGb} GB, Linux ${h.kernel}, Node ${h.node}, ` +
+      `Postfix ${h.postfix ?? 'absent'}, fsync ${h.fsyncMs} ms, load average ${h.loadAverage} at start (${loadNow()} now)`,
+  );
+  const filling = [
+    result.loftQueueSeconds === undefined
+      ? undefined
+      : `Loft's queue filled through its delivery point in ${result.loftQueueSeconds.toFixed(1)} s`,
+    result.postfixFillSeconds.length === 0
+      ? undefined
+      : `Postfix's through smtpd, on hold, in ${result.postfixFillSeconds.map((s) => s.toFixed(1)).join(', ')} s`,
+  ].filter((x) => x !== undefined);
+  if (filling.length > 0) console.log(`queueing (not timed): ${filling.join('; ')}`);
+  console.log('');
+  console.log(formatOutbound(result.rows));
+  console.log('');
+  for (const line of formatOutboundComparison(result.rows)) console.log(line);
+  for (const line of outboundErrors(result.rows)) console.log(`error: ${line}`);
+  for (const note of result.notes) console.log(`note: ${note}`);
+  const file = writeResults(values.out, 'smtp-outbound', startedAt, {
+    benchmark: 'smtp-outbound',
+    startedAt,
+    argv,
+    options: { ...options, log: undefined },
+    ...result,
+  });
+  console.log(`results: ${path.relative(process.cwd(), file)}`);
+  const ok =
+    result.rows.length > 0 &&
+    result.rows.every((r) => r.verified) &&
+    !result.notes.some((n) => n.startsWith('the benchmark stopped'));
+  return ok ? 0 : 1;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions(argv);
   if (values.help) {
@@ -445,7 +524,12 @@ async function main(argv: string[]): Promise<number> {
   if (!(scale > 0 && scale <= 100))
     throw new Error(`--scale: expected a number in (0, 100]: ${values.scale}`);
   const repeat = parseCount(values.repeat, '--repeat', 20);
-  const servers = parseServers(values.servers, [...SERVER_NAMES, ...POP3_SERVER_NAMES, ...IMAP_SERVER_NAMES]);
+  const servers = parseServers(values.servers, [
+    ...SERVER_NAMES,
+    ...POP3_SERVER_NAMES,
+    ...IMAP_SERVER_NAMES,
+    ...OUTBOUND_SERVER_NAMES,
+  ]);
   const generator = values.generator;
   if (generator !== 'auto' && generator !== 'smtp-source' && generator !== 'node') {
     throw new Error(`--generator: expected auto, smtp-source or node: ${generator}`);
@@ -459,16 +543,25 @@ async function main(argv: string[]): Promise<number> {
   const imapServers = benchmarks.includes('imap')
     ? (servers.filter((s) => (IMAP_SERVER_NAMES as readonly string[]).includes(s)) as ImapServerName[])
     : [];
+  const outboundServers = benchmarks.includes('smtp-outbound')
+    ? (servers.filter((s) =>
+        (OUTBOUND_SERVER_NAMES as readonly string[]).includes(s),
+      ) as OutboundServerName[])
+    : [];
   for (const [name, list] of [
     ['smtp-accept', smtpServers],
     ['pop3', pop3Servers],
     ['imap', imapServers],
+    ['smtp-outbound', outboundServers],
   ] as const) {
     if (benchmarks.includes(name) && list.length === 0)
       throw new Error(`--servers: none of them runs ${name}`);
   }
   const root = process.getuid?.() === 0;
-  if (values.setup || (needsSetup(smtpServers, pop3Servers, imapServers) && root && !values['no-setup']))
+  if (
+    values.setup ||
+    (needsSetup(smtpServers, pop3Servers, imapServers, outboundServers) && root && !values['no-setup'])
+  )
     runSetup();
 
   let status = 0;
@@ -481,7 +574,9 @@ async function main(argv: string[]): Promise<number> {
           ? await pop3Benchmark(values, argv, { servers: pop3Servers, scale, repeat, generator })
           : benchmark === 'imap'
             ? await imapBenchmark(values, argv, { servers: imapServers, scale, repeat })
-            : await scaleBenchmark(values, argv, { scale, repeat });
+            : benchmark === 'smtp-scale'
+              ? await scaleBenchmark(values, argv, { scale, repeat })
+              : await outboundBenchmark(values, argv, { servers: outboundServers, scale, repeat });
     status = Math.max(status, code);
   }
   return status;

@@ -1,253 +1,308 @@
 /**
- * The outbound benchmark: N queued messages (10,000 by default) delivered to a local SMTP sink,
- * by Loft's queue runner (connections reused between messages) and by Postfix relaying the same
- * messages to the same sink. Reports messages/s, connections used and peak memory.
+ * The outbound benchmark (issue 5): N queued messages (10,000 by default) delivered to a local
+ * SMTP sink with reused connections, by Loft's queue runner and by Postfix relaying the same
+ * messages to the same sink. Reports messages/s, CPU and peak memory, and checks that the sink
+ * got every message exactly once.
  *
- * Loft: the messages are queued first through Loft's own delivery point (the data folder's
- * database, no runner running), then `loft serve` starts with the runner pointed at the sink
- * (`queue.port`; the recipient `sink@[127.0.0.1]` needs no DNS); the clock runs from the start of
- * the process until the sink has every message and the queue is empty.
- * Postfix: the benchmark's own instance (bench/lib/postfix-server.ts) relays to the sink
- * (`relayhost`); the messages are accepted while its queue manager is off (master.cf), so they
- * wait in the incoming queue; then the queue manager comes back (reload) and relays them; the
- * clock runs from that reload until the sink has every message and the queue is empty.
- *
- * Usage: node bench/smtp-outbound.ts [--messages N] [--servers loft,postfix] [--keep]
+ * Loft: the messages are queued once through Loft's own delivery point into a data folder (no
+ * runner running) and held; each run serves a copy of it with `loft serve`, the runner pointed at
+ * the sink (`queue.port`; the recipient `sink@[127.0.0.1]` needs no DNS); once Loft is up, the
+ * clock runs from their release (`loft queue retry`'s store call) until the sink has every message
+ * and the queue is empty (bench/lib/outbound-loft.ts).
+ * Postfix: the benchmark's own instance (bench/lib/postfix-relay.ts) relays to the sink
+ * (`relayhost`); before each run the messages are accepted by its smtpd and held; the clock runs
+ * from their release until the sink has every message and the queue is empty.
  */
-import { execFile } from 'node:child_process';
-import {
-  appendFileSync,
-  chmodSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
-import { openServices } from '../src/open-services.ts';
-import { LoftServer } from './lib/loft-server.ts';
-import { nodeSource } from './lib/node-source.ts';
-import { PostfixServer, postfixUnavailable } from './lib/postfix-server.ts';
-import { peakRssKb, treeMemory } from './lib/procfs.ts';
-import { type Sink, startSink } from './lib/sink.ts';
+import { type HostInfo, hostInfo } from './lib/host.ts';
+import type { LoftServer } from './lib/loft-server.ts';
+import { copyQueued, queuedIn, queueForLoft, releaseLoftQueue, startLoftRelay } from './lib/outbound-loft.ts';
+import { medianOutboundRows, type OutboundRow, type OutboundServerName } from './lib/outbound-report.ts';
+import { PostfixRelay } from './lib/postfix-relay.ts';
+import { postfixUnavailable } from './lib/postfix-server.ts';
+import { MemorySampler, peakRssKb, treeCpuSeconds } from './lib/procfs.ts';
+import { checkExactlyOnce, type Sink, startSink } from './lib/sink.ts';
 
-const SINK_RECIPIENT = 'sink@[127.0.0.1]';
-const PAYLOAD = 5 * 1024;
+export { OUTBOUND_SERVER_NAMES, type OutboundServerName } from './lib/outbound-report.ts';
 
-export interface OutboundRow {
-  server: 'loft' | 'postfix';
+export const OUTBOUND_MESSAGES = 10_000;
+export const OUTBOUND_QUICK_MESSAGES = 500;
+/** Body octets of each message (a few header lines come on top). */
+export const OUTBOUND_PAYLOAD_BYTES = 5 * 1024;
+/** Connections to the sink at once, for both servers. */
+export const OUTBOUND_CONCURRENCY = 20;
+const SAMPLE_MS = 250;
+
+export interface OutboundOptions {
+  servers: OutboundServerName[];
   messages: number;
-  seconds: number;
-  perSecond: number;
-  connections: number;
-  peakMemoryMb: number | undefined;
+  /** Runs per server, servers taking turns; the row reported is the median run. */
+  repeat: number;
+  /** Keep the temporary folder (data, logs, Postfix instance). */
+  keep: boolean;
+  /** Run Loft under `node --cpu-prof`; the profiles are kept in the temporary folder. */
+  profile: boolean;
+  log: (line: string) => void;
 }
 
-function message(i: number): Buffer {
-  const body = `${'x'.repeat(76)}\r\n`.repeat(Math.ceil(PAYLOAD / 78));
+export interface OutboundResult {
+  host: HostInfo;
+  messages: number;
+  payloadBytes: number;
+  concurrency: number;
+  rows: OutboundRow[];
+  /** Time to queue the messages for Loft (once) and for Postfix (each run), in s. */
+  loftQueueSeconds: number | undefined;
+  postfixFillSeconds: number[];
+  notes: string[];
+}
+
+/** The Message-ID of message `index`, without brackets. */
+export function outboundId(index: number): string {
+  return `${index}.outbound@bench.test`;
+}
+
+/** Message `index`: a few header fields and `payloadBytes` of 78-octet lines (none starts with a dot). */
+export function outboundMessage(index: number, payloadBytes = OUTBOUND_PAYLOAD_BYTES): Buffer {
+  const body = `${'x'.repeat(76)}\r\n`.repeat(Math.ceil(payloadBytes / 78));
   return Buffer.from(
-    `From: <sender@bench.test>\r\nTo: <${SINK_RECIPIENT}>\r\nSubject: outbound ${i}\r\n` +
-      `Message-ID: <${i}.outbound@bench.test>\r\n\r\n${body}`,
+    `From: <sender@bench.test>\r\nTo: <sink@bench.test>\r\nSubject: outbound ${index}\r\n` +
+      `Message-ID: <${outboundId(index)}>\r\n\r\n${body}`,
   );
 }
 
-/** Loft: queue `count` messages through the delivery point, then start the runner and time it. */
-async function runLoft(root: string, sink: Sink, count: number): Promise<OutboundRow> {
-  const dataDir = path.join(root, 'data');
-  mkdirSync(dataDir, { recursive: true });
-  const services = await openServices(dataDir);
-  try {
-    const trace = {
-      helo: 'bench.test',
-      remoteIp: '127.0.0.1',
-      hostname: 'loft.bench.invalid',
-      esmtp: true,
-      tls: undefined,
-      authenticated: true,
-      smtpUtf8: false,
-    };
-    for (let i = 0; i < count; i += 100) {
-      await Promise.all(
-        Array.from({ length: Math.min(100, count - i) }, (_, j) =>
-          services.delivery.deliver({
-            sender: 'sender@bench.test',
-            recipients: [{ address: SINK_RECIPIENT, accounts: [], remote: [SINK_RECIPIENT] }],
-            content: [message(i + j)],
-            trace,
-          }),
-        ),
-      );
-    }
-  } finally {
-    await services.store.close();
+const mb = (kb: number | undefined): number | undefined =>
+  kb === undefined ? undefined : Math.round(kb / 102.4) / 10;
+
+/** What one run measured, from its release `started` (ms) until `done`. */
+interface Measured {
+  started: number;
+  ended: number;
+  cpuSeconds: number;
+  peakRssKb: number | undefined;
+  peakPssKb: number | undefined;
+  error?: string | undefined;
+}
+
+function toRow(server: OutboundServerName, messages: number, sink: Sink, m: Measured): OutboundRow {
+  const check = checkExactlyOnce(
+    sink.ids,
+    Array.from({ length: messages }, (_, i) => outboundId(i)),
+  );
+  const seconds = (m.ended - m.started) / 1000;
+  const first = sink.firstAt;
+  const last = sink.lastAt;
+  const error = m.error ?? check.problem;
+  return {
+    server,
+    messages,
+    received: sink.messages,
+    seconds,
+    perSecond: messages / seconds,
+    firstSeconds: first === undefined ? 0 : (first - m.started) / 1000,
+    steadyPerSecond:
+      first !== undefined && last !== undefined && last > first
+        ? (messages - 1) / ((last - first) / 1000)
+        : 0,
+    connections: sink.connections,
+    cpuMsPerMessage: (m.cpuSeconds * 1000) / messages,
+    peakRssMb: mb(m.peakRssKb) ?? 0,
+    peakPssMb: mb(m.peakPssKb),
+    verified: m.error === undefined && check.ok,
+    runs: [],
+    ...(error ? { error } : {}),
+  };
+}
+
+/** Polls until the sink has `messages` and `queued()` is 0; an error text on timeout or exit. */
+async function drained(
+  sink: Sink,
+  messages: number,
+  queued: () => number,
+  alive: () => boolean,
+): Promise<string | undefined> {
+  const deadline = Date.now() + 120_000 + messages * 50;
+  for (;;) {
+    if (sink.messages >= messages && queued() === 0) return undefined;
+    if (!alive()) return 'the server stopped';
+    if (Date.now() > deadline) return `${sink.messages} of ${messages} at the sink, ${queued()} still queued`;
+    await sleep(20);
   }
-  sink.reset();
-  const started = Date.now();
-  const loft = await LoftServer.start({
+}
+
+async function runLoft(
+  root: string,
+  template: string,
+  sink: Sink,
+  options: OutboundOptions,
+  track: (loft: LoftServer | undefined) => void,
+): Promise<OutboundRow> {
+  mkdirSync(root);
+  copyQueued(template, root);
+  const loft = await startLoftRelay({
     root,
-    domain: 'bench.test',
-    users: [],
-    extraConfig: ['[queue]', `port = ${sink.port}`, 'concurrency = 20', 'poll_interval = 1'].join('\n'),
+    sinkPort: sink.port,
+    concurrency: OUTBOUND_CONCURRENCY,
+    nodeOptions: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${root}`] : [],
   });
+  track(loft);
+  const sampler = new MemorySampler(loft.pid, true);
   try {
-    const db = new DatabaseSync(path.join(dataDir, 'loft.db'), { readOnly: true });
-    try {
-      for (;;) {
-        const queued = Number(
-          (db.prepare('SELECT count(*) AS n FROM queue_messages').get() as { n: number }).n,
-        );
-        if (sink.messages >= count && queued === 0) break;
-        if (!loft.running) throw new Error(`loft serve exited (see ${loft.logFile})`);
-        await sleep(20);
-      }
-    } finally {
-      db.close();
-    }
-    const seconds = (Date.now() - started) / 1000;
-    const peak = peakRssKb(loft.pid);
-    return row('loft', count, seconds, sink.connections, peak === undefined ? undefined : peak / 1024);
+    await sleep(1000); // let the start settle (the runner's first look, the search indexer's)
+    sink.reset();
+    const cpu0 = treeCpuSeconds(loft.pid);
+    sampler.start(SAMPLE_MS);
+    const started = Date.now();
+    await releaseLoftQueue(loft.dataDir);
+    const error = await drained(
+      sink,
+      options.messages,
+      () => queuedIn(loft.dataDir),
+      () => loft.running,
+    );
+    const ended = Date.now();
+    sampler.stop();
+    return toRow('loft', options.messages, sink, {
+      started,
+      ended,
+      cpuSeconds: treeCpuSeconds(loft.pid) - cpu0,
+      peakRssKb: peakRssKb(loft.pid),
+      peakPssKb: sampler.peakPssKb,
+      error: error && `${error} (see ${loft.logFile})`,
+    });
   } finally {
+    sampler.stop();
     await loft.stop();
+    track(undefined);
   }
 }
 
-function run(file: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) =>
-    execFile(file, args, { timeout: 60_000 }, (err, _out, stderr) =>
-      err ? reject(new Error(`${file} ${args.join(' ')}: ${stderr || err.message}`)) : resolve(),
-    ),
-  );
+async function runPostfix(relay: PostfixRelay, sink: Sink, options: OutboundOptions): Promise<OutboundRow> {
+  const pid = relay.server.masterPid();
+  if (pid === undefined) throw new Error('the Postfix instance is not running');
+  sink.reset();
+  const sampler = new MemorySampler(pid, true);
+  const cpu0 = treeCpuSeconds(pid);
+  sampler.start(SAMPLE_MS);
+  const started = Date.now();
+  try {
+    await relay.release();
+    const error = await drained(
+      sink,
+      options.messages,
+      () => relay.server.queued(),
+      () => relay.server.masterPid() !== undefined,
+    );
+    const ended = Date.now();
+    const cpuSeconds = treeCpuSeconds(pid) - cpu0;
+    sampler.stop();
+    return toRow('postfix', options.messages, sink, {
+      started,
+      ended,
+      cpuSeconds,
+      peakRssKb: sampler.peakRssKb,
+      peakPssKb: sampler.peakPssKb,
+      error: error && `${error} (see ${relay.server.root}/maillog)`,
+    });
+  } finally {
+    sampler.stop();
+  }
 }
 
-/** Postfix: accept `count` messages held back, then release and flush, and time the relaying. */
-async function runPostfix(root: string, sink: Sink, count: number): Promise<OutboundRow> {
-  const postfix = await PostfixServer.start({ root, domain: 'pf.bench.test', users: ['u'] });
-  // Ctrl-C or a kill must not leave the instance running.
+/** Runs the benchmark: queues the messages, measures each server `repeat` times, taking turns. */
+export async function runSmtpOutbound(options: OutboundOptions): Promise<OutboundResult> {
+  const notes: string[] = [];
+  const root = mkdtempSync(path.join(os.tmpdir(), 'loft-bench-outbound-'));
+  chmodSync(root, 0o755); // Postfix's processes must reach their instance below
+  const host = hostInfo(root);
+  const sink = await startSink();
+  let loft: LoftServer | undefined;
+  let relay: PostfixRelay | undefined;
+  const cleanup = async (): Promise<void> => {
+    await Promise.allSettled([loft?.stop(), relay?.stop()]);
+  };
   const onSignal = (): void => {
-    void postfix.stop().finally(() => process.exit(130));
+    void cleanup().then(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const content = (i: number): Buffer => outboundMessage(i);
+  const all: OutboundRow[] = [];
+  let loftQueueSeconds: number | undefined;
+  const postfixFillSeconds: number[] = [];
+  let failed = false;
   try {
-    const conf = postfix.confDir;
-    const relay = [
-      'default_transport = smtp',
-      'relay_transport = smtp',
-      `relayhost = [127.0.0.1]:${sink.port}`,
-      'smtp_tls_security_level = none',
-      'smtp_destination_concurrency_limit = 20',
-      'default_destination_concurrency_limit = 20',
-    ];
-    appendFileSync(path.join(conf, 'main.cf'), `${relay.join('\n')}\n`);
-    // Without its queue manager Postfix accepts and queues (incoming) but delivers nothing.
-    const masterCf = path.join(conf, 'master.cf');
-    const withQmgr = `${readFileSync(masterCf, 'utf8')}smtp      unix  - - n -  - smtp\n`;
-    writeFileSync(masterCf, withQmgr.replace(/^qmgr /m, '#qmgr '));
-    await run('/usr/sbin/postfix', ['-c', conf, 'reload']);
-    await sleep(1000);
-    const accepted = await nodeSource({
-      port: postfix.port,
-      sessions: 10,
-      messages: count,
-      payloadBytes: PAYLOAD,
-      from: 'sender@bench.test',
-      to: 'sink@sink.bench.test',
-      helo: 'bench.test',
-      reuseConnections: true,
-      replyTimeoutMs: 60_000,
-    });
-    if (accepted.accepted !== count) throw new Error(`Postfix accepted ${accepted.accepted} of ${count}`);
-    sink.reset();
-    // The queue manager back: it finds the queued messages and relays them.
-    writeFileSync(masterCf, withQmgr);
-    const started = Date.now();
-    await run('/usr/sbin/postfix', ['-c', conf, 'reload']);
-    let peakKb = 0;
-    const master = postfix.masterPid();
-    while (sink.messages < count || postfix.queued() > 0) {
-      if (master !== undefined) peakKb = Math.max(peakKb, treeMemory(master, false).rssKb);
-      if (Date.now() - started > 600_000)
-        throw new Error(`Postfix relayed ${sink.messages} of ${count} in 10 minutes`);
-      await sleep(50);
+    const template = path.join(root, 'loft-queued');
+    const servers: OutboundServerName[] = [];
+    if (options.servers.includes('loft')) {
+      options.log(`loft: queueing ${options.messages} messages through the delivery point…`);
+      const t = Date.now();
+      await queueForLoft(template, options.messages, content);
+      loftQueueSeconds = (Date.now() - t) / 1000;
+      servers.push('loft');
     }
-    const seconds = (Date.now() - started) / 1000;
-    return row('postfix', count, seconds, sink.connections, peakKb > 0 ? peakKb / 1024 : undefined);
+    if (options.servers.includes('postfix')) {
+      const why = postfixUnavailable();
+      if (why) notes.push(`Postfix skipped: ${why}`);
+      else {
+        relay = await PostfixRelay.start({
+          root: path.join(root, 'postfix'),
+          sinkPort: sink.port,
+          concurrency: OUTBOUND_CONCURRENCY,
+        });
+        options.log(`postfix: master pid ${relay.server.masterPid()}, instance ${relay.server.root}`);
+        servers.push('postfix');
+      }
+    }
+    for (let round = 1; round <= options.repeat; round++) {
+      const which = options.repeat > 1 ? ` (run ${round}/${options.repeat})` : '';
+      for (const server of servers) {
+        let row: OutboundRow;
+        if (server === 'loft') {
+          options.log(`loft: relaying ${options.messages} messages${which}…`);
+          row = await runLoft(path.join(root, `loft-run-${round}`), template, sink, options, (l) => {
+            loft = l;
+          });
+        } else {
+          options.log(`postfix: queueing ${options.messages} messages on hold through smtpd…`);
+          const t = Date.now();
+          await relay!.fill(options.messages, content, 600_000);
+          postfixFillSeconds.push((Date.now() - t) / 1000);
+          options.log(`postfix: relaying ${options.messages} messages${which}…`);
+          row = await runPostfix(relay!, sink, options);
+        }
+        options.log(
+          `  ${row.received} at the sink in ${row.seconds.toFixed(2)} s = ${row.perSecond.toFixed(0)} msg/s${row.error ? ` (${row.error})` : ''}`,
+        );
+        all.push(row);
+      }
+    }
+  } catch (err) {
+    failed = true;
+    notes.push(`the benchmark stopped: ${(err as Error).message}`);
   } finally {
+    await cleanup();
+    await sink.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await postfix.stop();
+    failed ||= all.some((r) => !r.verified);
+    if (options.keep || options.profile || failed) {
+      notes.push(
+        `temporary folder kept${options.profile ? ' (Loft CPU profiles in loft-run-*/)' : ''}: ${root}`,
+      );
+    } else rmSync(root, { recursive: true, force: true });
   }
-}
-
-function row(
-  server: OutboundRow['server'],
-  messages: number,
-  seconds: number,
-  connections: number,
-  peakMemoryMb: number | undefined,
-): OutboundRow {
-  return { server, messages, seconds, perSecond: messages / seconds, connections, peakMemoryMb };
-}
-
-/** The table printed at the end. */
-export function formatOutbound(rows: readonly OutboundRow[]): string {
-  const header = ['server', 'messages', 'seconds', 'msg/s', 'connections', 'peak MB'];
-  const lines = rows.map((r) => [
-    r.server,
-    String(r.messages),
-    r.seconds.toFixed(2),
-    r.perSecond.toFixed(0),
-    String(r.connections),
-    r.peakMemoryMb === undefined ? '-' : r.peakMemoryMb.toFixed(0),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  return [header, ...lines].map((l) => l.map((c, i) => c.padStart(widths[i]!)).join('  ')).join('\n');
-}
-
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      messages: { type: 'string', default: '10000' },
-      servers: { type: 'string', default: 'loft,postfix' },
-      keep: { type: 'boolean', default: false },
-      out: { type: 'string', default: path.join(import.meta.dirname, 'results') },
-    },
-  });
-  const count = Number(values.messages);
-  if (!Number.isInteger(count) || count < 1) throw new Error(`--messages: not a count: ${values.messages}`);
-  const servers = values.servers.split(',').map((s) => s.trim());
-  const root = mkdtempSync(path.join(os.tmpdir(), 'loft-bench-outbound-'));
-  chmodSync(root, 0o755);
-  const sink = await startSink();
-  const rows: OutboundRow[] = [];
-  try {
-    if (servers.includes('loft')) rows.push(await runLoft(path.join(root, 'loft'), sink, count));
-    if (servers.includes('postfix')) {
-      const why = postfixUnavailable();
-      if (why) console.log(`postfix skipped: ${why}`);
-      else rows.push(await runPostfix(path.join(root, 'postfix'), sink, count));
-    }
-  } finally {
-    await sink.close();
-    if (!values.keep) rmSync(root, { recursive: true, force: true });
-  }
-  console.log(`outbound: ${count} queued messages of ${PAYLOAD} octets to a local sink\n`);
-  console.log(formatOutbound(rows));
-  mkdirSync(values.out, { recursive: true });
-  writeFileSync(
-    path.join(values.out, 'smtp-outbound-latest.json'),
-    `${JSON.stringify({ count, rows }, null, 2)}\n`,
-  );
-}
-
-if (import.meta.main) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
+  return {
+    host,
+    messages: options.messages,
+    payloadBytes: OUTBOUND_PAYLOAD_BYTES,
+    concurrency: OUTBOUND_CONCURRENCY,
+    rows: medianOutboundRows(all),
+    loftQueueSeconds,
+    postfixFillSeconds,
+    notes,
+  };
 }

@@ -19,6 +19,11 @@ export interface SourceSpec {
   replyTimeoutMs: number;
   /** No new message is started after this time (ms since the epoch); untried ones count as failed. */
   deadline?: number;
+  /**
+   * The content of the message numbered `index` (0, 1, …), instead of one generated message for
+   * all: ending with CRLF, no line starting with a dot.
+   */
+  content?: (index: number) => Buffer;
 }
 
 export interface SourceOutcome {
@@ -150,6 +155,7 @@ export async function nodeSource(spec: SourceSpec): Promise<SourceOutcome> {
     let socket: net.Socket | undefined;
     let reader: ReplyReader | undefined;
     while (next < spec.messages && Date.now() < deadline) {
+      const index = next;
       next += 1;
       try {
         if (!socket || !reader) {
@@ -165,7 +171,7 @@ export async function nodeSource(spec: SourceSpec): Promise<SourceOutcome> {
         await expect(reader, 250, spec.replyTimeoutMs, 'RCPT');
         socket.write('DATA\r\n');
         await expect(reader, 354, spec.replyTimeoutMs, 'DATA');
-        socket.write(message);
+        socket.write(spec.content ? spec.content(index) : message);
         socket.write('.\r\n');
         await expect(reader, 250, spec.replyTimeoutMs, 'end of data');
         outcome.accepted += 1;

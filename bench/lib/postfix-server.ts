@@ -208,6 +208,11 @@ export class PostfixServer {
     return QUEUES.reduce((sum, q) => sum + countFiles(path.join(this.root, 'queue', q)), 0);
   }
 
+  /** Messages in the hold queue. */
+  held(): number {
+    return countFiles(path.join(this.root, 'queue', 'hold'));
+  }
+
   /**
    * Polls every `intervalMs` until `expected` messages are delivered and the queue is empty;
    * resolves true then, false when `timeoutMs` passes first.

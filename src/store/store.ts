@@ -70,7 +70,10 @@ export interface Store {
   getAccountById(id: number): Promise<AccountRecord | undefined>;
   listAccounts(domain?: string): Promise<AccountRecord[]>;
   setPassword(address: string, passwordHash: string, scram: ScramKeys | undefined): Promise<void>;
-  /** Removes an account, its mailboxes and messages; the blobs no longer referenced are returned for deletion. */
+  /**
+   * Removes an account, its mailboxes and messages; the blobs no longer referenced that have a
+   * file are returned for its deletion (an inline body goes with its rows).
+   */
   removeAccount(address: string): Promise<{ orphanBlobs: string[] }>;
 
   // Aliases
@@ -84,7 +87,7 @@ export interface Store {
   getMailboxById(id: number): Promise<MailboxRecord | undefined>;
   /** Creates a mailbox with a fresh UIDVALIDITY; EXISTS if the name is taken. */
   createMailbox(accountId: number, name: string, specialUse?: SpecialUse): Promise<MailboxRecord>;
-  /** Deletes a mailbox and its messages; returns the blobs no longer referenced. NOTFOUND if absent. */
+  /** Deletes a mailbox and its messages; returns the blobs no longer referenced that have a file. NOTFOUND if absent. */
   deleteMailbox(mailboxId: number): Promise<{ orphanBlobs: string[] }>;
   /**
    * Renames mailboxes in one transaction: each pair [from, to] of the account; EXISTS if a target
@@ -149,7 +152,8 @@ export interface Store {
   /**
    * Removes messages for good (absent UIDs are ignored) and remembers each removed UID with the
    * MODSEQ of the removal (see {@link expungedSince}). Returns the removed UIDs with that MODSEQ,
-   * and the blobs no longer referenced by anything (to delete from the blob store). Moving
+   * and the blobs no longer referenced by anything that have a file (to delete from the blob
+   * store; an inline body goes with its rows). Moving
    * messages out ({@link copyMessages} with `move`) expunges them alike.
    */
   expunge(
@@ -235,7 +239,8 @@ export interface Store {
    * Records the outcomes of a batch and releases its lease, in one transaction. Outcomes for
    * recipients no longer leased with `leaseUntil` (the lease expired and another runner took
    * them, or the message was removed) are ignored. When no recipient of the message is pending
-   * any more, the message is removed; `orphanBlobs` are the bodies nothing refers to any more.
+   * any more, the message is removed; `orphanBlobs` are the bodies nothing refers to any more
+   * and whose files the caller removes (inline bodies are gone with their rows).
    */
   recordQueueOutcomes(
     messageId: number,
@@ -257,7 +262,7 @@ export interface Store {
    * returns how many. NOTFOUND when `id` names no queued message.
    */
   retryQueue(id: number | undefined, now: number): Promise<number>;
-  /** Removes a queued message and its recipients; NOTFOUND if absent. */
+  /** Removes a queued message and its recipients (`orphanBlobs` as for outcomes); NOTFOUND if absent. */
   removeQueued(id: number): Promise<{ orphanBlobs: string[] }>;
   /** When the next pending recipient becomes claimable (ms), or undefined when none is pending. */
   nextQueueDue(): Promise<number | undefined>;

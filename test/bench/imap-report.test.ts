@@ -240,7 +240,7 @@ describe('IMAP rows and report', () => {
   });
 
   it('knows the imap benchmark and its servers', () => {
-    assert.deepEqual(parseBenchmarks([]), ['smtp-accept', 'pop3', 'imap', 'smtp-scale']);
+    assert.deepEqual(parseBenchmarks([]), ['smtp-accept', 'pop3', 'imap', 'smtp-scale', 'smtp-outbound']);
     assert.deepEqual(parseBenchmarks(['imap', 'pop3']), ['pop3', 'imap']);
     assert.deepEqual(parseServers('loft,dovecot', ['loft', 'dovecot']), ['loft', 'dovecot']);
   });

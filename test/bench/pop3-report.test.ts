@@ -115,8 +115,8 @@ describe('virtualSize', () => {
 });
 
 describe('run.ts benchmark and server options', () => {
-  it('runs every benchmark by default, SMTP first then POP3 and IMAP, and knows pop3-retr as pop3', () => {
-    assert.deepEqual(parseBenchmarks([]), ['smtp-accept', 'pop3', 'imap', 'smtp-scale']);
+  it('runs every benchmark by default, SMTP first then POP3, IMAP, scale-out and outbound, and knows pop3-retr as pop3', () => {
+    assert.deepEqual(parseBenchmarks([]), ['smtp-accept', 'pop3', 'imap', 'smtp-scale', 'smtp-outbound']);
     assert.deepEqual(parseBenchmarks(['pop3']), ['pop3']);
     assert.deepEqual(parseBenchmarks(['pop3-retr', 'smtp-accept']), ['smtp-accept', 'pop3']);
     assert.throws(() => parseBenchmarks(['lmtp']), /unknown benchmark: lmtp/);

@@ -375,3 +375,39 @@ test('connections are reused between messages; one the server closed meanwhile i
     await remote.close();
   }
 });
+
+test('no more than `concurrency` transactions at once, while outcomes are recorded in between; each message once', async () => {
+  // A transaction is open from its MAIL FROM until its end of data is answered (a second later).
+  // The count goes down just before each answer is written, so it never counts more than are open.
+  let open = 0;
+  let most = 0;
+  const remote = await startFakeServer({
+    command: (line) => {
+      if (/^MAIL FROM:/i.test(line)) most = Math.max(most, ++open);
+      return undefined;
+    },
+    afterData: () => {
+      setTimeout(() => open--, 1000);
+      return { reply: '250 2.0.0 ok', delayMs: 1000 };
+    },
+  });
+  const world = await senderWorld(B_ZONES, remote.port, { concurrency: 2 });
+  try {
+    const store = world.sender.services.store;
+    const names = ['message1', 'message2', 'message3', 'message4', 'message5', 'message6'];
+    const codes = await Promise.all(
+      names.map((body) => submit(world.sender, 'alice@a.test', ['bob@b.test'], body)),
+    );
+    assert.deepEqual(codes, [250, 250, 250, 250, 250, 250]);
+    assert.ok(await eventually(async () => (await store.listQueue()).length === 0, 20_000));
+    const bodies = remote.sessions
+      .flatMap((s) => s.messages)
+      .map((m) => /\r\n\r\n(\w+)/.exec(m.toString())?.[1])
+      .sort();
+    assert.deepEqual(bodies, names);
+    assert.ok(most <= 2, `${most} transactions at once`);
+  } finally {
+    await world.close();
+    await remote.close();
+  }
+});

@@ -453,8 +453,11 @@ export function storeContract(name: string, factory: StoreFactory): void {
       const many = await store.readInlineBodies([blob.id, fileBlob.id, 'missing']);
       assert.deepEqual([...many.keys()], [blob.id], 'only inline bodies come back');
       assert.deepEqual(many.get(blob.id), content);
-      await store.expunge(inbox.id, [1]);
+      const expunged = await store.expunge(inbox.id, [1]);
+      assert.deepEqual(expunged.orphanBlobs, [], 'an inline body has no file to remove');
       assert.equal(await store.readInlineBody(blob.id), undefined);
+      assert.equal(await store.isBlobReferenced(blob.id), false);
+      assert.deepEqual((await store.expunge(inbox.id, [2])).orphanBlobs, [fileBlob.id]);
     });
 
     test('mailboxes: create, rename (UIDVALIDITY kept), subscribe, delete', async () => {

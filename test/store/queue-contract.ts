@@ -25,8 +25,9 @@ async function enqueue(
   store: Store,
   recipients: (string | QueueRecipientInput)[],
   at = Date.now(),
+  inline?: Buffer,
 ): Promise<{ id: number; blob: BlobRef }> {
-  const blob = fakeBlob();
+  const blob = inline ? { ...fakeBlob(inline.length), inline } : fakeBlob();
   const result = await store.commitDelivery({
     blob,
     structure: '{}',
@@ -138,6 +139,19 @@ export function queueContract(name: string, factory: QueueStoreFactory): void {
         assert.equal(await store.getQueued(m.id), undefined);
         assert.equal(await store.isBlobReferenced(m.blob.id), false);
         assert.equal(await store.nextQueueDue(), undefined);
+      }));
+
+    test('a message with an inline body: removed with its last outcome, no file for the caller to remove', () =>
+      withStore(async (store) => {
+        const now = Date.now();
+        const m = await enqueue(store, ['a@x.example'], now, Buffer.from('Subject: x\r\n\r\nbody\r\n'));
+        const [batch] = await store.claimQueue(now, 60_000, 10);
+        const done = await store.recordQueueOutcomes(m.id, batch!.leaseUntil, [
+          { recipientId: batch!.recipients[0]!.id, status: 'delivered' },
+        ]);
+        assert.deepEqual(done, { applied: 1, removed: true, orphanBlobs: [] });
+        assert.equal(await store.isBlobReferenced(m.blob.id), false);
+        assert.equal(await store.readInlineBody(m.blob.id), undefined);
       }));
 
     test('outcomes under a lost lease are ignored (another runner took the recipients)', () =>

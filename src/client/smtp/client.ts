@@ -204,24 +204,33 @@ export class SmtpClient {
   /**
    * Streams the content (RFC 5321 §4.5.3.2.5: each block must be taken within the data block
    * timeout). Without PIPELINING each BDAT reply is awaited before the next chunk (RFC 3030 §4.2).
-   * Returns the end of the content (terminator or last chunk).
+   * Writes the end of the content too (terminator or last chunk); returns what is left to write.
    */
   async #stream(message: MessageSource): Promise<Buffer[]> {
     const m = this.#machine;
     const wire = this.#wire!;
     const waitEach = !m.extensions.pipelining;
+    // Each piece is written with the next one, the last with the end of the content: a message
+    // read whole leaves in one write.
+    let held: Buffer[] = [];
     for await (const piece of message.chunks()) {
       const chunk = Buffer.isBuffer(piece)
         ? piece
         : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
-      await wire.write(m.contentChunk(chunk), this.#timeouts.dataBlock);
+      await wire.write(held, this.#timeouts.dataBlock);
+      held = m.contentChunk(chunk);
+      if (waitEach) {
+        await wire.write(held, this.#timeouts.dataBlock);
+        held = [];
+      }
       while (waitEach && m.pending > 0 && !m.contentAborted) {
         const out = m.receive(await wire.reply(this.#timeouts[m.timeout ?? 'dataBlock'], 'content'));
         await wire.write(out.send, this.#timeouts.command);
       }
       if (m.contentAborted) return [];
     }
-    return m.contentEnd();
+    await wire.write([...held, ...m.contentEnd()], this.#timeouts.dataBlock);
+    return [];
   }
 }
 

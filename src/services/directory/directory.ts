@@ -54,6 +54,8 @@ export class Directory implements SaslCredentials {
 
   /** True when `domain` (any case, U-label or A-label) is one of Loft's domains. */
   async isLocalDomain(domain: string): Promise<boolean> {
+    // An address literal (RFC 5321 §4.1.3) names a host, never one of Loft's domains.
+    if (domain.startsWith('[')) return false;
     let normalized: string;
     try {
       normalized = normalizeDomain(domain);

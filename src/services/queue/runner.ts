@@ -23,7 +23,10 @@ import type { OutboundOutcome, OutboundResult, Transport } from './transport.ts'
 export interface QueueSettings extends QueueSchedule {
   /** How long a runner holds the recipients it works on (ms). */
   lease: number;
-  /** Groups (message × domain) worked on at once. */
+  /**
+   * Groups (message × domain) being sent at once. A group whose sending is over leaves its slot
+   * while its reports and outcomes are written; at most as many again may be in that state.
+   */
   concurrency: number;
   /** Longest sleep between two looks at the queue (ms). */
   poll: number;
@@ -52,6 +55,8 @@ export class QueueRunner {
   readonly #now: () => number;
   readonly #abort = new AbortController();
   readonly #active = new Set<Promise<void>>();
+  /** Batches of `#active` still sending (the others are writing their reports and outcomes). */
+  #sending = 0;
   #woken = false;
   #wakeup: (() => void) | undefined;
   #loop: Promise<void> | undefined;
@@ -86,7 +91,11 @@ export class QueueRunner {
     const signal = this.#abort.signal;
     while (!signal.aborted) {
       this.#woken = false;
-      const free = settings.concurrency - this.#active.size;
+      // A claim asked for while earlier outcomes are being recorded shares their transaction.
+      const free = Math.min(
+        settings.concurrency - this.#sending,
+        2 * settings.concurrency - this.#active.size,
+      );
       let claimed = 0;
       if (free > 0) {
         try {
@@ -128,13 +137,22 @@ export class QueueRunner {
   }
 
   #track(batch: QueueBatch): void {
-    const work = this.#withLease(batch)
+    this.#sending++;
+    let sending = true;
+    const sent = (): void => {
+      if (!sending) return;
+      sending = false;
+      this.#sending--;
+      this.wake();
+    };
+    const work = this.#withLease(batch, sent)
       .catch((err: unknown) => {
         // The lease expires and the recipients are tried again: nothing is lost.
         this.#deps.log.error({ event: 'queue.attempt.failed', queueId: batch.message.id, err });
       })
       .finally(() => {
         this.#active.delete(work);
+        sent();
         this.wake();
       });
     this.#active.add(work);
@@ -143,8 +161,9 @@ export class QueueRunner {
   /**
    * Works a batch while renewing its lease every third of the lease time, so a delivery longer
    * than the lease is not taken over by another runner; the outcomes use the latest lease.
+   * `sent` is called once the network part is over.
    */
-  async #withLease(batch: QueueBatch): Promise<void> {
+  async #withLease(batch: QueueBatch, sent: () => void): Promise<void> {
     const { store, settings, log } = this.#deps;
     const ids = batch.recipients.map((r) => r.id);
     let lease = batch.leaseUntil;
@@ -168,13 +187,13 @@ export class QueueRunner {
       return lease;
     };
     try {
-      await this.#work(batch, stopRenewing);
+      await this.#work(batch, stopRenewing, sent);
     } finally {
       await stopRenewing();
     }
   }
 
-  async #work(batch: QueueBatch, stopRenewing: () => Promise<number>): Promise<void> {
+  async #work(batch: QueueBatch, stopRenewing: () => Promise<number>, sent: () => void): Promise<void> {
     const { store, blobs, settings, log } = this.#deps;
     const { message, domain, recipients } = batch;
     const content = await blobs.read(message.blobId, message.blobOffset);
@@ -193,6 +212,7 @@ export class QueueRunner {
           content,
           this.#abort.signal,
         );
+    sent();
     const now = this.#now();
     const decision = decide(message, recipients, result.outcomes, {
       now,

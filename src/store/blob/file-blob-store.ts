@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs';
-import { mkdir, open, opendir, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, opendir, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fromSystemError, LoftError } from '../../core/errors.ts';
 import type { BlobRef, BlobStore } from './blob-store.ts';
@@ -48,7 +48,7 @@ export class FileBlobStore implements BlobStore {
       await this.#dirSync.sync(dir);
       return { id, size: data.length };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') await rm(file, { force: true }).catch(() => {});
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') await unlink(file).catch(() => {});
       throw fromSystemError(err, 'writing message file');
     }
   }
@@ -80,8 +80,16 @@ export class FileBlobStore implements BlobStore {
     return out;
   }
 
+  /** Removes a blob's file; a blob without one (inline, or removed already) is no error. */
   async remove(id: string): Promise<void> {
-    await rm(this.#pathOf(id), { force: true });
+    try {
+      // unlink, not rm: rm({ force }) first checks the path with an lstat of its own, and most
+      // bodies (inline ones) have no file at all.
+      await unlink(this.#pathOf(id));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw fromSystemError(err, 'removing message file');
+    }
   }
 
   async *list(): AsyncIterable<{ id: string; createdAt: number }> {

@@ -97,8 +97,8 @@ function dedupe(items: { uid: number; modseq: number }[]): { uid: number; modseq
 
 /**
  * Deletes the blob rows (with their inline body, search text and backlog entry, by cascade) that
- * no message and no queued message refers to any more; returns their ids, so the caller removes
- * their files.
+ * no message and no queued message refers to any more; returns the ids of those whose body is a
+ * file (not inline), so the caller removes their files.
  */
 export async function dropUnusedBlobs(db: Queryable, blobIds: Iterable<string>): Promise<string[]> {
   const ids = [...blobIds];
@@ -107,10 +107,10 @@ export async function dropUnusedBlobs(db: Queryable, blobIds: Iterable<string>):
     `DELETE FROM blobs b WHERE b.id = ANY($1::text[])
        AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.blob_id = b.id)
        AND NOT EXISTS (SELECT 1 FROM queue_messages q WHERE q.blob_id = b.id)
-     RETURNING b.id`,
+     RETURNING b.id, EXISTS (SELECT 1 FROM blob_data d WHERE d.id = b.id) AS inline`,
     [ids],
   );
-  return (rows as Row[]).map((r) => r.id as string);
+  return (rows as Row[]).filter((r) => r.inline !== true).map((r) => r.id as string);
 }
 
 /** Takes or renews a lease; false when another owner holds an unexpired one. */

@@ -1,17 +1,20 @@
 /**
  * The SQLite commit worker: a thread with its own connection that applies batches of deliveries
- * (`applyBatch`), so the WAL fsync of each COMMIT runs off the event loop. While it commits one
- * batch, the main thread gathers the next: the busier the server, the larger the group commit.
- * It also writes the full-text index (`indexTexts`) when the search indexer hands it texts.
+ * and queue writes (`applyBatch`), so the WAL fsync of each COMMIT runs off the event loop. While
+ * it commits one batch, the main thread gathers the next: the busier the server, the larger the
+ * group commit. It also writes the full-text index (`indexTexts`) when the search indexer hands
+ * it texts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DeliveryCommit, SearchText } from '../store.ts';
+import { applyBatch } from './commit-batch.ts';
 import { mapSqliteError, openDatabase } from './database.ts';
-import { applyBatch, indexTexts } from './deliveries.ts';
+import { indexTexts } from './deliveries.ts';
+import type { QueueOp } from './queue-ops.ts';
 
 /** A job for the worker; every job but `close` is answered with a message carrying its `id`. */
 export type WorkerJob =
-  | { id: number; batch: (readonly DeliveryCommit[])[] }
+  | { id: number; batch: (readonly DeliveryCommit[])[]; queue: QueueOp[] }
   | { id: number; index: { blobId: string; text: SearchText | null }[] }
   | 'close';
 
@@ -25,7 +28,8 @@ parentPort?.on('message', (job: WorkerJob) => {
     return;
   }
   if ('batch' in job) {
-    parentPort?.postMessage({ id: job.id, outcomes: applyBatch(db, job.batch) });
+    const outcome = applyBatch(db, job.batch, job.queue);
+    parentPort?.postMessage({ id: job.id, outcomes: outcome.deliveries, queue: outcome.queue });
     return;
   }
   try {

@@ -1,19 +1,28 @@
 /**
- * The main-thread side of group commit: deliveries wait in a queue; whenever the commit worker
- * is idle, everything queued goes to it as one batch. Each promise settles with its own outcome
- * once the batch's transaction is durable (or failed). Full-text index writes go to the same
- * worker, but only when no delivery is waiting: an acknowledgement never waits for indexing.
+ * The main-thread side of group commit: deliveries and the queue runner's writes (claims,
+ * outcomes, lease renewals) wait in a queue; whenever the commit worker is idle, everything
+ * queued goes to it as one batch, one transaction. Each promise settles with its own outcome once
+ * the batch's transaction is durable (or failed). Full-text index writes go to the same worker,
+ * but only when nothing else is waiting: an acknowledgement never waits for indexing.
  */
 import { Worker } from 'node:worker_threads';
 import { type ErrorCode, LoftError } from '../../core/errors.ts';
 import type { DeliveryCommit, DeliveryResult, SearchText } from '../store.ts';
+import type { DeliveryOutcome } from './commit-batch.ts';
 import type { WorkerJob } from './commit-worker.ts';
-import type { DeliveryOutcome } from './deliveries.ts';
+import type { QueueOp, QueueOpResult, QueueOpValues } from './queue-ops.ts';
 
 /** A group of deliveries committed all or nothing (one for a single delivery). */
 interface Pending {
   group: readonly DeliveryCommit[];
   resolve: (results: DeliveryResult[]) => void;
+  reject: (err: unknown) => void;
+}
+
+/** A queue write waiting for the next batch. */
+interface PendingOp {
+  op: QueueOp;
+  resolve: (value: QueueOpValues[QueueOp['kind']]) => void;
   reject: (err: unknown) => void;
 }
 
@@ -27,19 +36,22 @@ interface IndexJob {
 interface WorkerReply {
   id: number;
   outcomes?: DeliveryOutcome[];
+  queue?: QueueOpResult[];
   indexed?: true;
   error?: { code: ErrorCode; message: string };
 }
 
-type InFlight = { kind: 'batch'; batch: Pending[] } | { kind: 'index'; job: IndexJob };
+type InFlight = { kind: 'batch'; batch: Pending[]; ops: PendingOp[] } | { kind: 'index'; job: IndexJob };
 
 export class DeliveryCommitter {
   readonly #file: string;
   #worker: Worker | undefined;
   #queue: Pending[] = [];
+  #ops: PendingOp[] = [];
   #indexJobs: IndexJob[] = [];
   #inFlight: InFlight | undefined;
   #jobId = 0;
+  #scheduled = false;
   #closing: Promise<void> | undefined;
 
   constructor(file: string) {
@@ -54,7 +66,19 @@ export class DeliveryCommitter {
     if (this.#closing) return Promise.reject(new LoftError('TEMP', 'the store is closing'));
     return new Promise((resolve, reject) => {
       this.#queue.push({ group, resolve, reject });
-      if (!this.#inFlight) this.#send();
+      this.#schedule();
+    });
+  }
+
+  /**
+   * Applies a queue write in the next batch, in a savepoint of its own; resolves with its value
+   * once the batch's transaction is durable.
+   */
+  queueOp<K extends QueueOp['kind']>(op: Extract<QueueOp, { kind: K }>): Promise<QueueOpValues[K]> {
+    if (this.#closing) return Promise.reject(new LoftError('TEMP', 'the store is closing'));
+    return new Promise((resolve, reject) => {
+      this.#ops.push({ op, resolve: resolve as PendingOp['resolve'], reject });
+      this.#schedule();
     });
   }
 
@@ -63,6 +87,19 @@ export class DeliveryCommitter {
     if (this.#closing) return Promise.reject(new LoftError('TEMP', 'the store is closing'));
     return new Promise((resolve, reject) => {
       this.#indexJobs.push({ items, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /**
+   * Sends what waits once this turn of the event loop is over (the worker being idle), so that
+   * everything asked for in one turn shares one batch.
+   */
+  #schedule(): void {
+    if (this.#inFlight || this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
       if (!this.#inFlight) this.#send();
     });
   }
@@ -89,11 +126,13 @@ export class DeliveryCommitter {
 
   #send(): void {
     const id = ++this.#jobId;
-    if (this.#queue.length > 0) {
+    if (this.#queue.length > 0 || this.#ops.length > 0) {
       const batch = this.#queue;
+      const ops = this.#ops;
       this.#queue = [];
-      this.#inFlight = { kind: 'batch', batch };
-      this.#post({ id, batch: batch.map((p) => p.group) });
+      this.#ops = [];
+      this.#inFlight = { kind: 'batch', batch, ops };
+      this.#post({ id, batch: batch.map((p) => p.group), queue: ops.map((p) => p.op) });
       return;
     }
     const job = this.#indexJobs.shift();
@@ -118,6 +157,14 @@ export class DeliveryCommitter {
             new LoftError(outcome?.error.code ?? 'INTERNAL', outcome?.error.message ?? 'no outcome'),
           );
       });
+      inFlight.ops.forEach((pending, i) => {
+        const result = reply.queue?.[i];
+        if (result?.ok) pending.resolve(result.value);
+        else
+          pending.reject(
+            new LoftError(result?.error.code ?? 'INTERNAL', result?.error.message ?? 'no outcome'),
+          );
+      });
     }
     this.#send();
   }
@@ -130,15 +177,15 @@ export class DeliveryCommitter {
         cause: err,
       });
       if (inFlight.kind === 'index') inFlight.job.reject(error);
-      else for (const pending of inFlight.batch) pending.reject(error);
+      else for (const pending of [...inFlight.batch, ...inFlight.ops]) pending.reject(error);
     }
     if (!this.#closing) this.#send();
   }
 
-  /** Waits for queued commits and index writes, then stops the worker. */
+  /** Waits for queued commits, queue writes and index writes, then stops the worker. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      while (this.#inFlight || this.#queue.length > 0 || this.#indexJobs.length > 0) {
+      while (this.#inFlight || this.#queue.length > 0 || this.#ops.length > 0 || this.#indexJobs.length > 0) {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       const worker = this.#worker;

@@ -1,18 +1,11 @@
 /**
- * Applying a batch of deliveries to SQLite in one transaction: each group of deliveries (one
- * message, or the messages of one MULTIAPPEND) in its own savepoint, so one failure does not
- * fail the other groups and a group is all or nothing; one WAL fsync at COMMIT for all of them.
- * Runs in the commit worker (`commit-worker.ts`), so the fsync never blocks the event loop.
+ * Applying deliveries to SQLite: the rows of one accepted message (blob, messages with fresh
+ * UIDs, search backlog, outbound queue entry), and the full-text index writes. Runs in the commit
+ * worker (`commit-worker.ts`), inside the transactions of `commit-batch.ts`, so the fsync never
+ * blocks the event loop.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { ErrorCode } from '../../core/errors.ts';
 import type { DeliveryCommit, DeliveryResult, QueueMessageInput, SearchText } from '../store.ts';
-import { mapSqliteError } from './database.ts';
-
-/** The outcome of one group of a batch, as it crosses the worker boundary. */
-export type DeliveryOutcome =
-  | { ok: true; results: DeliveryResult[] }
-  | { ok: false; error: { code: ErrorCode; message: string } };
 
 interface Statements {
   insertBlob: StatementSync;
@@ -90,53 +83,9 @@ export function indexTexts(
   }
 }
 
-/**
- * Commits `batch` in one transaction, each group all or nothing (RFC 3502 §3 for MULTIAPPEND);
- * the outcomes are in the order of the batch.
- */
-export function applyBatch(
-  db: DatabaseSync,
-  batch: readonly (readonly DeliveryCommit[])[],
-): DeliveryOutcome[] {
-  const fail = (err: unknown, what: string): DeliveryOutcome => {
-    const mapped = mapSqliteError(err, what);
-    return { ok: false, error: { code: mapped.code, message: mapped.message } };
-  };
-  try {
-    db.exec('BEGIN IMMEDIATE');
-  } catch (err) {
-    const outcome = fail(err, 'storing message');
-    return batch.map(() => outcome);
-  }
+/** Applies one delivery inside the caller's transaction (see `applyBatch` in `commit-batch.ts`). */
+export function applyDelivery(db: DatabaseSync, delivery: DeliveryCommit): DeliveryResult {
   const s = statements(db);
-  const outcomes: DeliveryOutcome[] = [];
-  for (const group of batch) {
-    db.exec('SAVEPOINT delivery');
-    try {
-      const results = group.map((delivery) => apply(s, delivery));
-      db.exec('RELEASE delivery');
-      outcomes.push({ ok: true, results });
-    } catch (err) {
-      db.exec('ROLLBACK TO delivery');
-      db.exec('RELEASE delivery');
-      outcomes.push(fail(err, 'storing message'));
-    }
-  }
-  try {
-    db.exec('COMMIT');
-  } catch (err) {
-    try {
-      db.exec('ROLLBACK');
-    } catch {
-      // the transaction is already gone
-    }
-    const outcome = fail(err, 'committing messages');
-    return batch.map(() => outcome);
-  }
-  return outcomes;
-}
-
-function apply(s: Statements, delivery: DeliveryCommit): DeliveryResult {
   const { blob } = delivery;
   s.insertBlob.run(blob.id, blob.size, delivery.structure);
   if (blob.inline) s.insertBlobData.run(blob.id, blob.inline);

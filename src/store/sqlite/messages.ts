@@ -116,22 +116,25 @@ export function expunge(
 
 /**
  * Deletes the blob rows (with their inline body and search text) that no message and no queued
- * message refers to any more; returns their ids, so the caller removes their files.
+ * message refers to any more; returns the ids of those whose body is a file (not inline), so the
+ * caller removes their files.
  */
 export function dropUnusedBlobs(prepare: Prepare, blobIds: Iterable<string>): string[] {
   const stillUsed = prepare(
     `SELECT (EXISTS (SELECT 1 FROM messages WHERE blob_id = ?1)
-       OR EXISTS (SELECT 1 FROM queue_messages WHERE blob_id = ?1)) AS used`,
+       OR EXISTS (SELECT 1 FROM queue_messages WHERE blob_id = ?1)) AS used,
+       EXISTS (SELECT 1 FROM blob_data WHERE id = ?1) AS inline`,
   );
   const dropBlob = prepare('DELETE FROM blobs WHERE id = ?');
-  const dropped: string[] = [];
+  const files: string[] = [];
   for (const blob of blobIds) {
-    if ((stillUsed.get(blob) as Row).used === 0) {
+    const row = stillUsed.get(blob) as Row;
+    if (row.used === 0) {
       dropBlob.run(blob);
-      dropped.push(blob);
+      if (row.inline === 0) files.push(blob);
     }
   }
-  return dropped;
+  return files;
 }
 
 /** Takes or renews a lease; false when another owner holds an unexpired one. */

@@ -5,7 +5,13 @@
  */
 
 import { toQueueRecipient } from '../queue-rows.ts';
-import type { QueueBatch, QueueMessageHead, QueueMessageRecord, QueueOutcome } from '../store.ts';
+import type {
+  QueueBatch,
+  QueueMessageHead,
+  QueueMessageRecord,
+  QueueOutcome,
+  QueueRecipientRecord,
+} from '../store.ts';
 import { dropUnusedBlobs, type Prepare } from './messages.ts';
 
 type Row = Record<string, unknown>;
@@ -31,58 +37,56 @@ export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }
 
-/** How many due rows are looked at per group asked for. */
-const ROWS_PER_GROUP = 50;
+const DUE = "status = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)";
 
-/** Leases due recipients grouped by message and domain (see `Store.claimQueue`). */
+/**
+ * Leases due recipients grouped by message and domain (see `Store.claimQueue`): the first `limit`
+ * groups in the order of the due index (the longest waiting first), each with every due recipient
+ * of its message at its domain. Runs in the caller's immediate transaction, so no other runner
+ * reads between the look and the lease.
+ */
 export function claimQueue(prepare: Prepare, now: number, leaseMs: number, limit: number): QueueBatch[] {
+  // Walk the due index only until `limit` groups are named (the cursor stops there), then take
+  // each chosen message's due recipients by the message index.
+  const chosen = new Map<number, Set<string>>();
+  let groups = 0;
   const due = prepare(
-    `SELECT id, message_id, address FROM queue_recipients
-     WHERE status = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
-     ORDER BY next_attempt_at, id LIMIT ?2`,
-  ).all(now, limit * ROWS_PER_GROUP) as Row[];
-  const groups = groupDue(due, limit);
-  if (groups.length === 0) return [];
-  const leaseUntil = now + leaseMs;
-  const lease = prepare('UPDATE queue_recipients SET lease_until = ? WHERE id = ?');
-  const recipient = prepare('SELECT * FROM queue_recipients WHERE id = ?');
-  const message = prepare(`${MESSAGE_SELECT} WHERE q.id = ?`);
-  const heads = new Map<number, QueueMessageHead>();
-  return groups.map((group) => {
-    let head = heads.get(group.messageId);
-    if (!head) {
-      head = toHead(message.get(group.messageId) as Row);
-      heads.set(group.messageId, head);
-    }
-    for (const id of group.ids) lease.run(leaseUntil, id);
-    return {
-      message: head,
-      domain: group.domain,
-      recipients: group.ids.map((id) => toQueueRecipient(recipient.get(id) as Row)),
-      leaseUntil,
-    };
-  });
-}
-
-/** Groups due rows by message and domain, in order of first appearance; at most `limit` groups. */
-export function groupDue(
-  rows: readonly Row[],
-  limit: number,
-): { messageId: number; domain: string; ids: number[] }[] {
-  const groups = new Map<string, { messageId: number; domain: string; ids: number[] }>();
-  for (const row of rows) {
+    `SELECT message_id, address FROM queue_recipients WHERE ${DUE} ORDER BY next_attempt_at, id`,
+  );
+  for (const row of due.iterate(now) as Iterable<Row>) {
     const messageId = row.message_id as number;
     const domain = domainOf(row.address as string);
-    const key = `${messageId} ${domain}`;
-    let group = groups.get(key);
-    if (!group) {
-      if (groups.size >= limit) continue;
-      group = { messageId, domain, ids: [] };
-      groups.set(key, group);
+    let domains = chosen.get(messageId);
+    if (!domains) {
+      domains = new Set();
+      chosen.set(messageId, domains);
     }
-    group.ids.push(row.id as number);
+    if (!domains.has(domain)) {
+      domains.add(domain);
+      if (++groups >= limit) break;
+    }
   }
-  return [...groups.values()];
+  if (groups === 0) return [];
+  const leaseUntil = now + leaseMs;
+  // By the message's index: left to itself, the planner would walk the due index, every due row.
+  const recipientsOf = prepare(
+    `SELECT id, address FROM queue_recipients INDEXED BY queue_recipients_message
+     WHERE message_id = ?2 AND ${DUE} ORDER BY id`,
+  );
+  const lease = prepare('UPDATE queue_recipients SET lease_until = ? WHERE id = ? RETURNING *');
+  const message = prepare(`${MESSAGE_SELECT} WHERE q.id = ?`);
+  const batches: QueueBatch[] = [];
+  for (const [messageId, domains] of chosen) {
+    const head = toHead(message.get(messageId) as Row);
+    const byDomain = new Map<string, QueueRecipientRecord[]>([...domains].map((d) => [d, []]));
+    for (const row of recipientsOf.all(now, messageId) as Row[]) {
+      const list = byDomain.get(domainOf(row.address as string));
+      if (list) list.push(toQueueRecipient(lease.get(leaseUntil, row.id as number) as Row));
+    }
+    for (const [domain, recipients] of byDomain)
+      batches.push({ message: head, domain, recipients, leaseUntil });
+  }
+  return batches;
 }
 
 /** Records outcomes under the lease `leaseUntil` (see `Store.recordQueueOutcomes`). */

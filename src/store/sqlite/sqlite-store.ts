@@ -53,15 +53,7 @@ import {
 } from './message-reads.ts';
 import { dropUnusedBlobs, expunge, releaseLock, tryLock, updateFlags } from './messages.ts';
 import { changedSince, expungedSince, updateFlagsUnchangedSince } from './modseq.ts';
-import {
-  claimQueue,
-  nextDue,
-  readQueue,
-  recordOutcomes,
-  removeMessage,
-  renewLease,
-  retryQueue,
-} from './queue.ts';
+import { nextDue, readQueue, removeMessage, retryQueue } from './queue.ts';
 import { type Row, toAccount, toDomain, toMailbox } from './rows.ts';
 import { getSearchText, searchBacklog, searchCandidates } from './search.ts';
 
@@ -472,28 +464,26 @@ export class SqliteStore implements Store {
     return this.#query('reading the queue', () => readQueue(this.#prepare, id)[0]);
   }
 
-  async claimQueue(now: number, leaseMs: number, limit: number): Promise<QueueBatch[]> {
-    return this.#tx('claiming queued messages', () => claimQueue(this.#prepare, now, leaseMs, limit));
+  // The runner's writes go to the commit worker: concurrent ones share a transaction (and its
+  // fsync) with each other and with deliveries, off the event loop.
+  claimQueue(now: number, leaseMs: number, limit: number): Promise<QueueBatch[]> {
+    return this.#committer.queueOp({ kind: 'claim', now, leaseMs, limit });
   }
 
-  async recordQueueOutcomes(
+  recordQueueOutcomes(
     messageId: number,
     leaseUntil: number,
     outcomes: readonly QueueOutcome[],
   ): Promise<{ applied: number; removed: boolean; orphanBlobs: string[] }> {
-    return this.#tx('recording delivery outcomes', () =>
-      recordOutcomes(this.#prepare, messageId, leaseUntil, outcomes),
-    );
+    return this.#committer.queueOp({ kind: 'record', messageId, leaseUntil, outcomes });
   }
 
-  async renewQueueLease(
+  renewQueueLease(
     recipientIds: readonly number[],
     leaseUntil: number,
     newLeaseUntil: number,
   ): Promise<number> {
-    return this.#tx('renewing a lease', () =>
-      renewLease(this.#prepare, recipientIds, leaseUntil, newLeaseUntil),
-    );
+    return this.#committer.queueOp({ kind: 'renew', ids: recipientIds, leaseUntil, next: newLeaseUntil });
   }
 
   async retryQueue(id: number | undefined, now: number): Promise<number> {

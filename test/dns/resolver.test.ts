@@ -31,7 +31,7 @@ describe('NodeResolver against the test DNS server', () => {
       'long.b.test': { TXT: [['a'.repeat(200), 'b'.repeat(200)], 'c'.repeat(200)] },
       [reverseName('192.0.2.10')]: { PTR: ['mx1.b.test'] },
     });
-    resolver = new NodeResolver({ servers: [dns.address], timeoutMs: 200, tries: 1 });
+    resolver = new NodeResolver({ servers: [dns.address], timeoutMs: 1000, tries: 1 });
   });
   after(() => dns.close());
 
@@ -106,7 +106,7 @@ describe('NodeResolver against the test DNS server', () => {
 describe('the test DNS server guard', () => {
   it('refuses names outside the test zones and fails on close', async () => {
     const dns = await startDnsServer({ 'b.test': { A: ['192.0.2.1'] } });
-    const resolver = new NodeResolver({ servers: [dns.address], timeoutMs: 200, tries: 1 });
+    const resolver = new NodeResolver({ servers: [dns.address], timeoutMs: 1000, tries: 1 });
     const answer = await resolver.a('example.com');
     assert.equal(answer.kind === 'temporary' && answer.reason, 'refused');
     await assert.rejects(dns.close(), /outside the test zones.*A example\.com/);

@@ -1,7 +1,7 @@
 /**
  * Turning SQLite rows into the storage interface's records.
  */
-import type { AccountRecord, DomainRecord, MailboxRecord, MessageRecord, SpecialUse } from '../store.ts';
+import type { AccountRecord, DomainRecord, MailboxRecord, SpecialUse } from '../store.ts';
 
 export type Row = Record<string, unknown>;
 

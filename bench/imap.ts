@@ -1,28 +1,30 @@
 /**
- * The IMAP benchmark: Loft and a Dovecot instance side by side over the same mailbox of
- * generated messages (bench/lib/imap-messages.ts), by the same minimal client. Loft's data
- * folder is filled before it starts, by a child process through Loft's own delivery code
- * (bench/lib/imap-fill.ts); Dovecot gets the same messages as Maildir files in cur/. Each
+ * The IMAP benchmark: Loft (on SQLite, and as `loft-pg` on PostgreSQL) and a Dovecot instance
+ * side by side over the same mailbox of generated messages (bench/lib/imap-messages.ts), by the
+ * same minimal client. Each Loft's storage is filled before it starts, by a child process
+ * through Loft's own delivery code (bench/lib/imap-fill.ts, bench/lib/imap-loft.ts); Dovecot
+ * gets the same messages as Maildir files in cur/. Each
  * session times and checks SELECT, the two FETCH 1:*, a TEXT search of a rare word and the
  * fetch of 1,000 whole messages (bench/lib/imap-session.ts); then each server holds many
  * connections in IDLE and its memory is read before and after (bench/lib/imap-idle.ts).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DovecotServer, dovecotUnavailable, dovecotVersion } from './lib/dovecot-server.ts';
 import { type HostInfo, hostInfo } from './lib/host.ts';
+import { fatalError, fillLoftStorage, type ImapLoading, startFilledLoft } from './lib/imap-loft.ts';
 import { idleMemory, type Target } from './lib/imap-memory.ts';
 import { MailboxGenerator, rareMessages } from './lib/imap-messages.ts';
 import { type ImapMemoryRow, type ImapPhase, type ImapRow, medianImapRows } from './lib/imap-report.ts';
 import { type ExpectedMailbox, type ImapOperation, runImapSession } from './lib/imap-session.ts';
 import { collectGarbage } from './lib/inspector-gc.ts';
-import { DEFAULT_PASSWORD, LoftServer } from './lib/loft-server.ts';
-import { freePort } from './lib/net.ts';
+import { type LoftBackend, prepareBackend } from './lib/loft-backend.ts';
+import { LOFT_SERVERS, type LoftServerName } from './lib/loft-names.ts';
+import { DEFAULT_PASSWORD, type LoftServer } from './lib/loft-server.ts';
 import { peakRssKb, treeCpuSeconds } from './lib/procfs.ts';
 
-export const IMAP_SERVER_NAMES = ['loft', 'dovecot'] as const;
+export const IMAP_SERVER_NAMES = [...LOFT_SERVERS, 'dovecot'] as const;
 export type ImapServerName = (typeof IMAP_SERVER_NAMES)[number];
 
 /** The issue's sizes: a mailbox of 100,000 messages, 10,000 idle connections. */
@@ -43,28 +45,31 @@ export interface ImapOptions {
   idleSeconds: number;
   /** Run Loft with `node --cpu-prof` (profiles written under the temporary folder, which is kept). */
   profile: boolean;
+  /** The PostgreSQL database of `loft-pg` (a schema of its own per run, dropped at the end). */
+  postgres: string;
   log: (line: string) => void;
 }
 
 export interface ImapResult {
   host: HostInfo;
   dovecot: string | undefined;
+  /** The PostgreSQL server's version when `loft-pg` ran. */
+  postgres: string | undefined;
   mailbox: {
     messages: number;
     averageOctets: number;
     rareWordMessages: number;
-    /** Loft: the child filling its data folder; Dovecot: writing the Maildir (in parallel). */
-    loftFillSeconds: number;
+    /** Writing Dovecot's Maildir (while the first Loft is filled). */
     dovecotWriteSeconds: number | undefined;
-    /** From Loft's start until its search backlog was empty. */
-    loftIndexSeconds: number | undefined;
-    loftIndexCpuSeconds: number | undefined;
   };
+  /** Each Loft's fill and indexing, in order (the first filled while Dovecot's Maildir is written). */
+  loading: ImapLoading[];
   rows: ImapRow[];
   memory: ImapMemoryRow[];
   /** The client's open-files limit, when the idle connections were opened. */
   clientNofile: number | undefined;
-  loftLifetimePeakRssMb: number | undefined;
+  /** VmHWM of each Loft process over the whole run, in MB. */
+  loftLifetimePeakRssMb: Partial<Record<LoftServerName, number>>;
   notes: string[];
 }
 
@@ -75,42 +80,6 @@ const USER = `u1@${DOMAIN}`;
 function clientNofile(): number | undefined {
   const match = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
   return match ? Number(match[1]) : undefined;
-}
-
-/** The last V8 or Node.js fatal error in a log file (e.g. "Reached heap limit … heap out of memory"), if any. */
-function fatalError(logFile: string): string | undefined {
-  try {
-    const text = readFileSync(logFile, 'utf8');
-    const lines = text.slice(-64 * 1024).split('\n');
-    return lines
-      .reverse()
-      .find((line) => /^FATAL ERROR:/.test(line))
-      ?.replace(/^FATAL ERROR:\s*/, '');
-  } catch {
-    return undefined;
-  }
-}
-
-/** Runs the fill child; resolves with its report or rejects with its stderr. */
-function fillLoft(dataDir: string, options: ImapOptions): Promise<{ seconds: number; octets: number }> {
-  return new Promise((resolve, reject) => {
-    const script = path.join(import.meta.dirname, 'lib', 'imap-fill.ts');
-    const args = [script, dataDir, String(options.messages), String(options.seed), USER, DEFAULT_PASSWORD];
-    const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr?.on('data', (c: Buffer) => {
-      err += c.toString();
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code === 0) resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '{}'));
-      else reject(new Error(`filling Loft's data folder: ${err.trim().split('\n').slice(0, 5).join(' / ')}`));
-    });
-  });
 }
 
 /** Generates the mailbox once: writes Dovecot's Maildir (when there is one) and records what to check. */
@@ -162,7 +131,7 @@ async function session(target: Target, phase: ImapPhase, expected: ExpectedMailb
     password: DEFAULT_PASSWORD,
     expected,
     around: (operation, when) => {
-      const seconds = treeCpuSeconds(pid);
+      const seconds = target.cpuSeconds();
       cpu.set(operation, when === 'before' ? seconds : (seconds - (cpu.get(operation) ?? seconds)) * 1000);
     },
   });
@@ -176,16 +145,58 @@ async function session(target: Target, phase: ImapPhase, expected: ExpectedMailb
   }));
 }
 
-/** Runs the benchmark: fills both mailboxes, starts the servers, measures the sessions and the idle memory. */
+/** A running Loft of the benchmark, on one backend. */
+interface RunningLoft {
+  name: LoftServerName;
+  server: LoftServer;
+  inspectPort: number;
+}
+
+function loftTarget(loft: RunningLoft): Target {
+  const l = loft.server;
+  return {
+    name: loft.name,
+    port: l.imapPort!,
+    rootPid: () => (l.running ? l.pid : undefined),
+    cpuSeconds: () => l.cpuSeconds(),
+    settle: async () => undefined,
+    collectGarbage: () => collectGarbage(loft.inspectPort),
+    exitReason: () => fatalError(l.logFile),
+  };
+}
+
+function dovecotTarget(d: DovecotServer, notes: string[]): Target {
+  return {
+    name: 'dovecot',
+    port: d.port,
+    rootPid: () => d.masterPid(),
+    cpuSeconds: () => {
+      const pid = d.masterPid();
+      return pid === undefined ? 0 : treeCpuSeconds(pid);
+    },
+    settle: async () => {
+      if (!(await d.waitSessionsEnded(60_000)))
+        notes.push('a Dovecot session process outlived its LOGOUT by 60 s');
+    },
+  };
+}
+
+/** Runs the benchmark: fills the mailboxes, starts the servers, measures the sessions and the idle memory. */
 export async function runImap(options: ImapOptions): Promise<ImapResult> {
   const notes: string[] = [];
   const root = mkdtempSync(path.join(os.tmpdir(), 'loft-bench-imap-'));
   chmodSync(root, 0o755);
   const host = hostInfo(root);
-  let loft: LoftServer | undefined;
+  const lofts: RunningLoft[] = [];
+  const backends: LoftBackend[] = [];
   let dovecot: DovecotServer | undefined;
   const cleanup = async (): Promise<void> => {
-    await Promise.allSettled([loft?.stop(), dovecot?.stop()]);
+    await Promise.allSettled([...lofts.map((l) => l.server.stop()), dovecot?.stop()]);
+    for (const backend of backends) {
+      await backend
+        .drop()
+        .catch((err: Error) => notes.push(`${backend.name}: could not drop its schema: ${err.message}`));
+    }
   };
   const onSignal = (): void => {
     void cleanup().then(() => process.exit(130));
@@ -199,13 +210,12 @@ export async function runImap(options: ImapOptions): Promise<ImapResult> {
     messages: options.messages,
     averageOctets: 0,
     rareWordMessages: rareMessages(options.messages, options.seed).length,
-    loftFillSeconds: 0,
     dovecotWriteSeconds: undefined,
-    loftIndexSeconds: undefined,
-    loftIndexCpuSeconds: undefined,
   };
+  const loading: ImapLoading[] = [];
+  const loftPeak: Partial<Record<LoftServerName, number>> = {};
+  let postgresVersion: string | undefined;
   let nofile: number | undefined;
-  let loftPeak: number | undefined;
   let failed = false;
   try {
     const clients = options.connections + 100;
@@ -225,77 +235,84 @@ export async function runImap(options: ImapOptions): Promise<ImapResult> {
         );
       }
     }
-    const loftDir = path.join(root, 'loft');
-    mkdirSync(loftDir);
+    for (const name of LOFT_SERVERS.filter((n) => options.servers.includes(n))) {
+      try {
+        backends.push(await prepareBackend(name, options.postgres));
+      } catch (err) {
+        notes.push(
+          `Loft on PostgreSQL skipped: ${options.postgres} does not answer (${(err as Error).message})`,
+        );
+      }
+    }
+    postgresVersion = backends.find((b) => b.postgresVersion)?.postgresVersion;
+
+    // Each Loft's storage is filled by a child process; the first one while Dovecot's Maildir is
+    // written (as the generator goes), the others after, one at a time.
+    const loftRoot = (backend: LoftBackend): string => path.join(root, backend.name);
+    const fill = async (backend: LoftBackend): Promise<number> => {
+      mkdirSync(loftRoot(backend));
+      const filled = await fillLoftStorage({
+        dataDir: path.join(loftRoot(backend), 'data'),
+        messages: options.messages,
+        seed: options.seed,
+        user: USER,
+        password: DEFAULT_PASSWORD,
+        storage: backend.storage,
+      });
+      loading.push({
+        server: backend.name,
+        fillSeconds: filled.seconds,
+        indexSeconds: undefined,
+        indexCpuSeconds: undefined,
+      });
+      options.log(`  ${backend.name} (${backend.description}) filled in ${filled.seconds.toFixed(1)} s`);
+      return filled.octets;
+    };
+    const targetNames = [...backends.map((b) => b.name), ...(dovecot ? ['dovecot'] : [])];
     options.log(
-      `generating ${options.messages} messages (seed ${options.seed}): Loft's data folder filled by a child process through DeliveryService.append${dovecot ? ", Dovecot's Maildir written meanwhile" : ''}…`,
+      `generating ${options.messages} messages (seed ${options.seed}) for ${targetNames.join(', ')}: Loft's storage filled by a child process through DeliveryService.append${dovecot ? ", Dovecot's Maildir written meanwhile" : ''}…`,
     );
-    const filling = fillLoft(path.join(loftDir, 'data'), options);
-    filling.catch(() => undefined); // awaited below
+    const [firstBackend, ...otherBackends] = backends;
+    const firstFill = firstBackend ? fill(firstBackend) : undefined;
+    firstFill?.catch(() => undefined); // awaited below
     const writeStarted = process.hrtime.bigint();
     const { expected, octets } = generate(options, dovecot);
     if (dovecot) mailbox.dovecotWriteSeconds = Number(process.hrtime.bigint() - writeStarted) / 1e9;
     mailbox.averageOctets = Math.round(octets / options.messages);
-    const filled = await filling;
-    mailbox.loftFillSeconds = filled.seconds;
-    if (filled.octets !== octets)
-      throw new Error(`Loft was filled with ${filled.octets} octets, the generator made ${octets}`);
+    const filledOctets = firstFill ? [await firstFill] : [];
+    for (const backend of otherBackends) filledOctets.push(await fill(backend));
+    for (const [i, filled] of filledOctets.entries()) {
+      if (filled !== octets)
+        throw new Error(
+          `${backends[i]?.name} was filled with ${filled} octets, the generator made ${octets}`,
+        );
+    }
     options.log(
-      `  ${options.messages} messages, ${mailbox.averageOctets} octets on average; Loft filled in ${filled.seconds.toFixed(1)} s${mailbox.dovecotWriteSeconds === undefined ? '' : `, Maildir written in ${mailbox.dovecotWriteSeconds.toFixed(1)} s`}`,
+      `  ${options.messages} messages, ${mailbox.averageOctets} octets on average${mailbox.dovecotWriteSeconds === undefined ? '' : `; Maildir written in ${mailbox.dovecotWriteSeconds.toFixed(1)} s`}`,
     );
 
-    const profileDir = path.join(root, 'profile');
-    const inspectPort = await freePort();
-    const loftStarted = process.hrtime.bigint();
-    loft = await LoftServer.start({
-      root: loftDir,
-      domain: DOMAIN,
-      users: [USER],
-      imap: true,
-      provisioned: true,
-      connections: clients,
-      nodeOptions: [
-        `--inspect=127.0.0.1:${inspectPort}`, // to collect garbage before memory readings
-        ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
-      ],
-    });
-    options.log(
-      `loft: pid ${loft.pid}, IMAP 127.0.0.1:${loft.imapPort}, data ${loft.dataDir}; waiting for the search index…`,
-    );
-    if (await loft.waitIndexed(options.messages, 30 * 60_000)) {
-      mailbox.loftIndexSeconds = Number(process.hrtime.bigint() - loftStarted) / 1e9;
-      mailbox.loftIndexCpuSeconds = treeCpuSeconds(loft.pid);
-      options.log(
-        `  search backlog empty ${mailbox.loftIndexSeconds.toFixed(1)} s after the start (${mailbox.loftIndexCpuSeconds.toFixed(1)} s CPU)`,
-      );
-    } else {
-      notes.push("Loft's search backlog was not empty after 30 minutes; measured anyway");
+    // Each Loft started and indexed in turn, so that one's indexing does not slow the other's.
+    for (const backend of backends) {
+      const started = await startFilledLoft({
+        root: loftRoot(backend),
+        backend,
+        domain: DOMAIN,
+        user: USER,
+        connections: clients,
+        messages: options.messages,
+        profileDir: options.profile ? path.join(root, 'profile', backend.name) : undefined,
+        log: options.log,
+      });
+      lofts.push({ name: backend.name, server: started.server, inspectPort: started.inspectPort });
+      const load = loading.find((l) => l.server === backend.name);
+      if (load)
+        Object.assign(load, { indexSeconds: started.indexSeconds, indexCpuSeconds: started.indexCpuSeconds });
+      if (started.indexSeconds === undefined)
+        notes.push(`${backend.name}: Loft's search backlog was not empty after 30 minutes; measured anyway`);
     }
 
-    const targets: Target[] = [];
-    if (options.servers.includes('loft')) {
-      const l = loft;
-      targets.push({
-        name: 'loft',
-        port: l.imapPort!,
-        rootPid: () => (l.running ? l.pid : undefined),
-        settle: async () => undefined,
-        collectGarbage: () => collectGarbage(inspectPort),
-        exitReason: () => fatalError(l.logFile),
-      });
-    }
-    if (dovecot) {
-      const d = dovecot;
-      targets.push({
-        name: 'dovecot',
-        port: d.port,
-        rootPid: () => d.masterPid(),
-        settle: async () => {
-          if (!(await d.waitSessionsEnded(60_000)))
-            notes.push('a Dovecot session process outlived its LOGOUT by 60 s');
-        },
-      });
-    }
+    const targets: Target[] = lofts.map(loftTarget);
+    if (dovecot) targets.push(dovecotTarget(dovecot, notes));
     const log = (target: Target, label: string, result: ImapRow[]): void => {
       const summary = result
         .map((r) => `${r.operation} ${r.ms.toFixed(1)} ms${r.verified ? '' : ' FAILED'}`)
@@ -340,7 +357,10 @@ export async function runImap(options: ImapOptions): Promise<ImapResult> {
         }),
       );
     }
-    if (loft.running) loftPeak = Math.round((peakRssKb(loft.pid) ?? 0) / 102.4) / 10;
+    for (const loft of lofts) {
+      if (loft.server.running)
+        loftPeak[loft.name] = Math.round((peakRssKb(loft.server.pid) ?? 0) / 102.4) / 10;
+    }
   } catch (err) {
     failed = true;
     notes.push(`the benchmark stopped: ${(err as Error).message}`);
@@ -362,7 +382,9 @@ export async function runImap(options: ImapOptions): Promise<ImapResult> {
   return {
     host,
     dovecot: dovecotVersion(),
+    postgres: postgresVersion,
     mailbox,
+    loading,
     rows,
     memory,
     clientNofile: nofile,

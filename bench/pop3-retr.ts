@@ -1,9 +1,10 @@
 /**
- * The POP3 benchmark: Loft and a Dovecot instance side by side over the same maildrop, by the
- * same client. One user's INBOX is filled with `messages` messages of about 5 KB by SMTP to
- * Loft; the very bytes Loft stored are then written as Maildir files for Dovecot. Each session
- * logs in, runs STAT, UIDL and LIST, retrieves every message (pipelined, and one at a time),
- * and quits without deleting, so the maildrop stays the same for every session.
+ * The POP3 benchmark: Loft (on SQLite, and as `loft-pg` on PostgreSQL) and a Dovecot instance
+ * side by side over the same maildrop, by the same client. One user's INBOX is filled with
+ * `messages` messages of about 5 KB by SMTP to each Loft; the very bytes the first Loft stored
+ * are then written as Maildir files for Dovecot. Each session (bench/lib/pop3-measure.ts) logs
+ * in, runs STAT, UIDL and LIST, retrieves every message (pipelined, and one at a time), and
+ * quits without deleting, so the maildrop stays the same for every session.
  *
  * The first session of each server is reported apart (Dovecot builds its index then, and both
  * servers store \Seen for every message); later sessions are the steady state.
@@ -13,13 +14,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { DovecotServer, dovecotUnavailable, dovecotVersion } from './lib/dovecot-server.ts';
 import { type HostInfo, hostInfo } from './lib/host.ts';
-import { type GeneratorName, runLoad, smtpSourceAvailable } from './lib/load.ts';
+import { type GeneratorName, smtpSourceAvailable } from './lib/load.ts';
+import { type LoftBackend, prepareBackend } from './lib/loft-backend.ts';
+import { LOFT_SERVERS, type LoftServerName } from './lib/loft-names.ts';
 import { DEFAULT_PASSWORD, LoftServer } from './lib/loft-server.ts';
+import { fillMaildrop } from './lib/pop3-fill.ts';
+import { dovecotTarget, loftTarget, measureSession, type Pop3Target } from './lib/pop3-measure.ts';
 import { medianPop3Rows, type Pop3Phase, type Pop3Row } from './lib/pop3-report.ts';
-import { runPop3Session } from './lib/pop3-session.ts';
-import { MemorySampler, peakRssKb, treeCpuSeconds } from './lib/procfs.ts';
+import { maildropDigest } from './lib/pop3-session.ts';
+import { peakRssKb } from './lib/procfs.ts';
 
-export const POP3_SERVER_NAMES = ['loft', 'dovecot'] as const;
+export const POP3_SERVER_NAMES = [...LOFT_SERVERS, 'dovecot'] as const;
 export type Pop3ServerName = (typeof POP3_SERVER_NAMES)[number];
 
 /** The maildrop of the issue: 10,000 messages of about 5 KB. */
@@ -44,111 +49,46 @@ export interface Pop3Options {
   generator: 'auto' | GeneratorName;
   /** Keep the temporary folder (Loft's data, the Dovecot instance) for inspection. */
   keep: boolean;
+  /** The PostgreSQL database of `loft-pg` (a schema of its own per run, dropped at the end). */
+  postgres: string;
   log: (line: string) => void;
+}
+
+/** How one Loft's maildrop was filled. */
+export interface Pop3Loading {
+  server: LoftServerName;
+  /** By SMTP, first connection to last 250. */
+  fillSeconds: number;
+  /** From the last 250 until Loft's search backlog was empty. */
+  indexSeconds: number;
 }
 
 export interface Pop3Result {
   host: HostInfo;
   dovecot: string | undefined;
+  /** The PostgreSQL server's version when `loft-pg` ran. */
+  postgres: string | undefined;
   generator: GeneratorName;
-  /** Messages in the maildrop and their average size in octets. */
-  /** `indexSeconds`: how long Loft's background search indexing of the maildrop took after the fill. */
-  maildrop: { messages: number; averageOctets: number; fillSeconds: number; indexSeconds: number };
+  /** Messages in the maildrop and their average size in octets (as the first Loft stored them). */
+  maildrop: { messages: number; averageOctets: number };
+  /** Each Loft's fill, in order (Dovecot's Maildir gets the first one's bytes). */
+  loading: Pop3Loading[];
   rows: Pop3Row[];
-  /** Every verified session, of both servers, retrieved the same set of messages (same digest). */
+  /**
+   * Every verified session retrieved exactly the messages its server was given (the same digest
+   * as the bytes stored: Loft's own, and for Dovecot the first Loft's, written to its Maildir).
+   */
   sameContent: boolean | undefined;
-  loftLifetimePeakRssMb: number | undefined;
+  /** VmHWM of each Loft process over the whole run, filling included, in MB. */
+  loftLifetimePeakRssMb: Partial<Record<LoftServerName, number>>;
   notes: string[];
 }
 
 const DOMAIN = 'bench.test';
 const ADDRESS = `u1@${DOMAIN}`;
-const SAMPLE_MS = 100;
-
-/** A server under test, as the measuring loop sees it. */
-interface Target {
-  name: Pop3ServerName;
-  port: number;
-  rootPid(): number | undefined;
-  /** Resolves once the server has finished with a session that was quit (its processes reaped). */
-  settle(): Promise<void>;
-}
 
 const mb = (kb: number | undefined): number | undefined =>
   kb === undefined ? undefined : Math.round(kb / 102.4) / 10;
-
-/** Runs one timed session against `target` and turns it into a row. */
-async function measure(target: Target, phase: Pop3Phase, depth: number, expected: number): Promise<Pop3Row> {
-  const pid = target.rootPid();
-  const base = { server: target.name, phase, depth, maildrop: expected, runs: [] };
-  if (pid === undefined) {
-    return {
-      ...base,
-      ...emptyFigures(),
-      verified: false,
-      contentDigest: '',
-      error: `${target.name} is not running`,
-    };
-  }
-  const sampler = new MemorySampler(pid, true);
-  const cpu0 = treeCpuSeconds(pid);
-  sampler.start(SAMPLE_MS);
-  const session = await runPop3Session({
-    port: target.port,
-    user: ADDRESS,
-    password: DEFAULT_PASSWORD,
-    depth,
-    expectedMessages: expected,
-    timeoutMs: 120_000,
-  });
-  await target.settle();
-  const cpu1 = treeCpuSeconds(pid);
-  sampler.stop();
-  const retr = session.retrSeconds;
-  return {
-    ...base,
-    depth: session.depth,
-    maildrop: session.statCount,
-    messages: session.messages,
-    octets: session.octets,
-    loginMs: session.loginMs,
-    statMs: session.statMs,
-    uidlMs: session.uidlMs,
-    listMs: session.listMs,
-    quitMs: session.quitMs,
-    retrSeconds: retr,
-    sessionSeconds: session.sessionSeconds,
-    perSecond: retr > 0 ? session.messages / retr : 0,
-    mbPerSecond: retr > 0 ? session.octets / 2 ** 20 / retr : 0,
-    cpuMs: (cpu1 - cpu0) * 1000,
-    peakRssMb: mb(sampler.peakRssKb) ?? 0,
-    peakPssMb: mb(sampler.peakPssKb),
-    peakProcesses: sampler.peakProcesses,
-    verified: session.verified,
-    contentDigest: session.contentDigest,
-    ...(session.errors.length > 0 ? { error: session.errors.join('; ') } : {}),
-  };
-}
-
-function emptyFigures() {
-  return {
-    messages: 0,
-    octets: 0,
-    loginMs: 0,
-    statMs: 0,
-    uidlMs: 0,
-    listMs: 0,
-    quitMs: 0,
-    retrSeconds: 0,
-    sessionSeconds: 0,
-    perSecond: 0,
-    mbPerSecond: 0,
-    cpuMs: 0,
-    peakRssMb: 0,
-    peakPssMb: undefined,
-    peakProcesses: 0,
-  };
-}
 
 function chooseGenerator(options: Pop3Options): GeneratorName {
   if (options.generator === 'node') return 'node';
@@ -158,41 +98,39 @@ function chooseGenerator(options: Pop3Options): GeneratorName {
   return 'node';
 }
 
-/** Fills Loft's INBOX by SMTP (connections reused, several at once) and checks every message is stored. */
-async function fill(loft: LoftServer, options: Pop3Options, generator: GeneratorName): Promise<number> {
-  const started = process.hrtime.bigint();
-  const load = await runLoad(generator, {
-    port: loft.port,
-    sessions: Math.min(8, options.messages),
-    messages: options.messages,
-    payloadBytes: options.payloadBytes,
-    from: `sender@client.${DOMAIN}`,
-    to: ADDRESS,
-    helo: `client.${DOMAIN}`,
-    reuseConnections: true,
-    timeoutMs: 120_000 + options.messages * 100,
-  });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const stored = loft.countStored();
-  if (load.failed > 0 || load.accepted !== options.messages || stored !== options.messages) {
-    throw new Error(
-      `filling the maildrop: ${load.accepted} of ${options.messages} accepted, ${stored} stored${load.errors.length > 0 ? ` (${load.errors.join('; ')})` : ''}`,
-    );
-  }
-  return seconds;
+/** A running Loft of the benchmark, on one backend. */
+interface RunningLoft {
+  name: LoftServerName;
+  backend: LoftBackend;
+  server: LoftServer;
+  /** Measured, or only the source of Dovecot's maildrop. */
+  measured: boolean;
 }
 
-/** Runs the benchmark: fills the maildrop, starts the servers, measures every session, stops them. */
+/** The Lofts to run: those measured, or SQLite's alone as the source of Dovecot's maildrop. */
+function loftsToRun(servers: readonly Pop3ServerName[]): { name: LoftServerName; measured: boolean }[] {
+  const measured = LOFT_SERVERS.filter((name) => servers.includes(name));
+  if (measured.length > 0) return measured.map((name) => ({ name, measured: true }));
+  return servers.includes('dovecot') ? [{ name: 'loft', measured: false }] : [];
+}
+
+/** Runs the benchmark: fills the maildrops, starts the servers, measures every session, stops them. */
 export async function runPop3(options: Pop3Options): Promise<Pop3Result> {
   const notes: string[] = [];
   const generator = chooseGenerator(options);
   const root = mkdtempSync(path.join(os.tmpdir(), 'loft-bench-pop3-'));
   chmodSync(root, 0o755); // Dovecot's unprivileged processes must reach their files below
   const host = hostInfo(root);
-  let loft: LoftServer | undefined;
+  const lofts: RunningLoft[] = [];
+  const backends: LoftBackend[] = [];
   let dovecot: DovecotServer | undefined;
   const cleanup = async (): Promise<void> => {
-    await Promise.allSettled([loft?.stop(), dovecot?.stop()]);
+    await Promise.allSettled([...lofts.map((l) => l.server.stop()), dovecot?.stop()]);
+    for (const backend of backends) {
+      await backend
+        .drop()
+        .catch((err: Error) => notes.push(`${backend.name}: could not drop its schema: ${err.message}`));
+    }
   };
   const onSignal = (): void => {
     void cleanup().then(() => process.exit(130));
@@ -201,89 +139,109 @@ export async function runPop3(options: Pop3Options): Promise<Pop3Result> {
   process.once('SIGTERM', onSignal);
 
   const rows: Pop3Row[] = [];
-  const maildrop = { messages: options.messages, averageOctets: 0, fillSeconds: 0, indexSeconds: 0 };
-  let loftPeak: number | undefined;
+  const maildrop = { messages: options.messages, averageOctets: 0 };
+  const loading: Pop3Loading[] = [];
+  const expectedDigest = new Map<Pop3ServerName, string>();
+  const loftPeak: Partial<Record<LoftServerName, number>> = {};
+  let postgresVersion: string | undefined;
   let failed = false;
   try {
-    // Loft always runs: it is where the maildrop's bytes come from, even when only Dovecot is measured.
-    const loftDir = path.join(root, 'loft');
-    mkdirSync(loftDir);
-    const startingLoft = LoftServer.start({ root: loftDir, domain: DOMAIN, users: [ADDRESS], pop3: true });
-    let startingDovecot: Promise<DovecotServer> | undefined;
+    const startLoft = async (name: LoftServerName, measured: boolean): Promise<RunningLoft> => {
+      const backend = await prepareBackend(name, options.postgres);
+      backends.push(backend);
+      postgresVersion ??= backend.postgresVersion;
+      const dir = path.join(root, name);
+      mkdirSync(dir);
+      const server = await LoftServer.start({
+        root: dir,
+        domain: DOMAIN,
+        users: [ADDRESS],
+        pop3: true,
+        storage: backend.storage,
+      });
+      options.log(`${name}: pid ${server.pid}, POP3 127.0.0.1:${server.pop3Port}, ${backend.description}`);
+      return { name, backend, server, measured };
+    };
+    const starting: Promise<unknown>[] = loftsToRun(options.servers).map(({ name, measured }) =>
+      startLoft(name, measured).then(
+        (loft) => lofts.push(loft),
+        (err: Error) => {
+          if (name === 'loft-pg' && backends.every((b) => b.name !== 'loft-pg'))
+            notes.push(`Loft on PostgreSQL skipped: ${options.postgres} does not answer (${err.message})`);
+          else throw err;
+        },
+      ),
+    );
     if (options.servers.includes('dovecot')) {
       const why = dovecotUnavailable();
       if (why) notes.push(`Dovecot skipped: ${why}`);
       else
-        startingDovecot = DovecotServer.start({
-          root: path.join(root, 'dovecot'),
-          user: ADDRESS,
-          password: DEFAULT_PASSWORD,
-        });
+        starting.push(
+          DovecotServer.start({
+            root: path.join(root, 'dovecot'),
+            user: ADDRESS,
+            password: DEFAULT_PASSWORD,
+          }).then(
+            (d) => {
+              dovecot = d;
+              options.log(
+                `dovecot: master pid ${d.masterPid()}, POP3 127.0.0.1:${d.port}, instance ${d.root}`,
+              );
+            },
+            (err: Error) => {
+              failed = true;
+              notes.push(`could not start Dovecot: ${err.message}`);
+            },
+          ),
+        );
     }
-    const [loftStart, dovecotStart] = await Promise.allSettled([startingLoft, startingDovecot]);
-    if (loftStart.status === 'fulfilled') {
-      loft = loftStart.value;
-      options.log(`loft: pid ${loft.pid}, POP3 127.0.0.1:${loft.pop3Port}, data ${loft.dataDir}`);
-    } else throw loftStart.reason;
-    if (dovecotStart.status === 'fulfilled' && dovecotStart.value) {
-      dovecot = dovecotStart.value;
+    const started = await Promise.allSettled(starting);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    lofts.sort((a, b) => LOFT_SERVERS.indexOf(a.name) - LOFT_SERVERS.indexOf(b.name));
+    if (lofts.length === 0) throw new Error('no Loft to fill the maildrop in');
+
+    for (const loft of lofts) {
       options.log(
-        `dovecot: master pid ${dovecot.masterPid()}, POP3 127.0.0.1:${dovecot.port}, instance ${dovecot.root}`,
+        `${loft.name}: filling the maildrop: ${options.messages} messages by SMTP (${generator}, connections reused)…`,
       );
-    } else if (dovecotStart.status === 'rejected') {
-      failed = true;
-      notes.push(`could not start Dovecot: ${(dovecotStart.reason as Error).message}`);
-    }
-
-    options.log(
-      `filling the maildrop: ${options.messages} messages by SMTP to Loft (${generator}, connections reused)…`,
-    );
-    maildrop.fillSeconds = await fill(loft, options, generator);
-    // Loft indexes new mail for IMAP SEARCH in the background; let it finish, so that no session
-    // of either server is measured while Loft is still indexing.
-    const indexStart = process.hrtime.bigint();
-    if (!(await loft.waitIndexed(options.messages, 600_000))) {
-      throw new Error("Loft's search index did not catch up with the maildrop within 10 minutes");
-    }
-    maildrop.indexSeconds = Number(process.hrtime.bigint() - indexStart) / 1e9;
-    const messages = loft.readInbox(ADDRESS);
-    if (messages.length !== options.messages) {
-      throw new Error(`${messages.length} messages in Loft's INBOX, expected ${options.messages}`);
-    }
-    maildrop.averageOctets = Math.round(messages.reduce((sum, m) => sum + m.length, 0) / messages.length);
-    if (dovecot) dovecot.deliver(messages);
-    options.log(
-      `  ${options.messages} messages of ${maildrop.averageOctets} octets on average, in ${maildrop.fillSeconds.toFixed(1)} s` +
-        ` (search-indexed ${maildrop.indexSeconds.toFixed(1)} s later)` +
-        `${dovecot ? '; the same bytes written to the Dovecot Maildir' : ''}`,
-    );
-
-    const targets: Target[] = [];
-    if (options.servers.includes('loft')) {
-      const l = loft;
-      targets.push({
-        name: 'loft',
-        port: l.pop3Port!,
-        rootPid: () => (l.running ? l.pid : undefined),
-        settle: async () => undefined,
+      const filled = await fillMaildrop(loft.server, {
+        messages: options.messages,
+        payloadBytes: options.payloadBytes,
+        generator,
+        address: ADDRESS,
+        domain: DOMAIN,
       });
-    }
-    if (dovecot) {
-      const d = dovecot;
-      targets.push({
-        name: 'dovecot',
-        port: d.port,
-        rootPid: () => d.masterPid(),
-        settle: async () => {
-          if (!(await d.waitSessionsEnded(10_000)))
-            notes.push('a Dovecot session process outlived its QUIT by 10 s');
-        },
-      });
+      loading.push({ server: loft.name, fillSeconds: filled.fillSeconds, indexSeconds: filled.indexSeconds });
+      const digest = maildropDigest(filled.messages);
+      if (loft.measured) expectedDigest.set(loft.name, digest);
+      const average = Math.round(
+        filled.messages.reduce((sum, m) => sum + m.length, 0) / filled.messages.length,
+      );
+      const first = loft === lofts[0];
+      if (first) maildrop.averageOctets = average;
+      // Dovecot serves the very bytes the first Loft stored.
+      if (first && dovecot) {
+        dovecot.deliver(filled.messages);
+        expectedDigest.set('dovecot', digest);
+      }
+      options.log(
+        `  ${options.messages} messages of ${average} octets on average, in ${filled.fillSeconds.toFixed(1)} s` +
+          ` (search-indexed ${filled.indexSeconds.toFixed(1)} s later)` +
+          `${first && dovecot ? '; the same bytes written to the Dovecot Maildir' : ''}`,
+      );
     }
 
-    const run = async (target: Target, phase: Pop3Phase, depth: number, label: string): Promise<Pop3Row> => {
+    const targets: Pop3Target[] = lofts.filter((l) => l.measured).map((l) => loftTarget(l.name, l.server));
+    if (dovecot) targets.push(dovecotTarget(dovecot, notes));
+
+    const run = async (
+      target: Pop3Target,
+      phase: Pop3Phase,
+      depth: number,
+      label: string,
+    ): Promise<Pop3Row> => {
       options.log(`${target.name}: ${label}…`);
-      const row = await measure(target, phase, depth, options.messages);
+      const row = await measureSession(target, { phase, depth, expected: options.messages, user: ADDRESS });
       options.log(
         `  login ${row.loginMs.toFixed(1)} ms, RETR ${row.messages} in ${row.retrSeconds.toFixed(2)} s = ${row.perSecond.toFixed(0)} msg/s${row.error ? ` (${row.error})` : ''}`,
       );
@@ -293,7 +251,7 @@ export async function runPop3(options: Pop3Options): Promise<Pop3Result> {
     for (const target of targets) {
       rows.push(await run(target, 'first', options.depth, `first session, ${options.depth} RETRs pipelined`));
     }
-    // Later sessions: servers take turns within each round, so a change in the machine's load hits both.
+    // Later sessions: servers take turns within each round, so a change in the machine's load hits all.
     const depths = options.oneAtATime && options.depth !== 1 ? [options.depth, 1] : [options.depth];
     const later: Pop3Row[] = [];
     for (let round = 1; round <= options.repeat; round++) {
@@ -306,7 +264,10 @@ export async function runPop3(options: Pop3Options): Promise<Pop3Result> {
       }
     }
     rows.push(...medianPop3Rows(later));
-    if (loft.running) loftPeak = mb(peakRssKb(loft.pid));
+    for (const loft of lofts) {
+      const peak = loft.server.running ? mb(peakRssKb(loft.server.pid)) : undefined;
+      if (peak !== undefined) loftPeak[loft.name] = peak;
+    }
   } catch (err) {
     failed = true;
     notes.push(`the benchmark stopped: ${(err as Error).message}`);
@@ -319,15 +280,18 @@ export async function runPop3(options: Pop3Options): Promise<Pop3Result> {
     else rmSync(root, { recursive: true, force: true });
   }
 
-  const digests = new Set(rows.filter((r) => r.verified).map((r) => r.contentDigest));
-  const sameContent = digests.size === 0 ? undefined : digests.size === 1;
+  const checked = rows.filter((r) => r.verified);
+  const sameContent =
+    checked.length === 0 ? undefined : checked.every((r) => r.contentDigest === expectedDigest.get(r.server));
   if (sameContent === false)
-    notes.push('the servers did not serve the same messages (content digests differ)');
+    notes.push('a session did not retrieve the messages its server was given (content digests differ)');
   return {
     host,
     dovecot: dovecotVersion(),
+    postgres: postgresVersion,
     generator,
     maildrop,
+    loading,
     rows,
     sameContent,
     loftLifetimePeakRssMb: loftPeak,

@@ -27,8 +27,10 @@ import {
   imapTargetChecks,
 } from './lib/imap-report.ts';
 import { SMTP_SOURCE } from './lib/load.ts';
+import { BACKEND_LEGEND } from './lib/loft-names.ts';
 import { formatOutbound, formatOutboundComparison, outboundErrors } from './lib/outbound-report.ts';
 import { formatPop3Table, formatPop3Targets, pop3TargetChecks } from './lib/pop3-report.ts';
+import { DEFAULT_POSTGRES } from './lib/postgres.ts';
 import { formatTable, formatTargets, targetChecks } from './lib/report.ts';
 import {
   POP3_DEPTH,
@@ -64,7 +66,10 @@ benchmarks: smtp-accept, pop3 (alias pop3-retr), imap, smtp-scale, smtp-outbound
 
   --quick                 smoke run of a few seconds per server (small counts)
   --scale N               multiply the message counts by N (default 1)
-  --servers LIST          loft,postfix,dovecot (default all; each benchmark takes its own)
+  --servers LIST          loft,loft-pg,postfix,dovecot (default all; each benchmark takes its own):
+                          loft is Loft on SQLite, loft-pg Loft on PostgreSQL (see --postgres)
+  --postgres URL          the PostgreSQL database of loft-pg and smtp-scale, a schema of its own per
+                          run, dropped after (default ${DEFAULT_POSTGRES})
   --generator NAME        auto | smtp-source | node (default auto: smtp-source when installed)
   --repeat N              run each row N times, servers taking turns; report the median (default 1)
   --setup                 run bench/setup.sh (installs Postfix and Dovecot; root) before measuring
@@ -91,9 +96,7 @@ imap:
   --profile               run Loft under node --cpu-prof (the profile is kept in the temporary folder;
                           imap and smtp-outbound)
 
-smtp-scale:
-  --postgres URL          the PostgreSQL database for Loft (a schema of its own per run;
-                          default postgres://root@127.0.0.1:5432/test)
+smtp-scale: Loft on SQLite, on PostgreSQL with one process and with two (takes --postgres)
 
 smtp-outbound:
   --messages N            messages queued, then relayed to a local sink (default ${OUTBOUND_MESSAGES}, with --quick
@@ -195,7 +198,7 @@ function parseOptions(argv: string[]) {
       'no-setup': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       out: { type: 'string', default: path.join(HERE, 'results') },
-      postgres: { type: 'string', default: 'postgres://root@127.0.0.1:5432/test' },
+      postgres: { type: 'string', default: DEFAULT_POSTGRES },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -214,6 +217,22 @@ function writeResults(out: string, name: string, startedAt: Date, payload: unkno
 
 const loadNow = (): string => (os.loadavg()[0] ?? 0).toFixed(2);
 
+/** The PostgreSQL part of a host line: its version when loft-pg ran. */
+const postgresPart = (version: string | undefined): string => (version ? `, PostgreSQL ${version}` : '');
+
+/** The legend under a table with loft-pg rows. */
+function printLegend(servers: readonly string[]): void {
+  if (servers.includes('loft-pg')) console.log(BACKEND_LEGEND);
+}
+
+/** "Loft's peak RSS …: 123 MB (SQLite), 98 MB (PostgreSQL)". */
+function formatPeaks(peaks: Partial<Record<string, number>>): string | undefined {
+  const parts = Object.entries(peaks).map(
+    ([server, mb]) => `${mb} MB (${server === 'loft-pg' ? 'on PostgreSQL' : 'on SQLite'})`,
+  );
+  return parts.length > 0 ? parts.join(', ') : undefined;
+}
+
 async function smtpBenchmark(
   values: Values,
   argv: string[],
@@ -229,6 +248,7 @@ async function smtpBenchmark(
     reuseConnections: values.reuse,
     repeat: common.repeat,
     keep: values.keep,
+    postgres: values.postgres,
     log: (line) => console.log(line),
   };
   const startedAt = new Date();
@@ -244,15 +264,18 @@ async function smtpBenchmark(
   );
   console.log(
     `host: ${h.cpus} CPU (${h.cpuModel}), ${h.memoryGb} GB, Linux ${h.kernel}, Node ${h.node}, ` +
-      `Postfix ${h.postfix ?? 'absent'}, fsync ${h.fsyncMs} ms, load average ${h.loadAverage} at start (${loadNow()} now)`,
+      `Postfix ${h.postfix ?? 'absent'}${postgresPart(result.postgres)}, fsync ${h.fsyncMs} ms, load average ${h.loadAverage} at start (${loadNow()} now)`,
   );
   console.log('');
   console.log(formatTable(result.rows));
+  printLegend(result.rows.map((r) => r.server));
   console.log('');
   for (const line of formatTargets(checks)) console.log(line);
-  if (result.loftLifetimePeakRssMb !== undefined) {
-    console.log(`Loft's peak RSS over the whole run (VmHWM): ${result.loftLifetimePeakRssMb} MB`);
-  }
+  const peaks = formatPeaks({
+    ...(result.loftLifetimePeakRssMb === undefined ? {} : { loft: result.loftLifetimePeakRssMb }),
+    ...(result.loftPgLifetimePeakRssMb === undefined ? {} : { 'loft-pg': result.loftPgLifetimePeakRssMb }),
+  });
+  if (peaks) console.log(`Loft's peak RSS over the whole run (VmHWM): ${peaks}`);
   for (const note of result.notes) console.log(`note: ${note}`);
   const file = writeResults(values.out, 'smtp-accept', startedAt, {
     benchmark: 'smtp-accept',
@@ -284,6 +307,7 @@ async function pop3Benchmark(
     repeat: common.repeat,
     generator: common.generator,
     keep: values.keep,
+    postgres: values.postgres,
     log: (line) => console.log(line),
   };
   const startedAt = new Date();
@@ -297,26 +321,27 @@ async function pop3Benchmark(
   console.log('');
   console.log(
     `POP3 retrieval: log in, STAT, UIDL, LIST, RETR every message of ${result.maildrop.messages} ` +
-      `(${result.maildrop.averageOctets} octets on average, the same bytes on both servers), QUIT without DELE; loopback`,
+      `(${result.maildrop.averageOctets} octets on average; each Loft filled by SMTP, Dovecot given the first Loft's bytes), QUIT without DELE; loopback`,
   );
   console.log(
     `host: ${h.cpus} CPU (${h.cpuModel}), ${h.memoryGb} GB, Linux ${h.kernel}, Node ${h.node}, ` +
-      `Dovecot ${result.dovecot ?? 'absent'}, load average ${h.loadAverage} at start (${loadNow()} now)`,
+      `Dovecot ${result.dovecot ?? 'absent'}${postgresPart(result.postgres)}, load average ${h.loadAverage} at start (${loadNow()} now)`,
+  );
+  console.log(
+    `filling: ${result.loading.map((l) => `${l.server} ${l.fillSeconds.toFixed(1)} s by SMTP, search-indexed ${l.indexSeconds.toFixed(1)} s later`).join('; ')}`,
   );
   console.log('');
   console.log(formatPop3Table(result.rows));
+  printLegend(result.rows.map((r) => r.server));
   console.log('');
   for (const line of formatPop3Targets(checks)) console.log(line);
   if (result.sameContent !== undefined) {
     console.log(
-      `content: ${result.sameContent ? 'every session of both servers retrieved the same messages (SHA-256)' : 'DIFFERS between sessions'}`,
+      `content: ${result.sameContent ? 'every session retrieved exactly the messages its server was given (SHA-256)' : 'DIFFERS from what a server was given'}`,
     );
   }
-  if (result.loftLifetimePeakRssMb !== undefined) {
-    console.log(
-      `Loft's peak RSS over the whole run, filling included (VmHWM): ${result.loftLifetimePeakRssMb} MB`,
-    );
-  }
+  const peaks = formatPeaks(result.loftLifetimePeakRssMb);
+  if (peaks) console.log(`Loft's peak RSS over the whole run, filling included (VmHWM): ${peaks}`);
   for (const note of result.notes) console.log(`note: ${note}`);
   const file = writeResults(values.out, 'pop3-retr', startedAt, {
     benchmark: 'pop3-retr',
@@ -355,6 +380,7 @@ async function imapBenchmark(
     keep: values.keep,
     profile: values.profile,
     idleSeconds: parseCount(values['idle-seconds'], '--idle-seconds', 86_400),
+    postgres: values.postgres,
     log: (line) => console.log(line),
   };
   const startedAt = new Date();
@@ -373,15 +399,19 @@ async function imapBenchmark(
   );
   console.log(
     `host: ${h.cpus} CPU (${h.cpuModel}), ${h.memoryGb} GB, Linux ${h.kernel}, Node ${h.node}, ` +
-      `Dovecot ${result.dovecot ?? 'absent'}, load average ${h.loadAverage} at start (${loadNow()} now)`,
+      `Dovecot ${result.dovecot ?? 'absent'}${postgresPart(result.postgres)}, load average ${h.loadAverage} at start (${loadNow()} now)`,
   );
-  console.log(
-    `loading: Loft filled through DeliveryService.append in ${m.loftFillSeconds.toFixed(1)} s` +
-      `${m.dovecotWriteSeconds === undefined ? '' : `; Dovecot's Maildir written in ${m.dovecotWriteSeconds.toFixed(1)} s`}` +
-      `; Loft's search index done ${m.loftIndexSeconds === undefined ? '(not finished)' : `${m.loftIndexSeconds.toFixed(1)} s after its start (${m.loftIndexCpuSeconds?.toFixed(1)} s CPU)`}`,
+  const loadings = result.loading.map(
+    (l) =>
+      `${l.server} filled through DeliveryService.append in ${l.fillSeconds.toFixed(1)} s, search index done ` +
+      `${l.indexSeconds === undefined ? '(not finished)' : `${l.indexSeconds.toFixed(1)} s after its start (${l.indexCpuSeconds?.toFixed(1)} s CPU)`}`,
   );
+  if (m.dovecotWriteSeconds !== undefined)
+    loadings.push(`Dovecot's Maildir written in ${m.dovecotWriteSeconds.toFixed(1)} s`);
+  console.log(`loading: ${loadings.join('; ')}`);
   console.log('');
   console.log(formatImapTable(result.rows));
+  printLegend(result.rows.map((r) => r.server));
   console.log('');
   if (result.memory.length > 0) {
     console.log(
@@ -391,9 +421,8 @@ async function imapBenchmark(
     console.log('');
   }
   for (const line of formatImapTargets(checks)) console.log(line);
-  if (result.loftLifetimePeakRssMb !== undefined) {
-    console.log(`Loft's peak RSS over the whole run (VmHWM): ${result.loftLifetimePeakRssMb} MB`);
-  }
+  const peaks = formatPeaks(result.loftLifetimePeakRssMb);
+  if (peaks) console.log(`Loft's peak RSS over the whole run (VmHWM): ${peaks}`);
   for (const note of result.notes) console.log(`note: ${note}`);
   const file = writeResults(values.out, 'imap', startedAt, {
     benchmark: 'imap',

@@ -1,9 +1,10 @@
 /**
- * The SMTP acceptance benchmark: Loft and a Postfix instance side by side, driven by the same
- * load generator (Postfix's smtp-source), N concurrent sessions sending messages of a given size.
+ * The SMTP acceptance benchmark: Loft (on SQLite, and as `loft-pg` on PostgreSQL) and a Postfix
+ * instance side by side, driven by the same load generator (Postfix's smtp-source), N concurrent
+ * sessions sending messages of a given size.
  *
  * Loft answers 250 only after the message is durably in the recipient's INBOX, so its rate is
- * counted at the 250s and checked against the rows of `messages` in its SQLite database. Postfix
+ * counted at the 250s and checked against the rows of `messages` in its database. Postfix
  * answers 250 once the message is durably in its queue and delivers to the Maildir afterwards:
  * both its acceptance rate (until the last 250) and its delivered rate (until the queue is empty
  * and every message is a Maildir file) are reported.
@@ -14,12 +15,14 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type HostInfo, hostInfo } from './lib/host.ts';
 import { type GeneratorName, type LoadSpec, runLoad, smtpSourceAvailable } from './lib/load.ts';
+import { LOFT_SERVERS, type LoftServerName } from './lib/loft-names.ts';
 import { LoftServer } from './lib/loft-server.ts';
 import { PostfixServer, postfixUnavailable } from './lib/postfix-server.ts';
+import { BenchSchema } from './lib/postgres.ts';
 import { MemorySampler, peakRssKb, treeCpuSeconds } from './lib/procfs.ts';
 import { type Measure, medianRows, messageCount, type SmtpAcceptRow, warmupCount } from './lib/rows.ts';
 
-export const SERVER_NAMES = ['loft', 'postfix'] as const;
+export const SERVER_NAMES = [...LOFT_SERVERS, 'postfix'] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
 
 export interface SmtpAcceptOptions {
@@ -38,15 +41,20 @@ export interface SmtpAcceptOptions {
   repeat: number;
   /** Keep the temporary folder (data, logs, Postfix instance) for inspection. */
   keep: boolean;
+  /** The PostgreSQL database of `loft-pg` (a schema of its own per run, dropped at the end). */
+  postgres: string;
   log: (line: string) => void;
 }
 
 export interface SmtpAcceptResult {
   host: HostInfo;
   generator: GeneratorName;
+  /** The PostgreSQL server's version when `loft-pg` ran. */
+  postgres: string | undefined;
   rows: SmtpAcceptRow[];
-  /** Loft's VmHWM over its whole life (all rows and warm-ups), in MB. */
+  /** Loft's VmHWM over its whole life (all rows and warm-ups), in MB: on SQLite, and on PostgreSQL. */
   loftLifetimePeakRssMb: number | undefined;
+  loftPgLifetimePeakRssMb: number | undefined;
   notes: string[];
 }
 
@@ -61,8 +69,10 @@ interface Target {
   name: ServerName;
   port: number;
   rootPid(): number | undefined;
+  /** CPU seconds of the server so far (its process tree; loft-pg: with its database backends). */
+  cpuSeconds(): number;
   /** Messages durably stored so far (Loft: rows of `messages`; Postfix: Maildir files). */
-  stored(): number;
+  stored(): Promise<number>;
   alive(): boolean;
   /** What its 250 means: Loft's is "stored", Postfix's "queued". */
   ackMeasure: Measure;
@@ -74,11 +84,12 @@ interface Target {
   drain(expected: number, timeoutMs: number): Promise<boolean>;
 }
 
-function loftTarget(server: LoftServer): Target {
+function loftTarget(name: LoftServerName, server: LoftServer): Target {
   return {
-    name: 'loft',
+    name,
     port: server.port,
     rootPid: () => (server.running ? server.pid : undefined),
+    cpuSeconds: () => server.cpuSeconds(),
     stored: () => server.countStored(),
     alive: () => server.running,
     ackMeasure: 'stored',
@@ -92,7 +103,11 @@ function postfixTarget(server: PostfixServer): Target {
     name: 'postfix',
     port: server.port,
     rootPid: () => server.masterPid(),
-    stored: () => server.countDelivered(),
+    cpuSeconds: () => {
+      const pid = server.masterPid();
+      return pid === undefined ? 0 : treeCpuSeconds(pid);
+    },
+    stored: async () => server.countDelivered(),
     alive: () => server.masterPid() !== undefined,
     ackMeasure: 'queued',
     drainMeasure: 'delivered',
@@ -157,7 +172,7 @@ async function measure(
   const pid = target.rootPid();
   if (pid === undefined || !target.alive()) return failed(`${target.name} is not running`);
 
-  const beforeWarm = target.stored();
+  const beforeWarm = await target.stored();
   const warm = await runLoad(generator, spec(plan.warmup, Math.min(plan.concurrency, plan.warmup)));
   if (warm.failed > 0) return failed(`warm-up: ${warm.errors.join('; ')}`);
   // Let the warm-up's background work finish before measuring.
@@ -166,25 +181,25 @@ async function measure(
   }
   await sleep(100);
 
-  const before = target.stored();
+  const before = await target.stored();
   const sampler = new MemorySampler(pid, true);
-  const cpu0 = treeCpuSeconds(pid);
+  const cpu0 = target.cpuSeconds();
   sampler.start(SAMPLE_MS);
   const started = process.hrtime.bigint();
   const load = await runLoad(generator, spec(plan.messages, plan.concurrency));
-  const cpu1 = treeCpuSeconds(pid);
+  const cpu1 = target.cpuSeconds();
   const peakAtAck = { rss: sampler.peakRssKb, pss: sampler.peakPssKb, processes: sampler.peakProcesses };
   const loadError = load.errors.length > 0 ? load.errors.join('; ') : undefined;
   // Loft's 250 means stored: the rows must be there now, before any background work.
-  const storedAtAck = target.ackMeasure === 'stored' ? target.stored() - before : undefined;
+  const storedAtAck = target.ackMeasure === 'stored' ? (await target.stored()) - before : undefined;
   const ackOk = load.failed === 0 && (storedAtAck === undefined || storedAtAck === load.accepted);
   const perMessage = (cpu: number, n: number): number => (n > 0 ? (cpu * 1000) / n : 0);
 
   const drained = await target.drain(before + load.accepted, 120_000 + load.accepted * 100);
   const deliveredSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpu2 = treeCpuSeconds(pid);
+  const cpu2 = target.cpuSeconds();
   sampler.stop();
-  const delivered = target.stored() - before;
+  const delivered = (await target.stored()) - before;
   const deliveredOk = drained && delivered === load.accepted && load.failed === 0;
   return [
     {
@@ -246,9 +261,15 @@ export async function runSmtpAccept(options: SmtpAcceptOptions): Promise<SmtpAcc
   chmodSync(root, 0o755); // Postfix's delivery agent (running as nobody) must reach its Maildir below
   const host = hostInfo(root);
   let loft: LoftServer | undefined;
+  let loftPg: LoftServer | undefined;
+  let schema: BenchSchema | undefined;
   let postfix: PostfixServer | undefined;
   const cleanup = async (): Promise<void> => {
-    await Promise.allSettled([loft?.stop(), postfix?.stop()]);
+    await Promise.allSettled([loft?.stop(), loftPg?.stop(), postfix?.stop()]);
+    await schema
+      ?.drop()
+      .catch((err: Error) => notes.push(`could not drop schema ${schema?.name}: ${err.message}`));
+    schema = undefined;
   };
   const onSignal = (): void => {
     void cleanup().then(() => process.exit(130));
@@ -258,6 +279,8 @@ export async function runSmtpAccept(options: SmtpAcceptOptions): Promise<SmtpAcc
 
   const rows: SmtpAcceptRow[] = [];
   let loftPeak: number | undefined;
+  let loftPgPeak: number | undefined;
+  let postgresVersion: string | undefined;
   let startFailed = false;
   try {
     const targets: Target[] = [];
@@ -270,6 +293,29 @@ export async function runSmtpAccept(options: SmtpAcceptOptions): Promise<SmtpAcc
           loft = s;
           options.log(`loft: pid ${s.pid}, 127.0.0.1:${s.port}, data ${s.dataDir}`);
         }),
+      );
+    }
+    if (options.servers.includes('loft-pg')) {
+      const dir = path.join(root, 'loft-pg');
+      mkdirSync(dir);
+      starting.push(
+        BenchSchema.create(options.postgres).then(
+          async (created) => {
+            schema = created;
+            postgresVersion = created.serverVersion;
+            const s = await LoftServer.start({
+              root: dir,
+              domain: DOMAIN,
+              users: [`${USER}@${DOMAIN}`],
+              storage: created.storage,
+            });
+            loftPg = s;
+            options.log(`loft-pg: pid ${s.pid}, 127.0.0.1:${s.port}, PostgreSQL schema ${created.name}`);
+          },
+          (err: Error) => {
+            notes.push(`Loft on PostgreSQL skipped: ${options.postgres} does not answer (${err.message})`);
+          },
+        ),
       );
     }
     if (options.servers.includes('postfix')) {
@@ -292,7 +338,8 @@ export async function runSmtpAccept(options: SmtpAcceptOptions): Promise<SmtpAcc
         notes.push(`could not start: ${(result.reason as Error).message}`);
       }
     }
-    if (loft) targets.push(loftTarget(loft));
+    if (loft) targets.push(loftTarget('loft', loft));
+    if (loftPg) targets.push(loftTarget('loft-pg', loftPg));
     if (postfix) targets.push(postfixTarget(postfix));
 
     for (const payloadBytes of options.sizes) {
@@ -322,6 +369,7 @@ export async function runSmtpAccept(options: SmtpAcceptOptions): Promise<SmtpAcc
       }
     }
     if (loft?.running) loftPeak = mb(peakRssKb(loft.pid));
+    if (loftPg?.running) loftPgPeak = mb(peakRssKb(loftPg.pid));
   } finally {
     await cleanup();
     process.off('SIGINT', onSignal);
@@ -331,5 +379,13 @@ export async function runSmtpAccept(options: SmtpAcceptOptions): Promise<SmtpAcc
       notes.push(`temporary folder kept for inspection: ${root}`);
     else rmSync(root, { recursive: true, force: true });
   }
-  return { host, generator, rows, loftLifetimePeakRssMb: loftPeak, notes };
+  return {
+    host,
+    generator,
+    postgres: postgresVersion,
+    rows,
+    loftLifetimePeakRssMb: loftPeak,
+    loftPgLifetimePeakRssMb: loftPgPeak,
+    notes,
+  };
 }

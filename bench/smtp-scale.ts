@@ -4,17 +4,16 @@
  * smtp-source (a new connection per message). With two processes the load is split in halves,
  * one smtp-source per process, started together; a message counts when its 250 came, and every
  * run is checked against the rows stored. Target: two processes on PostgreSQL at least 1.3
- * times one process on PostgreSQL.
+ * times one process on PostgreSQL. CPU time counts each Loft process and, on PostgreSQL, the
+ * database backends serving it (each process has an application_name of its own).
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { type HostInfo, hostInfo } from './lib/host.ts';
 import { runLoad } from './lib/load.ts';
 import { LoftServer } from './lib/loft-server.ts';
-import { treeCpuSeconds } from './lib/procfs.ts';
+import { BenchSchema } from './lib/postgres.ts';
 
 export const SCALE_TARGET = 1.3;
 const DOMAIN = 'bench.test';
@@ -49,23 +48,6 @@ export interface ScaleResult {
   met: boolean;
 }
 
-async function pgCount(url: string, schema: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query(`SELECT count(*)::int AS n FROM ${schema}.messages`);
-    return rows[0].n as number;
-  } finally {
-    await client.end();
-  }
-}
-
-async function dropSchema(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).finally(() => client.end());
-}
-
 /** One measurement: start the servers, warm up, send, count. */
 async function measure(
   setup: ScaleRow['setup'],
@@ -73,8 +55,14 @@ async function measure(
   root: string,
 ): Promise<Omit<ScaleRow, 'runs'>> {
   const processes = setup === 'postgres, 2 processes' ? 2 : 1;
-  const schema = `loft_bench_${randomBytes(5).toString('hex')}`;
-  const storage = setup.startsWith('postgres') ? `${options.postgres}?schema=${schema}` : undefined;
+  const schema = setup.startsWith('postgres') ? await BenchSchema.create(options.postgres) : undefined;
+  // Each process's own application_name, so that each counts only the backends serving it.
+  const storageOf = (i: number): string | undefined => {
+    if (!schema) return undefined;
+    const url = new URL(schema.storage);
+    url.searchParams.set('application_name', `${schema.name}_p${i}`);
+    return url.toString();
+  };
   const dir = mkdtempSync(path.join(root, 'run-'));
   const servers: LoftServer[] = [];
   try {
@@ -86,13 +74,13 @@ async function measure(
           root: own,
           domain: DOMAIN,
           users: [`${USER}@${DOMAIN}`],
-          storage,
+          storage: storageOf(i),
           provisioned: i > 0,
         }),
       );
     }
-    const count = async (): Promise<number> =>
-      storage ? pgCount(options.postgres, schema) : servers[0]!.countStored();
+    // Every process stores in the one database: the first one's count is everyone's.
+    const count = (): Promise<number> => servers[0]!.countStored();
     const spec = (server: LoftServer, messages: number, sessions: number) => ({
       port: server.port,
       sessions,
@@ -106,7 +94,7 @@ async function measure(
     });
     for (const server of servers) await runLoad('smtp-source', spec(server, 100, 10));
     const before = await count();
-    const cpu0 = servers.reduce((sum, s) => sum + treeCpuSeconds(s.pid), 0);
+    const cpu0 = servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
     const started = process.hrtime.bigint();
     const loads = await Promise.all(
       servers.map((server) =>
@@ -117,7 +105,7 @@ async function measure(
       ),
     );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const cpu1 = servers.reduce((sum, s) => sum + treeCpuSeconds(s.pid), 0);
+    const cpu1 = servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
     const accepted = loads.reduce((sum, l) => sum + l.accepted, 0);
     const failed = loads.reduce((sum, l) => sum + l.failed, 0);
     const stored = (await count()) - before;
@@ -135,7 +123,7 @@ async function measure(
     };
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
-    if (storage) await dropSchema(options.postgres, schema).catch(() => {});
+    await schema?.drop().catch(() => {});
   }
 }
 

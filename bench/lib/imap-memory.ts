@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closeIdleConnections, openIdleConnections } from './imap-idle.ts';
 import type { ImapMemoryRow, ImapServer } from './imap-report.ts';
+import { isLoft } from './loft-names.ts';
 import { statusKb, treeMemory } from './procfs.ts';
 
 /** A server under test, as the measuring loops see it. */
@@ -18,6 +19,8 @@ export interface Target {
   name: ImapServer;
   port: number;
   rootPid(): number | undefined;
+  /** CPU seconds of the server so far (its process tree; loft-pg: with its database backends). */
+  cpuSeconds(): number;
   /** Resolves once the server is done with the sessions that ended (Dovecot: processes reaped). */
   settle(): Promise<void>;
   /** Runs a full garbage collection in the server (Loft, through its inspector), where it has one. */
@@ -54,7 +57,7 @@ function idleGuard(
     if (Date.now() > deadline) reason ??= `${seconds} s time limit`;
     if (meminfoKb('MemAvailable') < floorKb) reason ??= "the machine's available memory fell under a quarter";
     if (target.rootPid() === undefined) reason ??= 'the server exited';
-    else if (target.name === 'loft') {
+    else if (isLoft(target.name)) {
       const rss = treeMemory(pid, false).rssKb;
       if (rss > 0) lastRssKb = rss;
       if (rss - rssBeforeKb > MAX_GROWTH_KB)
@@ -108,7 +111,7 @@ export async function idleMemory(target: Target, options: IdleMemoryOptions): Pr
     user: options.user,
     password: options.password,
     connections: options.connections,
-    scram: target.name === 'loft',
+    scram: isLoft(target.name),
     exists: options.exists,
     progress: (n) => options.log(`  ${n} idling`),
     shouldStop: guard.check,

@@ -5,9 +5,13 @@
  */
 import type { ImapOperation } from './imap-session.ts';
 import { OPERATION_LABELS } from './imap-session.ts';
+import { isLoft, LOFT_SERVERS, type LoftServerName, SERVER_TITLES } from './loft-names.ts';
 import { alignColumns } from './report.ts';
 
-export type ImapServer = 'loft' | 'dovecot';
+/** `loft` on SQLite, `loft-pg` on PostgreSQL, or `dovecot`. */
+export type ImapServer = 'loft' | 'loft-pg' | 'dovecot';
+
+const SERVER_ORDER: readonly ImapServer[] = [...LOFT_SERVERS, 'dovecot'];
 
 /**
  * `first`: the first session after the servers started (each server's cold SELECT; Dovecot
@@ -93,13 +97,17 @@ export function medianImapRows(rows: readonly ImapRow[]): ImapRow[] {
   });
 }
 
-/** Dovecot's time over Loft's for the same phase and operation (above 1: Loft is faster), or undefined. */
+/**
+ * Dovecot's time over Loft's (on `server`'s backend, SQLite by default) for the same phase and
+ * operation (above 1: Loft is faster), or undefined.
+ */
 export function speedRatio(
   rows: readonly ImapRow[],
   phase: ImapPhase,
   operation: ImapOperation,
+  server: LoftServerName = 'loft',
 ): number | undefined {
-  const loft = rows.find((r) => r.server === 'loft' && r.phase === phase && r.operation === operation);
+  const loft = rows.find((r) => r.server === server && r.phase === phase && r.operation === operation);
   const dovecot = rows.find((r) => r.server === 'dovecot' && r.phase === phase && r.operation === operation);
   if (!loft?.verified || !dovecot?.verified || loft.ms <= 0) return undefined;
   return dovecot.ms / loft.ms;
@@ -112,7 +120,7 @@ export function formatMs(ms: number): string {
 
 const mb = (octets: number): string => (octets / 2 ** 20).toFixed(1);
 
-/** The operations table: one line per (server, phase, operation), Loft's lines with the ratio. */
+/** The operations table: one line per (server, phase, operation), each Loft's lines with the ratio. */
 export function formatImapTable(rows: readonly ImapRow[]): string {
   const header = [
     'server',
@@ -130,10 +138,10 @@ export function formatImapTable(rows: readonly ImapRow[]): string {
     (a, b) =>
       (a.phase === b.phase ? 0 : a.phase === 'first' ? -1 : 1) ||
       OPERATION_ORDER.indexOf(a.operation) - OPERATION_ORDER.indexOf(b.operation) ||
-      (a.server === b.server ? 0 : a.server === 'loft' ? -1 : 1),
+      SERVER_ORDER.indexOf(a.server) - SERVER_ORDER.indexOf(b.server),
   );
   const cells = sorted.map((r) => {
-    const ratio = r.server === 'loft' ? speedRatio(rows, r.phase, r.operation) : undefined;
+    const ratio = isLoft(r.server) ? speedRatio(rows, r.phase, r.operation, r.server) : undefined;
     return [
       r.server,
       r.phase,
@@ -204,36 +212,55 @@ export interface ImapTargetCheck {
   detail: string;
 }
 
-/** The target checks over the later (steady-state) rows and the memory rows. */
+/**
+ * The target checks over the later (steady-state) rows and the memory rows, for each Loft backend
+ * measured (SQLite's first; its lines unprefixed, PostgreSQL's prefixed "on PostgreSQL").
+ */
 export function imapTargetChecks(
   rows: readonly ImapRow[],
   memory: readonly ImapMemoryRow[],
 ): ImapTargetCheck[] {
+  const measured = LOFT_SERVERS.filter(
+    (s) => rows.some((r) => r.server === s) || memory.some((m) => m.server === s),
+  );
+  const backends: LoftServerName[] = measured.length > 0 ? measured : ['loft'];
+  return backends.flatMap((server) => backendChecks(rows, memory, server));
+}
+
+function backendChecks(
+  rows: readonly ImapRow[],
+  memory: readonly ImapMemoryRow[],
+  server: LoftServerName,
+): ImapTargetCheck[] {
+  const prefix = server === 'loft' ? '' : 'on PostgreSQL, ';
+  const title = SERVER_TITLES[server];
   const checks: ImapTargetCheck[] = [];
   for (const operation of OPERATION_ORDER) {
     if (operation === 'login') continue; // not a target (Loft checks a memory-hard hash)
-    const ratio = speedRatio(rows, 'later', operation);
+    const ratio = speedRatio(rows, 'later', operation, server);
     const target = operation === 'search-text' ? IMAP_TARGETS.searchRatio : IMAP_TARGETS.speedRatio;
-    const loft = rows.find((r) => r.server === 'loft' && r.phase === 'later' && r.operation === operation);
+    const loft = rows.find((r) => r.server === server && r.phase === 'later' && r.operation === operation);
     const dovecot = rows.find(
       (r) => r.server === 'dovecot' && r.phase === 'later' && r.operation === operation,
     );
     checks.push({
-      what: OPERATION_LABELS[operation],
+      what: `${prefix}${OPERATION_LABELS[operation]}`,
       value: ratio,
       target,
       direction: 'min',
       met: ratio === undefined ? undefined : ratio >= target,
       detail:
         loft && dovecot
-          ? `Loft ${formatMs(loft.ms)} ms, Dovecot ${formatMs(dovecot.ms)} ms`
+          ? `${title} ${formatMs(loft.ms)} ms, Dovecot ${formatMs(dovecot.ms)} ms`
           : 'not measured on both',
     });
   }
-  const loftMemory = memory.find((m) => m.server === 'loft');
+  const loftMemory = memory.find((m) => m.server === server);
+  // Loft on PostgreSQL keeps its idle connections by the same code as on SQLite: no line unless measured.
+  if (server !== 'loft' && !loftMemory) return checks;
   const dovecotMemory = memory.find((m) => m.server === 'dovecot');
   checks.push({
-    what: 'memory per idle connection (KB)',
+    what: `${prefix}memory per idle connection (KB)`,
     value: loftMemory?.verified || loftMemory?.serverExited ? loftMemory.perConnectionKb : undefined,
     target: IMAP_TARGETS.idleKb,
     direction: 'max',
@@ -244,7 +271,7 @@ export function imapTargetChecks(
         ? loftMemory.perConnectionKb <= IMAP_TARGETS.idleKb
         : undefined,
     detail: [
-      loftMemory ? `Loft ${memoryDetail(loftMemory)}` : 'Loft not measured',
+      loftMemory ? `${title} ${memoryDetail(loftMemory)}` : `${title} not measured`,
       dovecotMemory ? `Dovecot ${memoryDetail(dovecotMemory)}` : 'Dovecot not measured',
     ].join(', '),
   });

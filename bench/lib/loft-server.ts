@@ -1,16 +1,20 @@
 /**
  * Loft under test: a separate `node src/main.ts serve` process with its own data folder, the MX
  * listener (`smtp`) and optionally `pop3` on free loopback ports and every other listener off,
- * provisioned through the `loft` CLI.
+ * provisioned through the `loft` CLI; on SQLite in the data folder, or on PostgreSQL when given a
+ * storage URL (then the CPU time of the database's backends serving it is counted as well).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LISTENER_NAMES } from '../../src/config/schema.ts';
+import { type LoftStoreReader, postgresReader, sqliteReader } from './loft-store-reader.ts';
 import { freePort, waitForGreeting } from './net.ts';
+import { BackendCpu } from './pg-backends.ts';
+import { splitStorageUrl } from './postgres.ts';
+import { treeCpuSeconds } from './procfs.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..', '..');
 const MAIN = path.join(REPO, 'src', 'main.ts');
@@ -48,7 +52,10 @@ export interface LoftOptions {
   nodeOptions?: string[];
   /** Password of every user (default "bench-password"). */
   password?: string;
-  /** A PostgreSQL URL (`postgres://…?schema=…`) instead of SQLite in the data folder. */
+  /**
+   * A PostgreSQL URL (`postgres://…?schema=…`, see bench/lib/postgres.ts) instead of SQLite in
+   * the data folder. Its `application_name`, if any, names the backends whose CPU is counted.
+   */
   storage?: string;
   /** More TOML for loft.toml (whole tables, e.g. `[queue]`). */
   extraConfig?: string;
@@ -68,7 +75,11 @@ export class LoftServer {
   readonly imapPort: number | undefined;
   readonly dataDir: string;
   readonly logFile: string;
+  /** The PostgreSQL URL it runs on; undefined on SQLite. */
+  readonly storage: string | undefined;
   readonly #child: ChildProcess;
+  readonly #reader: LoftStoreReader;
+  readonly #backends: BackendCpu | undefined;
   #exited = false;
 
   private constructor(
@@ -76,6 +87,7 @@ export class LoftServer {
     ports: { smtp: number; pop3: number | undefined; imap?: number | undefined },
     dataDir: string,
     logFile: string,
+    storage: { url: string; backends: BackendCpu | undefined } | undefined,
   ) {
     this.#child = child;
     this.pid = child.pid ?? 0;
@@ -84,6 +96,9 @@ export class LoftServer {
     this.imapPort = ports.imap;
     this.dataDir = dataDir;
     this.logFile = logFile;
+    this.storage = storage?.url;
+    this.#reader = storage ? postgresReader(storage.url) : sqliteReader(dataDir);
+    this.#backends = storage?.backends;
     child.once('exit', () => {
       this.#exited = true;
     });
@@ -142,6 +157,12 @@ export class LoftServer {
     listen.smtp = `127.0.0.1:${port}`;
     if (pop3Port !== undefined) listen.pop3 = `127.0.0.1:${pop3Port}`;
     if (imapPort !== undefined) listen.imap = `127.0.0.1:${imapPort}`;
+    // On PostgreSQL, follow the backends that will serve the process (named by application_name).
+    const applicationName = options.storage && new URL(options.storage).searchParams.get('application_name');
+    const backends =
+      options.storage && applicationName
+        ? await BackendCpu.start(splitStorageUrl(options.storage).database, applicationName)
+        : undefined;
     const log = openSync(logFile, 'a');
     const nodeArgs = [
       ...(options.nodeOptions ?? []),
@@ -155,7 +176,13 @@ export class LoftServer {
     ];
     const child = spawn(process.execPath, nodeArgs, { cwd: REPO, stdio: ['ignore', log, log] });
     closeSync(log);
-    const server = new LoftServer(child, { smtp: port, pop3: pop3Port, imap: imapPort }, dataDir, logFile);
+    const server = new LoftServer(
+      child,
+      { smtp: port, pop3: pop3Port, imap: imapPort },
+      dataDir,
+      logFile,
+      options.storage ? { url: options.storage, backends } : undefined,
+    );
     const alive = (): boolean => !server.#exited;
     try {
       await Promise.all([
@@ -171,15 +198,9 @@ export class LoftServer {
     return server;
   }
 
-  /** Messages stored in every mailbox, read from the `messages` table of `<data>/loft.db`. */
-  countStored(): number {
-    const db = new DatabaseSync(path.join(this.dataDir, 'loft.db'), { readOnly: true });
-    try {
-      const row = db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number } | undefined;
-      return Number(row?.n ?? 0);
-    } finally {
-      db.close();
-    }
+  /** Messages stored in every mailbox, read from the `messages` table (SQLite or PostgreSQL). */
+  countStored(): Promise<number> {
+    return this.#reader.countMessages();
   }
 
   /**
@@ -189,49 +210,29 @@ export class LoftServer {
   async waitIndexed(expected: number, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const db = new DatabaseSync(path.join(this.dataDir, 'loft.db'), { readOnly: true });
-      let done: boolean;
-      try {
-        const stored = db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number };
-        const pending = db.prepare('SELECT count(*) AS n FROM search_pending').get() as { n: number };
-        done = Number(stored.n) >= expected && Number(pending.n) === 0;
-      } finally {
-        db.close();
-      }
-      if (done) return true;
+      // The backlog first: while it is not empty (most of the wait), the count is not needed.
+      if ((await this.#reader.searchBacklogEmpty()) && (await this.#reader.countMessages()) >= expected)
+        return true;
       if (Date.now() > deadline) return false;
       await sleep(20);
     }
   }
 
   /**
-   * The stored bytes of every message in `address`'s INBOX, in UID order, read from `<data>/loft.db`
+   * The stored bytes of every message in `address`'s INBOX, in UID order, read from the database
    * (bodies up to `inline_body_limit` are kept inline there; larger ones are not read here and
-   * make this throw).
+   * make this reject).
    */
-  readInbox(address: string): Buffer[] {
-    const db = new DatabaseSync(path.join(this.dataDir, 'loft.db'), { readOnly: true });
-    try {
-      const rows = db
-        .prepare(
-          `SELECT m.uid AS uid, m.size AS size, d.data AS data FROM messages m
-             JOIN mailboxes b ON b.id = m.mailbox_id
-             JOIN accounts a ON a.id = b.account_id
-             LEFT JOIN blob_data d ON d.id = m.blob_id
-           WHERE a.address = ? AND b.name = 'INBOX' ORDER BY m.uid`,
-        )
-        .all(address) as { uid: number; size: number; data: Uint8Array | null }[];
-      return rows.map((row) => {
-        if (!row.data) throw new Error(`message ${row.uid}: its body is not inline in loft.db`);
-        const bytes = Buffer.from(row.data.buffer, row.data.byteOffset, row.data.byteLength);
-        if (bytes.length !== Number(row.size)) {
-          throw new Error(`message ${row.uid}: ${bytes.length} octets stored, size says ${row.size}`);
-        }
-        return bytes;
-      });
-    } finally {
-      db.close();
-    }
+  readInbox(address: string): Promise<Buffer[]> {
+    return this.#reader.inbox(address);
+  }
+
+  /**
+   * CPU seconds (user + system) used so far by Loft's process and, on PostgreSQL, by the
+   * database's backends serving it (bench/lib/pg-backends.ts): a running total.
+   */
+  cpuSeconds(): number {
+    return treeCpuSeconds(this.pid) + (this.#backends?.cpuSeconds() ?? 0);
   }
 
   get running(): boolean {
@@ -240,9 +241,11 @@ export class LoftServer {
 
   /** Stops the process: SIGTERM, then SIGKILL if it has not exited within 10 s. */
   async stop(): Promise<void> {
-    if (this.#exited) return;
-    this.#child.kill('SIGTERM');
-    for (let i = 0; i < 100 && !this.#exited; i++) await sleep(100);
-    if (!this.#exited) this.#child.kill('SIGKILL');
+    if (!this.#exited) {
+      this.#child.kill('SIGTERM');
+      for (let i = 0; i < 100 && !this.#exited; i++) await sleep(100);
+      if (!this.#exited) this.#child.kill('SIGKILL');
+    }
+    await Promise.all([this.#reader.close(), this.#backends?.stop()]);
   }
 }

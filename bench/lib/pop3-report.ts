@@ -2,6 +2,7 @@
  * The rows of the POP3 benchmark, how repeated runs fold into one row, the printed table and
  * the target check (Loft at least as fast as Dovecot at retrieving the whole maildrop).
  */
+import { LOFT_SERVERS, type LoftServerName, SERVER_TITLES } from './loft-names.ts';
 import { alignColumns } from './report.ts';
 
 /** The throughput target: Loft's RETR rate at least this many times Dovecot's. */
@@ -16,7 +17,8 @@ export type Pop3Phase = 'first' | 'later';
 
 /** One measured session: one server, one phase, one pipelining depth. */
 export interface Pop3Row {
-  server: 'loft' | 'dovecot';
+  /** `loft` on SQLite, `loft-pg` on PostgreSQL, or `dovecot`. */
+  server: 'loft' | 'loft-pg' | 'dovecot';
   phase: Pop3Phase;
   /** RETR commands outstanding at once (1: each sent after the previous reply). */
   depth: number;
@@ -129,8 +131,9 @@ export function formatPop3Table(rows: readonly Pop3Row[]): string {
   return alignColumns(header, cells, right);
 }
 
-/** Loft's RETR rate against Dovecot's for one (phase, depth). */
+/** Loft's RETR rate (on one backend) against Dovecot's for one (phase, depth). */
 export interface Pop3TargetCheck {
+  server: LoftServerName;
   phase: Pop3Phase;
   depth: number;
   maildrop: number;
@@ -144,19 +147,21 @@ export interface Pop3TargetCheck {
 }
 
 /**
- * One check per (phase, depth) with verified rows of both servers; the headline (a later session
- * at the deepest pipelining) first.
+ * One check per (Loft backend, phase, depth) with verified rows of that Loft and Dovecot: SQLite's
+ * first, and for each backend its headline (a later session at the deepest pipelining) first.
  */
 export function pop3TargetChecks(rows: readonly Pop3Row[]): Pop3TargetCheck[] {
   const verified = rows.filter((r) => r.verified && r.messages > 0);
   const checks: Pop3TargetCheck[] = [];
-  for (const loft of verified.filter((r) => r.server === 'loft')) {
+  for (const loft of verified) {
+    if (loft.server === 'dovecot') continue;
     const dovecot = verified.find(
       (r) => r.server === 'dovecot' && r.phase === loft.phase && r.depth === loft.depth,
     );
     if (!dovecot) continue;
     const ratio = loft.perSecond / dovecot.perSecond;
     checks.push({
+      server: loft.server,
       phase: loft.phase,
       depth: loft.depth,
       maildrop: loft.maildrop,
@@ -168,13 +173,20 @@ export function pop3TargetChecks(rows: readonly Pop3Row[]): Pop3TargetCheck[] {
     });
   }
   const rank = (c: Pop3TargetCheck): number => (c.phase === 'later' ? 0 : 1);
-  return checks.sort((a, b) => rank(a) - rank(b) || b.depth - a.depth);
+  return checks.sort(
+    (a, b) =>
+      LOFT_SERVERS.indexOf(a.server) - LOFT_SERVERS.indexOf(b.server) ||
+      rank(a) - rank(b) ||
+      b.depth - a.depth,
+  );
 }
 
-/** The target lines: the headline check, then the others indented; says so when none could be made. */
+/**
+ * The target lines, per Loft backend: the headline check, then the others indented; says so when
+ * none could be made.
+ */
 export function formatPop3Targets(checks: readonly Pop3TargetCheck[]): string[] {
-  const [headline, ...others] = checks;
-  if (!headline) {
+  if (checks.length === 0) {
     return [
       'Loft/Dovecot POP3 (RETR all): n/a (needs verified Loft and Dovecot rows of the same session kind)',
     ];
@@ -182,10 +194,14 @@ export function formatPop3Targets(checks: readonly Pop3TargetCheck[]): string[] 
   const describe = (c: Pop3TargetCheck): string =>
     `${c.phase === 'later' ? 'a later session' : 'the first session'}, ${c.depth === 1 ? 'one RETR at a time' : `${c.depth} RETRs pipelined`}`;
   const figures = (c: Pop3TargetCheck): string =>
-    `Loft ${c.loft.toFixed(0)} msg/s, Dovecot ${c.dovecot.toFixed(0)} msg/s; whole session ${c.sessionRatio.toFixed(2)}×`;
-  return [
-    `Loft/Dovecot POP3 (RETR all ${headline.maildrop.toLocaleString('en-US')}): ${headline.ratio.toFixed(2)} (target ≥ ${POP3_TARGET_RATIO}) ` +
-      `[${describe(headline)}: ${figures(headline)}] ${headline.met ? 'MET' : 'NOT MET'}`,
-    ...others.map((c) => `    ${describe(c)}: ${c.ratio.toFixed(2)} [${figures(c)}]`),
-  ];
+    `${SERVER_TITLES[c.server]} ${c.loft.toFixed(0)} msg/s, Dovecot ${c.dovecot.toFixed(0)} msg/s; whole session ${c.sessionRatio.toFixed(2)}×`;
+  return LOFT_SERVERS.flatMap((server) => {
+    const [headline, ...others] = checks.filter((c) => c.server === server);
+    if (!headline) return [];
+    return [
+      `${SERVER_TITLES[server]}/Dovecot POP3 (RETR all ${headline.maildrop.toLocaleString('en-US')}): ${headline.ratio.toFixed(2)} (target ≥ ${POP3_TARGET_RATIO}) ` +
+        `[${describe(headline)}: ${figures(headline)}] ${headline.met ? 'MET' : 'NOT MET'}`,
+      ...others.map((c) => `    ${describe(c)}: ${c.ratio.toFixed(2)} [${figures(c)}]`),
+    ];
+  });
 }

@@ -50,6 +50,18 @@ export interface Pop3SessionResult {
 
 const ms = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;
 
+/** The content digest of a maildrop from its messages' SHA-256s (hex), whatever their order. */
+export function contentDigest(sha256s: readonly string[]): string {
+  return createHash('sha256')
+    .update([...sha256s].sort().join('\n'))
+    .digest('hex');
+}
+
+/** The content digest a session retrieving exactly `messages` reports. */
+export function maildropDigest(messages: readonly Buffer[]): string {
+  return contentDigest(messages.map((m) => createHash('sha256').update(m).digest('hex')));
+}
+
 /** Runs one session; never throws for a server's failure (it is reported in `errors`). */
 export async function runPop3Session(spec: Pop3SessionSpec): Promise<Pop3SessionResult> {
   const result: Pop3SessionResult = {
@@ -139,7 +151,7 @@ export async function runPop3Session(spec: Pop3SessionSpec): Promise<Pop3Session
       else problem(`RETR ${n}: ${response.octets} octets, LIST says ${listedSize}`);
     });
     result.retrSeconds = ms(t) / 1000;
-    result.contentDigest = createHash('sha256').update(digests.sort().join('\n')).digest('hex');
+    result.contentDigest = contentDigest(digests);
 
     t = process.hrtime.bigint();
     expectOk('QUIT', await client.single('QUIT'));

@@ -1,6 +1,7 @@
 /**
  * Turning SMTP benchmark rows into the printed table and the target check.
  */
+import { LOFT_SERVERS, type LoftServerName, SERVER_TITLES } from './loft-names.ts';
 import type { Measure, SmtpAcceptRow } from './rows.ts';
 
 /** The throughput target: Loft at least this many times Postfix at c=50, new connection per message. */
@@ -73,8 +74,9 @@ export function formatTable(rows: SmtpAcceptRow[]): string {
   return alignColumns(header, cells, right);
 }
 
-/** Loft's rate against Postfix's at the target concurrency, for one message size. */
+/** Loft's rate (on one backend) against Postfix's at the target concurrency, for one message size. */
 export interface TargetCheck {
+  server: LoftServerName;
   payloadBytes: number;
   connection: 'new' | 'reused';
   loft: number;
@@ -87,7 +89,7 @@ export interface TargetCheck {
   met: boolean;
 }
 
-/** One check per size that has verified Loft and Postfix rows at c=50. */
+/** One check per (Loft backend, size) that has verified Loft and Postfix rows at c=50; SQLite's first. */
 export function targetChecks(rows: SmtpAcceptRow[]): TargetCheck[] {
   const at = (server: string, measure: Measure, size: number): SmtpAcceptRow | undefined =>
     rows.find(
@@ -99,25 +101,28 @@ export function targetChecks(rows: SmtpAcceptRow[]): TargetCheck[] {
         r.verified,
     );
   const sizes = [...new Set(rows.map((r) => r.payloadBytes))];
-  return sizes.flatMap((size) => {
-    const loft = at('loft', 'stored', size);
-    const delivered = at('postfix', 'delivered', size);
-    const queued = at('postfix', 'queued', size);
-    if (!loft || !delivered || !queued) return [];
-    const ratio = loft.perSecond / delivered.perSecond;
-    return [
-      {
-        payloadBytes: size,
-        connection: loft.connection,
-        loft: loft.perSecond,
-        postfixDelivered: delivered.perSecond,
-        postfixQueued: queued.perSecond,
-        ratio,
-        ratioVsQueued: loft.perSecond / queued.perSecond,
-        met: ratio >= TARGET_RATIO,
-      },
-    ];
-  });
+  return LOFT_SERVERS.flatMap((server) =>
+    sizes.flatMap((size) => {
+      const loft = at(server, 'stored', size);
+      const delivered = at('postfix', 'delivered', size);
+      const queued = at('postfix', 'queued', size);
+      if (!loft || !delivered || !queued) return [];
+      const ratio = loft.perSecond / delivered.perSecond;
+      return [
+        {
+          server,
+          payloadBytes: size,
+          connection: loft.connection,
+          loft: loft.perSecond,
+          postfixDelivered: delivered.perSecond,
+          postfixQueued: queued.perSecond,
+          ratio,
+          ratioVsQueued: loft.perSecond / queued.perSecond,
+          met: ratio >= TARGET_RATIO,
+        },
+      ];
+    }),
+  );
 }
 
 /** The target lines for the report; says so when no check could be made. */
@@ -130,9 +135,10 @@ export function formatTargets(checks: TargetCheck[]): string[] {
   return checks.flatMap((c) => {
     const mode =
       c.connection === 'new' ? 'new connection per message' : 'connections REUSED (not the target setting)';
+    const loft = SERVER_TITLES[c.server];
     return [
-      `Loft/Postfix at c=${TARGET_CONCURRENCY}, ${mode}: ${c.ratio.toFixed(2)} (target ≥ ${TARGET_RATIO}) ` +
-        `[${formatSize(c.payloadBytes)}: Loft ${c.loft.toFixed(1)} msg/s stored, Postfix ${c.postfixDelivered.toFixed(1)} msg/s in Maildir] ${c.met ? 'MET' : 'NOT MET'}`,
+      `${loft}/Postfix at c=${TARGET_CONCURRENCY}, ${mode}: ${c.ratio.toFixed(2)} (target ≥ ${TARGET_RATIO}) ` +
+        `[${formatSize(c.payloadBytes)}: ${loft} ${c.loft.toFixed(1)} msg/s stored, Postfix ${c.postfixDelivered.toFixed(1)} msg/s in Maildir] ${c.met ? 'MET' : 'NOT MET'}`,
       `    against Postfix's acceptance alone (queued, ${c.postfixQueued.toFixed(1)} msg/s): ${c.ratioVsQueued.toFixed(2)}`,
     ];
   });

@@ -9,7 +9,8 @@ export type Measure = 'stored' | 'indexed' | 'queued' | 'delivered';
 
 /** One measurement: one server, one size, one concurrency. */
 export interface SmtpAcceptRow {
-  server: 'loft' | 'postfix';
+  /** `loft` on SQLite, `loft-pg` on PostgreSQL, or `postfix`. */
+  server: 'loft' | 'loft-pg' | 'postfix';
   /**
    * Loft: `stored` (its 250 follows the durable commit) or `indexed` (and the search index has
    * caught up). Postfix: `queued` (its 250) or `delivered` (in Maildir).

@@ -239,6 +239,35 @@ describe('IMAP rows and report', () => {
     assert.ok(unmeasured.every((l) => l.includes('not measured')));
   });
 
+  it('shows Loft on PostgreSQL between Loft and Dovecot, with its own ratio', () => {
+    const rows = [row({ server: 'dovecot', ms: 25 }), row({ server: 'loft-pg', ms: 50 }), row({ ms: 10 })];
+    assert.equal(speedRatio(rows, 'later', 'select', 'loft-pg'), 0.5);
+    const lines = formatImapTable(rows).split('\n');
+    assert.match(lines[2]!, /^loft\s+later\s+SELECT INBOX\s+10\.0\s+2\.50×/);
+    assert.match(lines[3]!, /^loft-pg\s+later\s+SELECT INBOX\s+50\.0\s+0\.50×/);
+    assert.match(lines[4]!, /^dovecot\s+later\s+SELECT INBOX\s+25\.0\s+7/);
+  });
+
+  it("checks Loft on PostgreSQL's targets in lines of its own, its memory only when measured", () => {
+    const rows = [row({ ms: 5 }), row({ server: 'loft-pg', ms: 20 }), row({ server: 'dovecot', ms: 10 })];
+    const lines = formatImapTargets(imapTargetChecks(rows, [memoryRow({})]));
+    assert.equal(lines.length, 11);
+    assert.equal(lines[0], 'SELECT INBOX: 2.00× (target ≥ 1×): MET; Loft 5.00 ms, Dovecot 10.0 ms');
+    assert.match(lines[5]!, /^memory per idle connection \(KB\): 30\.0 KB/);
+    assert.equal(
+      lines[6],
+      'on PostgreSQL, SELECT INBOX: 0.50× (target ≥ 1×): NOT MET; Loft on PostgreSQL 20.0 ms, Dovecot 10.0 ms',
+    );
+    const withMemory = formatImapTargets(
+      imapTargetChecks(rows, [memoryRow({}), memoryRow({ server: 'loft-pg', perConnectionKb: 20 })]),
+    );
+    assert.equal(withMemory.length, 12);
+    assert.match(
+      withMemory[11]!,
+      /^on PostgreSQL, memory per idle connection \(KB\): 20\.0 KB \(target ≤ 50 KB\): MET; Loft on PostgreSQL 20\.0 KB/,
+    );
+  });
+
   it('knows the imap benchmark and its servers', () => {
     assert.deepEqual(parseBenchmarks([]), ['smtp-accept', 'pop3', 'imap', 'smtp-scale', 'smtp-outbound']);
     assert.deepEqual(parseBenchmarks(['imap', 'pop3']), ['pop3', 'imap']);

@@ -16,6 +16,7 @@ import { closeIdleConnections, openIdleConnections } from '../../bench/lib/imap-
 import { MailboxGenerator, rareMessages } from '../../bench/lib/imap-messages.ts';
 import { type ExpectedMailbox, IMAP_OPERATIONS, runImapSession } from '../../bench/lib/imap-session.ts';
 import { DEFAULT_PASSWORD, LoftServer } from '../../bench/lib/loft-server.ts';
+import { TEST_DATABASE_URL } from '../helpers/postgres.ts';
 
 const USER = 'u1@bench.test';
 const COUNT = 40;
@@ -130,12 +131,12 @@ describe('the benchmark session against a filled Loft', () => {
 });
 
 describe('runImap, a small whole run', () => {
-  it('fills both mailboxes, measures each server and verifies every answer', {
+  it('fills the mailboxes of Loft on both backends and Dovecot, measures each and verifies every answer', {
     timeout: 240_000,
   }, async () => {
     const lines: string[] = [];
     const result = await runImap({
-      servers: ['loft', 'dovecot'],
+      servers: ['loft', 'loft-pg', 'dovecot'],
       messages: 60,
       connections: 20,
       seed: SEED,
@@ -143,6 +144,7 @@ describe('runImap, a small whole run', () => {
       keep: false,
       profile: false,
       idleSeconds: 120,
+      postgres: TEST_DATABASE_URL,
       log: (line) => lines.push(line),
     });
     const withDovecot = dovecotUnavailable('imap') === undefined;
@@ -150,7 +152,7 @@ describe('runImap, a small whole run', () => {
       result.notes.filter((n) => !n.startsWith('Dovecot skipped')),
       [],
     );
-    const servers = withDovecot ? ['loft', 'dovecot'] : ['loft'];
+    const servers = withDovecot ? ['loft', 'loft-pg', 'dovecot'] : ['loft', 'loft-pg'];
     assert.equal(result.rows.length, servers.length * 2 * IMAP_OPERATIONS.length);
     for (const row of result.rows)
       assert.equal(row.verified, true, `${row.server} ${row.operation}: ${row.error}`);
@@ -158,7 +160,13 @@ describe('runImap, a small whole run', () => {
       result.memory.map((m) => `${m.server} ${m.idling}`),
       servers.map((s) => `${s} 20`),
     );
-    assert.ok(result.mailbox.loftIndexSeconds !== undefined);
+    assert.deepEqual(
+      result.loading.map((l) => [l.server, l.indexSeconds !== undefined]),
+      [
+        ['loft', true],
+        ['loft-pg', true],
+      ],
+    );
     assert.ok(result.mailbox.averageOctets > 2000);
     assert.ok(lines.some((l) => l.startsWith('generating 60 messages')));
   });

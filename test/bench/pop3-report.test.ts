@@ -12,6 +12,7 @@ import {
   type Pop3Row,
   pop3TargetChecks,
 } from '../../bench/lib/pop3-report.ts';
+import { POP3_SERVER_NAMES } from '../../bench/pop3-retr.ts';
 import { parseBenchmarks, parseCount, parseServers } from '../../bench/run.ts';
 
 function row(partial: Partial<Pop3Row>): Pop3Row {
@@ -83,6 +84,36 @@ describe('POP3 rows and report', () => {
     assert.match(lines[2] ?? '', /the first session, 32 RETRs pipelined: 0\.50/);
   });
 
+  it('checks Loft on PostgreSQL against Dovecot too, in lines of its own after SQLite', () => {
+    const rows = [
+      row({ server: 'loft-pg', perSecond: 2500, sessionSeconds: 4.2 }),
+      row({ server: 'loft-pg', phase: 'first', perSecond: 1000 }),
+      row({ perSecond: 6000 }),
+      row({ server: 'dovecot', perSecond: 5000, sessionSeconds: 2.1 }),
+      row({ server: 'dovecot', phase: 'first', perSecond: 2000 }),
+    ];
+    const checks = pop3TargetChecks(rows);
+    assert.deepEqual(
+      checks.map((c) => [c.server, c.phase, c.ratio, c.met]),
+      [
+        ['loft', 'later', 1.2, true],
+        ['loft-pg', 'later', 0.5, false],
+        ['loft-pg', 'first', 0.5, false],
+      ],
+    );
+    const lines = formatPop3Targets(checks);
+    assert.equal(lines.length, 3);
+    assert.match(lines[0] ?? '', /^Loft\/Dovecot POP3 \(RETR all 10,000\): 1\.20 .*MET$/);
+    assert.match(
+      lines[1] ?? '',
+      /^Loft on PostgreSQL\/Dovecot POP3 \(RETR all 10,000\): 0\.50 \(target ≥ 1\) \[a later session, 32 RETRs pipelined: Loft on PostgreSQL 2500 msg\/s, Dovecot 5000 msg\/s; whole session 0\.50×\] NOT MET$/,
+    );
+    assert.match(
+      lines[2] ?? '',
+      /^ {4}the first session, 32 RETRs pipelined: 0\.50 \[Loft on PostgreSQL 1000 msg\/s/,
+    );
+  });
+
   it('makes no check from unverified rows or a lone server', () => {
     assert.deepEqual(pop3TargetChecks([row({}), row({ server: 'dovecot', verified: false })]), []);
     assert.deepEqual(pop3TargetChecks([row({})]), []);
@@ -124,6 +155,7 @@ describe('run.ts benchmark and server options', () => {
 
   it('parses server lists and counts', () => {
     assert.deepEqual(parseServers('loft, dovecot', ['loft', 'postfix', 'dovecot']), ['loft', 'dovecot']);
+    assert.deepEqual(parseServers('loft-pg,loft', [...POP3_SERVER_NAMES]), ['loft-pg', 'loft']);
     assert.throws(() => parseServers('exim', ['loft']), /unknown server exim/);
     assert.equal(parseCount('32', '--depth', 1000), 32);
     assert.throws(() => parseCount('0', '--depth', 1000), /--depth/);

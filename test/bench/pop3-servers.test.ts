@@ -14,6 +14,7 @@ import { nodeSource } from '../../bench/lib/node-source.ts';
 import { runPop3Session } from '../../bench/lib/pop3-session.ts';
 import { treeCpuSeconds } from '../../bench/lib/procfs.ts';
 import { runPop3 } from '../../bench/pop3-retr.ts';
+import { TEST_DATABASE_URL } from '../helpers/postgres.ts';
 import { mailboxContents, provision, startTestServer, type TestServer } from '../helpers/server.ts';
 import { SmtpDialog } from '../helpers/smtp-dialog.ts';
 
@@ -156,12 +157,12 @@ describe('the benchmark Dovecot instance', { skip: dovecotUnavailable() }, () =>
 });
 
 describe('runPop3, a small whole run', () => {
-  it('fills the maildrop, measures each server and verifies every session', {
+  it('fills the maildrop of Loft on both backends, measures each server and verifies every session', {
     timeout: 240_000,
   }, async () => {
     const lines: string[] = [];
     const result = await runPop3({
-      servers: ['loft', 'dovecot'],
+      servers: ['loft', 'loft-pg', 'dovecot'],
       messages: 30,
       payloadBytes: 3000,
       depth: 8,
@@ -169,6 +170,7 @@ describe('runPop3, a small whole run', () => {
       repeat: 1,
       generator: 'auto',
       keep: false,
+      postgres: TEST_DATABASE_URL,
       log: (line) => lines.push(line),
     });
     const withDovecot = dovecotUnavailable() === undefined;
@@ -183,20 +185,35 @@ describe('runPop3, a small whole run', () => {
       withDovecot
         ? [
             'loft/first/8',
+            'loft-pg/first/8',
             'dovecot/first/8',
             'loft/later/8',
+            'loft-pg/later/8',
             'dovecot/later/8',
             'loft/later/1',
+            'loft-pg/later/1',
             'dovecot/later/1',
           ]
-        : ['loft/first/8', 'loft/later/8', 'loft/later/1'],
+        : [
+            'loft/first/8',
+            'loft-pg/first/8',
+            'loft/later/8',
+            'loft-pg/later/8',
+            'loft/later/1',
+            'loft-pg/later/1',
+          ],
     );
+    assert.deepEqual(
+      result.loading.map((l) => l.server),
+      ['loft', 'loft-pg'],
+    );
+    assert.match(result.postgres ?? '', /^\d+/);
     for (const row of result.rows) {
       assert.equal(row.verified, true, `${row.server} ${row.phase} ${row.depth}: ${row.error}`);
       assert.equal(row.messages, 30);
       assert.ok(row.cpuMs >= 0 && row.peakRssMb > 0);
     }
     assert.equal(result.sameContent, true);
-    assert.ok(lines.some((l) => l.startsWith('filling the maildrop')));
+    assert.ok(lines.some((l) => l.startsWith('loft-pg: filling the maildrop')));
   });
 });

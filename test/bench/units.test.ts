@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { lastCount, smtpSourceArgs } from '../../bench/lib/load.ts';
 import { buildMessage } from '../../bench/lib/node-source.ts';
+import { splitStorageUrl, storageUrl } from '../../bench/lib/postgres.ts';
 import {
   type ProcStat,
   parseStat,
@@ -201,6 +202,31 @@ describe('rows and report', () => {
     assert.match(lines.join('\n'), /NOT MET/);
   });
 
+  it('checks Loft on PostgreSQL against Postfix too, after Loft on SQLite', () => {
+    const rows = [
+      row({ server: 'loft-pg', perSecond: 120 }),
+      row({ perSecond: 250 }),
+      row({ server: 'postfix', measure: 'queued', perSecond: 150 }),
+      row({ server: 'postfix', measure: 'delivered', perSecond: 100 }),
+    ];
+    const checks = targetChecks(rows);
+    assert.deepEqual(
+      checks.map((c) => [c.server, c.ratio, c.met]),
+      [
+        ['loft', 2.5, true],
+        ['loft-pg', 1.2, false],
+      ],
+    );
+    const lines = formatTargets(checks);
+    assert.match(lines[0] ?? '', /^Loft\/Postfix at c=50, .*\[5 KB: Loft 250\.0 msg\/s stored, .*\] MET$/);
+    assert.match(
+      lines[2] ?? '',
+      /^Loft on PostgreSQL\/Postfix at c=50, new connection per message: 1\.20 \(target ≥ 2\) \[5 KB: Loft on PostgreSQL 120\.0 msg\/s stored, Postfix 100\.0 msg\/s in Maildir\] NOT MET$/,
+    );
+    assert.match(lines[3] ?? '', /queued, 150\.0 msg\/s\): 0\.80$/);
+    assert.match(formatTable(rows).split('\n')[2] ?? '', /^loft-pg\s+stored at 250\s+5 KB\s+50\s+100/);
+  });
+
   it('makes no target check from unverified rows', () => {
     const rows = [
       row({ perSecond: 250, verified: false }),
@@ -219,6 +245,26 @@ describe('rows and report', () => {
     assert.match(lines[3] ?? '', /postfix\s+in Maildir\s+5 KB\s+50\s+100\s+1\.00\s+100\.0.*FAILED$/);
     assert.equal(formatSize(102400), '100 KB');
     assert.equal(formatSize(1000), '1000 B');
+  });
+});
+
+describe('the PostgreSQL storage URL of loft-pg', () => {
+  it('names the schema and the application (to find its backends); the bench connects without either', () => {
+    const storage = storageUrl('postgres://root@127.0.0.1:5432/test', 'loft_bench_ab12');
+    const url = new URL(storage);
+    assert.equal(url.searchParams.get('schema'), 'loft_bench_ab12');
+    assert.equal(url.searchParams.get('application_name'), 'loft_bench_ab12');
+    assert.deepEqual(splitStorageUrl(storage), {
+      database: 'postgres://root@127.0.0.1:5432/test',
+      schema: 'loft_bench_ab12',
+    });
+  });
+
+  it('keeps the options already in the database URL', () => {
+    const storage = storageUrl('postgres://u:p@db.test:6432/mail?sslmode=disable', 'loft_bench_x');
+    assert.equal(new URL(storage).searchParams.get('sslmode'), 'disable');
+    assert.equal(splitStorageUrl(storage).database, 'postgres://u:p@db.test:6432/mail?sslmode=disable');
+    assert.throws(() => splitStorageUrl('postgres://h/db?schema=x;drop'), /bad schema name/);
   });
 });
 

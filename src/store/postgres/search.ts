@@ -52,6 +52,8 @@ export async function searchCandidates(
        WHERE m.mailbox_id = $1 AND (d.id IS NULL OR d.truncated)
      ORDER BY uid`,
     params,
+    // The needles decide the best plan (a rare trigram or a common one): planned each time.
+    { prepare: false },
   );
   return (rows as Row[]).map((r) => r.uid as number);
 }

@@ -71,6 +71,39 @@ test('the peer down, then up: the message is delivered after a retry', async () 
   }
 });
 
+test('a refused recipient of an SMTPUTF8 message: the bounce uses RFC 6533 global types', async () => {
+  const remote = await startFakeServer({
+    ehlo: ['PIPELINING', '8BITMIME', 'SMTPUTF8', 'DSN'],
+    command: (line) => (/^RCPT TO:<nobody@b\.test>/.test(line) ? '550 5.1.1 No such user here' : undefined),
+  });
+  const world = await senderWorld(B_ZONES, remote.port);
+  try {
+    const code = await submit(world.sender, 'alice@a.test', ['nobody@b.test'], 'Grüße aus Köln', {
+      mailParams: 'SMTPUTF8',
+      subject: 'Grüße',
+    });
+    assert.equal(code, 250);
+    let inbox: Buffer[] = [];
+    assert.ok(
+      await eventually(async () => {
+        inbox = await mailboxContents(world.sender, 'alice@a.test');
+        return inbox.length === 1;
+      }, 10_000),
+      'a bounce arrived',
+    );
+    const dsn = parseDsn(inbox[0]!);
+    assert.equal(dsn.reportType, 'global-delivery-status');
+    assert.equal(dsn.statusType, 'message/global-delivery-status');
+    assert.equal(dsn.recipients[0]!.get('final-recipient'), 'rfc822;nobody@b.test');
+    assert.equal(dsn.recipients[0]!.get('status'), '5.1.1');
+    assert.equal(dsn.returned?.type, 'message/global');
+    assert.match(dsn.returned!.content, /Grüße aus Köln/);
+  } finally {
+    await world.close();
+    await remote.close();
+  }
+});
+
 test('a refused recipient: a bounce in the sender INBOX with the RFC 3464 fields; the others delivered', async () => {
   const remote = await startFakeServer({
     ehlo: ['PIPELINING', '8BITMIME', 'DSN'],

@@ -93,6 +93,8 @@ export const B_ZONES: TestZones = {
 export interface ParsedDsn {
   headers: string;
   reportType: string | undefined;
+  /** The second part's content type (message/delivery-status, or RFC 6533's global one). */
+  statusType: string;
   perMessage: Map<string, string>;
   recipients: Map<string, string>[];
   /** The third part's content type and content. */
@@ -115,8 +117,8 @@ export function parseDsn(raw: Buffer): ParsedDsn {
       const end = part.indexOf('\r\n\r\n');
       return { head: part.slice(0, end), body: part.slice(end + 4) };
     });
-  const status = parts.find((p) => /content-type:\s*message\/delivery-status/i.test(p.head));
-  assert.ok(status, 'a message/delivery-status part');
+  const status = parts.find((p) => /content-type:\s*message\/(global-)?delivery-status/i.test(p.head));
+  assert.ok(status, 'a message/delivery-status (or RFC 6533 global) part');
   const blocks = status.body
     .trim()
     .split(/\r\n\r\n/)
@@ -132,6 +134,7 @@ export function parseDsn(raw: Buffer): ParsedDsn {
   return {
     headers,
     reportType,
+    statusType: /content-type:\s*(message\/[\w-]+)/i.exec(status.head)?.[1]?.toLowerCase() ?? '',
     perMessage: blocks[0]!,
     recipients: blocks.slice(1),
     returned: third

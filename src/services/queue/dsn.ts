@@ -1,7 +1,10 @@
 /**
  * Delivery status notifications: RFC 3464 `message/delivery-status` inside an RFC 6522
- * `multipart/report`, with the original message or its header (RFC 3461 §4.3 RET). Pure: it
- * builds the bytes of the report, the runner hands them to the delivery point.
+ * `multipart/report`, with the original message or its header (RFC 3461 §4.3 RET). For an
+ * internationalized message (sent with SMTPUTF8), RFC 6533: `message/global-delivery-status`,
+ * UTF-8 addresses of type `utf-8`, and the message as `message/global` or its header as
+ * `message/global-headers`. Pure: it builds the bytes of the report, the runner hands them to
+ * the delivery point.
  */
 import { rfc5322Date } from '../delivery/trace.ts';
 
@@ -43,6 +46,8 @@ export interface DsnInput {
   original: Buffer;
   /** Return the whole message or only its header (RFC 3461 §4.3). */
   returnContent: 'full' | 'headers';
+  /** The original needed SMTPUTF8 (RFC 6531): the report uses RFC 6533's global types. */
+  international?: boolean;
 }
 
 const SUBJECTS: Record<DsnAction, string> = {
@@ -64,6 +69,7 @@ const EXPLANATIONS: Record<DsnAction, string> = {
 /** Builds the report message (CRLF line ends), to be sent with the null reverse path `<>`. */
 export function buildDsn(input: DsnInput): Buffer {
   const action = input.recipients[0]?.action ?? 'failed';
+  const international = input.international === true;
   const boundary = `loft-report-${input.id}`;
   const header = [
     `From: Mail Delivery System <MAILER-DAEMON@${input.hostname}>`,
@@ -74,7 +80,8 @@ export function buildDsn(input: DsnInput): Buffer {
     // RFC 3834 §5: an automatic message, never to be answered automatically.
     'Auto-Submitted: auto-replied',
     'MIME-Version: 1.0',
-    `Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary="${boundary}"`,
+    // RFC 6522 §3: report-type names the subtype of the second part.
+    `Content-Type: multipart/report; report-type=${international ? 'global-delivery-status' : 'delivery-status'};\r\n\tboundary="${boundary}"`,
   ];
   const human = [
     `This is the mail system at ${input.hostname}.`,
@@ -93,7 +100,7 @@ export function buildDsn(input: DsnInput): Buffer {
   const blocks = input.recipients.map((r) => {
     const lines: string[] = [];
     if (r.orcpt) lines.push(`Original-Recipient: ${clean(r.orcpt.type)};${clean(r.orcpt.address)}`);
-    lines.push(`Final-Recipient: rfc822;${clean(r.address)}`);
+    lines.push(`Final-Recipient: ${addressType(r.address, international)};${clean(r.address)}`);
     lines.push(`Action: ${r.action}`);
     lines.push(`Status: ${r.status}`);
     if (r.remoteMta) lines.push(`Remote-MTA: dns; ${clean(r.remoteMta)}`);
@@ -103,18 +110,22 @@ export function buildDsn(input: DsnInput): Buffer {
     return lines.join('\r\n');
   });
   const status = [perMessage.join('\r\n'), ...blocks].join('\r\n\r\n');
-  const returned =
-    input.returnContent === 'full'
-      ? { type: 'message/rfc822', body: input.original }
-      : { type: 'text/rfc822-headers', body: headerOf(input.original) };
+  const full = input.returnContent === 'full';
+  const returned = full
+    ? { type: international ? 'message/global' : 'message/rfc822', body: input.original }
+    : {
+        type: international ? 'message/global-headers' : 'text/rfc822-headers',
+        body: headerOf(input.original),
+      };
+  const statusType = international ? 'message/global-delivery-status' : 'message/delivery-status';
   const parts = [
     `${header.join('\r\n')}\r\n\r\nThis is a MIME-encapsulated delivery status report.\r\n\r\n`,
     `--${boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Description: Notification\r\n\r\n`,
     `${human.join('\r\n')}\r\n`,
-    `--${boundary}\r\nContent-Type: message/delivery-status\r\nContent-Description: Delivery report\r\n\r\n`,
+    `--${boundary}\r\nContent-Type: ${statusType}\r\nContent-Description: Delivery report\r\n\r\n`,
     `${status}\r\n\r\n`,
     `--${boundary}\r\nContent-Type: ${returned.type}\r\nContent-Description: ${
-      returned.type === 'message/rfc822' ? 'Undelivered message' : 'Undelivered message header'
+      full ? 'Undelivered message' : 'Undelivered message header'
     }\r\n\r\n`,
   ];
   return Buffer.concat([
@@ -134,6 +145,14 @@ function withFinalCrlf(body: Buffer): Buffer {
   return body.length >= 2 && body[body.length - 2] === 13 && body[body.length - 1] === 10
     ? body
     : Buffer.concat([body, Buffer.from('\r\n')]);
+}
+
+/**
+ * The address type of a DSN address field: `utf-8` for a non-ASCII address in a report about an
+ * internationalized message (RFC 6533 §3), `rfc822` otherwise (RFC 3464 §2.3.2).
+ */
+function addressType(address: string, international: boolean): string {
+  return international && /[^\x00-\x7f]/.test(address) ? 'utf-8' : 'rfc822';
 }
 
 /** One line of header text: no control characters from a remote reply or an address. */

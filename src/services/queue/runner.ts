@@ -317,13 +317,15 @@ export class QueueRunner {
       recipients,
       original: content,
       returnContent: full ? 'full' : 'headers',
+      international: message.smtpUtf8,
     });
     const receipt = await this.#deps.delivery.deliver({
       sender: '',
       recipients: [{ address: to, notify: ['NEVER'], ...resolved }],
       content: [report],
-      trace: this.#trace(),
-      eightBit: full && message.eightBit,
+      // RFC 6533 §4: a report about an internationalized message is one too (sent with SMTPUTF8).
+      trace: { ...this.#trace(), smtpUtf8: message.smtpUtf8 },
+      eightBit: (full && message.eightBit) || message.smtpUtf8,
     });
     log.info({
       event: 'queue.report',

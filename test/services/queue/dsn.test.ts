@@ -113,3 +113,37 @@ test('text from a remote server cannot inject header lines or fields', () => {
   assert.doesNotMatch(raw, /\r\nAction: delivered/);
   assert.equal(parseDsn(Buffer.from(raw)).recipients[0]!.get('action'), 'failed');
 });
+
+test('an internationalized message (SMTPUTF8): RFC 6533 global types and utf-8 addresses', () => {
+  const utf8 = Buffer.from('From: <jürgen@a.test>\r\nSubject: Grüße\r\n\r\nHallo\r\n');
+  const recipients = [
+    {
+      address: 'дмитрий@b.test',
+      action: 'failed' as const,
+      status: '5.1.1',
+      diagnostic: '550 5.1.1 unknown',
+    },
+    { address: 'bob@b.test', action: 'failed' as const, status: '5.1.1' },
+  ];
+  const full = parseDsn(report({ original: utf8, international: true, recipients }));
+  assert.equal(full.reportType, 'global-delivery-status');
+  assert.equal(full.statusType, 'message/global-delivery-status');
+  assert.equal(full.recipients[0]!.get('final-recipient'), 'utf-8;дмитрий@b.test');
+  assert.equal(
+    full.recipients[1]!.get('final-recipient'),
+    'rfc822;bob@b.test',
+    'ASCII addresses stay rfc822',
+  );
+  assert.equal(full.returned?.type, 'message/global');
+  assert.equal(full.returned?.content, utf8.toString());
+  const headers = parseDsn(
+    report({ original: utf8, international: true, recipients, returnContent: 'headers' }),
+  );
+  assert.equal(headers.returned?.type, 'message/global-headers');
+  assert.doesNotMatch(headers.returned!.content, /Hallo/);
+  // Without SMTPUTF8 the classic types, whatever the addresses.
+  const classic = parseDsn(report({ recipients }));
+  assert.equal(classic.reportType, 'delivery-status');
+  assert.equal(classic.statusType, 'message/delivery-status');
+  assert.equal(classic.recipients[0]!.get('final-recipient'), 'rfc822;дмитрий@b.test');
+});

@@ -1,15 +1,12 @@
 /**
  * Mailbox management in PostgreSQL for IMAP: create, delete, rename (with UIDVALIDITY kept),
  * subscriptions, and copying or moving messages with new UIDs. Each function runs inside a
- * transaction opened by the caller.
+ * transaction opened by the caller; reads are in mailbox-reads.ts.
  */
 import { LoftError } from '../../core/errors.ts';
 import type { SpecialUse } from '../store.ts';
 import type { Queryable, Row } from './database.ts';
 import { expunge } from './messages.ts';
-
-/** The columns of a mailbox row, with its subscription (see `toMailbox`). */
-export const MAILBOX_COLUMNS = `m.*, EXISTS (SELECT 1 FROM subscriptions s WHERE s.account_id = m.account_id AND s.name = m.name) AS subscribed`;
 
 /** A UIDVALIDITY never used before in this database (RFC 9051 §2.3.1.1), also across processes. */
 export async function newUidValidity(db: Queryable): Promise<number> {

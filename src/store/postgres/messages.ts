@@ -113,6 +113,12 @@ export async function dropUnusedBlobs(db: Queryable, blobIds: Iterable<string>):
   return (rows as Row[]).filter((r) => r.inline !== true).map((r) => r.id as string);
 }
 
+/** Whether a blob row still exists (for the sweeper of files left by a crash). */
+export async function isBlobReferenced(db: Queryable, blobId: string): Promise<boolean> {
+  const { rows } = await db.query('SELECT EXISTS (SELECT 1 FROM blobs WHERE id = $1) AS used', [blobId]);
+  return rows[0]?.used === true;
+}
+
 /** Takes or renews a lease; false when another owner holds an unexpired one. */
 export async function tryLock(
   db: Queryable,

@@ -32,22 +32,49 @@ import type {
   Store,
   TextNeedle,
 } from '../store.ts';
-import { uidSpan } from '../uid-span.ts';
+import { readInlineBodies, readInlineBody } from './blob-data.ts';
 import { ChangeFeed, channelOf, newOrigin, notifyChanges } from './change-feed.ts';
-import { mapPgError, PgDatabase, type PgOptions, type Queryable, type Row } from './database.ts';
+import { mapPgError, PgDatabase, type PgOptions, type Queryable } from './database.ts';
 import { applyDelivery, applySimpleDelivery, indexTexts } from './deliveries.ts';
 import { DeliveryBatcher } from './delivery-batch.ts';
+import {
+  addAccount,
+  addAlias,
+  addDomain,
+  getAccount,
+  getAccountById,
+  getDomain,
+  listAccounts,
+  listAliases,
+  listDomains,
+  type NewAccount,
+  removeAccount,
+  removeAlias,
+  removeDomain,
+  setPassword,
+} from './directory.ts';
 import { addDkimKeys, listDkimKeys } from './dkim-keys.ts';
 import { importMailbox, importMessages } from './imports.ts';
+import { appended, copyChanges, expungeChanges, flagChanges } from './mailbox-changes.ts';
 import {
-  copyMessages,
-  createMailbox,
-  deleteMailbox,
-  MAILBOX_COLUMNS,
-  renameMailboxes,
-  setSubscribed,
-} from './mailboxes.ts';
-import { dropUnusedBlobs, expunge, releaseLock, tryLock, updateFlags } from './messages.ts';
+  getMailbox,
+  getMailboxById,
+  listMailboxes,
+  listSubscriptions,
+  readNewMailbox,
+} from './mailbox-reads.ts';
+import { copyMessages, createMailbox, deleteMailbox, renameMailboxes, setSubscribed } from './mailboxes.ts';
+import {
+  firstUnseenUid,
+  getMessages,
+  getStructure,
+  getStructures,
+  listMessages,
+  listUids,
+  type MailboxStats,
+  mailboxStats,
+} from './message-reads.ts';
+import { expunge, isBlobReferenced, releaseLock, tryLock, updateFlags } from './messages.ts';
 import { changedSince, expungedSince, updateFlagsUnchangedSince } from './modseq.ts';
 import {
   claimQueue,
@@ -58,7 +85,6 @@ import {
   renewLease,
   retryQueue,
 } from './queue.ts';
-import { toAccount, toDomain, toMailbox, toMessage } from './rows.ts';
 import { foldsUnicode, getSearchText, searchBacklog, searchCandidates } from './search.ts';
 
 export class PostgresStore implements Store {
@@ -111,27 +137,15 @@ export class PostgresStore implements Store {
   }
 
   async addDomain(name: string): Promise<DomainRecord> {
-    return this.#db.tx(`adding domain ${name}`, async (db) => {
-      const { rows } = await db.query('INSERT INTO domains (name, created_at) VALUES ($1, $2) RETURNING *', [
-        name,
-        Date.now(),
-      ]);
-      return toDomain(rows[0] as Row);
-    });
+    return this.#db.tx(`adding domain ${name}`, (db) => addDomain(db, name));
   }
 
   async getDomain(name: string): Promise<DomainRecord | undefined> {
-    const { rows } = await this.#db.read('reading domain', (db) =>
-      db.query('SELECT * FROM domains WHERE name = $1', [name]),
-    );
-    return rows[0] ? toDomain(rows[0]) : undefined;
+    return this.#db.read('reading domain', (db) => getDomain(db, name));
   }
 
   async listDomains(): Promise<DomainRecord[]> {
-    const { rows } = await this.#db.read('listing domains', (db) =>
-      db.query('SELECT * FROM domains ORDER BY name'),
-    );
-    return rows.map(toDomain);
+    return this.#db.read('listing domains', (db) => listDomains(db));
   }
 
   async addDkimKeys(
@@ -149,167 +163,63 @@ export class PostgresStore implements Store {
   }
 
   async removeDomain(name: string): Promise<void> {
-    await this.#db.tx(`removing domain ${name}`, async (db) => {
-      const domain = (await db.query('SELECT id FROM domains WHERE name = $1 FOR UPDATE', [name])).rows[0];
-      if (!domain) throw new LoftError('NOTFOUND', `no domain ${name}`);
-      const users = (await db.query('SELECT count(*) AS n FROM accounts WHERE domain_id = $1', [domain.id]))
-        .rows[0] as Row;
-      if ((users.n as number) > 0)
-        throw new LoftError('INUSE', `domain ${name} still has ${users.n} user(s)`);
-      await db.query("DELETE FROM aliases WHERE source LIKE '%@' || $1", [name]);
-      await db.query('DELETE FROM domains WHERE id = $1', [domain.id]);
-    });
+    await this.#db.tx(`removing domain ${name}`, (db) => removeDomain(db, name));
   }
 
-  async addAccount(input: {
-    address: string;
-    domainId: number;
-    passwordHash: string;
-    scram: ScramKeys | undefined;
-    mailboxes: { name: string; specialUse: SpecialUse | undefined }[];
-  }): Promise<AccountRecord> {
-    return this.#db.tx(`adding user ${input.address}`, async (db) => {
-      const scram = input.scram;
-      const { rows } = await db.query(
-        `INSERT INTO accounts (address, domain_id, password_hash, scram_salt, scram_iterations, scram_stored_key,
-           scram_server_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-        [
-          input.address,
-          input.domainId,
-          input.passwordHash,
-          scram?.salt ?? null,
-          scram?.iterations ?? null,
-          scram?.storedKey ?? null,
-          scram?.serverKey ?? null,
-          Date.now(),
-        ],
-      );
-      const row = rows[0] as Row;
-      for (const mailbox of input.mailboxes) {
-        await createMailbox(db, row.id as number, mailbox.name, mailbox.specialUse);
-        await setSubscribed(db, row.id as number, mailbox.name, true);
-      }
-      return toAccount(row);
-    });
+  async addAccount(input: NewAccount): Promise<AccountRecord> {
+    return this.#db.tx(`adding user ${input.address}`, (db) => addAccount(db, input));
   }
 
   async getAccount(address: string): Promise<AccountRecord | undefined> {
-    const { rows } = await this.#db.read('reading user', (db) =>
-      db.query('SELECT * FROM accounts WHERE address = $1', [address]),
-    );
-    return rows[0] ? toAccount(rows[0]) : undefined;
+    return this.#db.read('reading user', (db) => getAccount(db, address));
   }
 
   async getAccountById(id: number): Promise<AccountRecord | undefined> {
-    const { rows } = await this.#db.read('reading user', (db) =>
-      db.query('SELECT * FROM accounts WHERE id = $1', [id]),
-    );
-    return rows[0] ? toAccount(rows[0]) : undefined;
+    return this.#db.read('reading user', (db) => getAccountById(db, id));
   }
 
   async listAccounts(domain?: string): Promise<AccountRecord[]> {
-    const { rows } = await this.#db.read('listing users', (db) =>
-      domain === undefined
-        ? db.query('SELECT * FROM accounts ORDER BY address')
-        : db.query(
-            'SELECT a.* FROM accounts a JOIN domains d ON d.id = a.domain_id WHERE d.name = $1 ORDER BY address',
-            [domain],
-          ),
-    );
-    return rows.map(toAccount);
+    return this.#db.read('listing users', (db) => listAccounts(db, domain));
   }
 
   async setPassword(address: string, passwordHash: string, scram: ScramKeys | undefined): Promise<void> {
-    await this.#db.tx(`changing password of ${address}`, async (db) => {
-      const result = await db.query(
-        `UPDATE accounts SET password_hash = $1, scram_salt = $2, scram_iterations = $3, scram_stored_key = $4,
-           scram_server_key = $5 WHERE address = $6`,
-        [
-          passwordHash,
-          scram?.salt ?? null,
-          scram?.iterations ?? null,
-          scram?.storedKey ?? null,
-          scram?.serverKey ?? null,
-          address,
-        ],
-      );
-      if (result.rowCount === 0) throw new LoftError('NOTFOUND', `no user ${address}`);
-    });
+    await this.#db.tx(`changing password of ${address}`, (db) =>
+      setPassword(db, address, passwordHash, scram),
+    );
   }
 
   async removeAccount(address: string): Promise<{ orphanBlobs: string[] }> {
-    return this.#db.tx(`removing user ${address}`, async (db) => {
-      const account = (await db.query('SELECT id FROM accounts WHERE address = $1', [address])).rows[0];
-      if (!account) throw new LoftError('NOTFOUND', `no user ${address}`);
-      const { rows: blobs } = await db.query(
-        'SELECT DISTINCT m.blob_id AS id FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.account_id = $1',
-        [account.id],
-      );
-      await db.query('DELETE FROM accounts WHERE id = $1', [account.id]);
-      return {
-        orphanBlobs: await dropUnusedBlobs(
-          db,
-          blobs.map((b) => b.id as string),
-        ),
-      };
-    });
+    return this.#db.tx(`removing user ${address}`, (db) => removeAccount(db, address));
   }
 
   async addAlias(source: string, target: string): Promise<void> {
-    await this.#db.tx(`adding alias ${source}`, (db) =>
-      db.query('INSERT INTO aliases (source, target) VALUES ($1, $2)', [source, target]),
-    );
+    await this.#db.tx(`adding alias ${source}`, (db) => addAlias(db, source, target));
   }
 
   async removeAlias(source: string, target?: string): Promise<number> {
-    return this.#db.tx(`removing alias ${source}`, async (db) => {
-      const result =
-        target === undefined
-          ? await db.query('DELETE FROM aliases WHERE source = $1', [source])
-          : await db.query('DELETE FROM aliases WHERE source = $1 AND target = $2', [source, target]);
-      return result.rowCount ?? 0;
-    });
+    return this.#db.tx(`removing alias ${source}`, (db) => removeAlias(db, source, target));
   }
 
   async listAliases(source?: string): Promise<AliasRecord[]> {
-    const { rows } = await this.#db.read('listing aliases', (db) =>
-      source === undefined
-        ? db.query('SELECT source, target FROM aliases ORDER BY source, target')
-        : db.query('SELECT source, target FROM aliases WHERE source = $1 ORDER BY target', [source]),
-    );
-    return rows.map((row) => ({ source: row.source as string, target: row.target as string }));
+    return this.#db.read('listing aliases', (db) => listAliases(db, source));
   }
 
   async listMailboxes(accountId: number): Promise<MailboxRecord[]> {
-    const { rows } = await this.#db.read('listing mailboxes', (db) =>
-      db.query(`SELECT ${MAILBOX_COLUMNS} FROM mailboxes m WHERE account_id = $1 ORDER BY name`, [accountId]),
-    );
-    return rows.map(toMailbox);
+    return this.#db.read('listing mailboxes', (db) => listMailboxes(db, accountId));
   }
 
   async getMailbox(accountId: number, name: string): Promise<MailboxRecord | undefined> {
-    const { rows } = await this.#db.read('reading mailbox', (db) =>
-      db.query(`SELECT ${MAILBOX_COLUMNS} FROM mailboxes m WHERE account_id = $1 AND name = $2`, [
-        accountId,
-        name,
-      ]),
-    );
-    return rows[0] ? toMailbox(rows[0]) : undefined;
+    return this.#db.read('reading mailbox', (db) => getMailbox(db, accountId, name));
   }
 
   async getMailboxById(id: number): Promise<MailboxRecord | undefined> {
-    const { rows } = await this.#db.read('reading mailbox', (db) =>
-      db.query(`SELECT ${MAILBOX_COLUMNS} FROM mailboxes m WHERE id = $1`, [id]),
-    );
-    return rows[0] ? toMailbox(rows[0]) : undefined;
+    return this.#db.read('reading mailbox', (db) => getMailboxById(db, id));
   }
 
   async createMailbox(accountId: number, name: string, specialUse?: SpecialUse): Promise<MailboxRecord> {
-    return this.#db.tx(`creating mailbox ${name}`, async (db) => {
-      const id = await createMailbox(db, accountId, name, specialUse);
-      const { rows } = await db.query(`SELECT ${MAILBOX_COLUMNS} FROM mailboxes m WHERE id = $1`, [id]);
-      return toMailbox(rows[0] as Row);
-    });
+    return this.#db.tx(`creating mailbox ${name}`, async (db) =>
+      readNewMailbox(db, await createMailbox(db, accountId, name, specialUse)),
+    );
   }
 
   async deleteMailbox(mailboxId: number): Promise<{ orphanBlobs: string[] }> {
@@ -327,10 +237,7 @@ export class PostgresStore implements Store {
   }
 
   async listSubscriptions(accountId: number): Promise<string[]> {
-    const { rows } = await this.#db.read('listing subscriptions', (db) =>
-      db.query('SELECT name FROM subscriptions WHERE account_id = $1 ORDER BY name', [accountId]),
-    );
-    return rows.map((r) => r.name as string);
+    return this.#db.read('listing subscriptions', (db) => listSubscriptions(db, accountId));
   }
 
   async copyMessages(
@@ -341,99 +248,31 @@ export class PostgresStore implements Store {
   ): Promise<{ copied: [number, number][]; modseq: number; expungeModseq: number | undefined }> {
     return this.#db.tx(move ? 'moving messages' : 'copying messages', async (db) => {
       const result = await copyMessages(db, fromMailboxId, uids, toMailboxId, move);
-      await this.#notify(db, [
-        ...result.copied.map(
-          ([, uid]): MailboxChange => ({
-            kind: 'append',
-            mailboxId: toMailboxId,
-            uid,
-            modseq: result.modseq,
-          }),
-        ),
-        ...(result.expungeModseq === undefined
-          ? []
-          : result.copied.map(
-              ([uid]): MailboxChange => ({
-                kind: 'expunge',
-                mailboxId: fromMailboxId,
-                uid,
-                modseq: result.expungeModseq!,
-              }),
-            )),
-      ]);
+      await this.#notify(db, copyChanges(fromMailboxId, toMailboxId, result));
       return result;
     });
   }
 
   async listMessages(mailboxId: number): Promise<MessageRecord[]> {
-    const { rows } = await this.#db.read('listing messages', (db) =>
-      db.query('SELECT * FROM messages WHERE mailbox_id = $1 ORDER BY uid', [mailboxId]),
-    );
-    return rows.map(toMessage);
+    return this.#db.read('listing messages', (db) => listMessages(db, mailboxId));
   }
 
-  async mailboxStats(
-    mailboxId: number,
-  ): Promise<{ messages: number; unseen: number; deleted: number; size: number }> {
-    const { rows } = await this.#db.read('counting messages', (db) =>
-      db.query(
-        `SELECT count(*) AS messages, count(*) FILTER (WHERE flags & 1 = 0) AS unseen,
-           count(*) FILTER (WHERE flags & 8 != 0) AS deleted, coalesce(sum(size), 0)::bigint AS size
-         FROM messages WHERE mailbox_id = $1`,
-        [mailboxId],
-      ),
-    );
-    const row = rows[0] as Row;
-    return {
-      messages: row.messages as number,
-      unseen: row.unseen as number,
-      deleted: row.deleted as number,
-      size: row.size as number,
-    };
+  async mailboxStats(mailboxId: number): Promise<MailboxStats> {
+    return this.#db.read('counting messages', (db) => mailboxStats(db, mailboxId));
   }
 
   async listUids(mailboxId: number, afterUid = 0): Promise<number[]> {
-    const { rows } = await this.#db.read('listing messages', (db) =>
-      db.query('SELECT uid FROM messages WHERE mailbox_id = $1 AND uid > $2 ORDER BY uid', [
-        mailboxId,
-        afterUid,
-      ]),
-    );
-    return rows.map((r) => r.uid as number);
+    return this.#db.read('listing messages', (db) => listUids(db, mailboxId, afterUid));
   }
 
   async getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]> {
-    if (uids.length === 0) return [];
-    const span = uidSpan(uids);
-    if (span) {
-      // A dense ascending set (a FETCH of a range): read by UID span.
-      const { rows } = await this.#db.read('reading messages', (db) =>
-        db.query('SELECT * FROM messages WHERE mailbox_id = $1 AND uid BETWEEN $2 AND $3 ORDER BY uid', [
-          mailboxId,
-          span.first,
-          span.last,
-        ]),
-      );
-      if (span.whole) return rows.map(toMessage);
-      const wanted = new Set(uids);
-      return rows.map(toMessage).filter((m) => wanted.has(m.uid));
-    }
-    const { rows } = await this.#db.read('reading messages', (db) =>
-      db.query('SELECT * FROM messages WHERE mailbox_id = $1 AND uid = ANY($2::bigint[]) ORDER BY uid', [
-        mailboxId,
-        uids,
-      ]),
-    );
-    return rows.map(toMessage);
+    return this.#db.read('reading messages', (db) => getMessages(db, mailboxId, uids));
   }
 
   async updateFlags(mailboxId: number, uids: readonly number[], change: FlagChange): Promise<FlagUpdate[]> {
     return this.#db.tx('changing flags', async (db) => {
       const updates = await updateFlags(db, mailboxId, uids, change);
-      await this.#notify(
-        db,
-        updates.map((u): MailboxChange => ({ kind: 'flags', mailboxId, uid: u.uid, modseq: u.modseq })),
-      );
+      await this.#notify(db, flagChanges(mailboxId, updates));
       return updates;
     });
   }
@@ -446,12 +285,7 @@ export class PostgresStore implements Store {
   ): Promise<ConditionalFlagResult> {
     return this.#db.tx('changing flags', async (db) => {
       const result = await updateFlagsUnchangedSince(db, mailboxId, uids, change, unchangedSince);
-      await this.#notify(
-        db,
-        result.updated.map(
-          (u): MailboxChange => ({ kind: 'flags', mailboxId, uid: u.uid, modseq: u.modseq }),
-        ),
-      );
+      await this.#notify(db, flagChanges(mailboxId, result.updated));
       return result;
     });
   }
@@ -470,12 +304,7 @@ export class PostgresStore implements Store {
   ): Promise<{ expunged: { uid: number; modseq: number }[]; orphanBlobs: string[] }> {
     return this.#db.tx('expunging messages', async (db) => {
       const result = await expunge(db, mailboxId, uids);
-      await this.#notify(
-        db,
-        result.expunged.map(
-          (e): MailboxChange => ({ kind: 'expunge', mailboxId, uid: e.uid, modseq: e.modseq }),
-        ),
-      );
+      await this.#notify(db, expungeChanges(mailboxId, result.expunged));
       return result;
     });
   }
@@ -489,32 +318,11 @@ export class PostgresStore implements Store {
   }
 
   async readInlineBody(blobId: string, start?: number, end?: number): Promise<Buffer | undefined> {
-    const from = start ?? 0;
-    const { rows } = await this.#db.read('reading message', (db) =>
-      from === 0 && end === undefined
-        ? db.query('SELECT data FROM blob_data WHERE id = $1', [blobId])
-        : end === undefined
-          ? db.query('SELECT substring(data FROM $2::int) AS data FROM blob_data WHERE id = $1', [
-              blobId,
-              from + 1,
-            ])
-          : db.query('SELECT substring(data FROM $2::int FOR $3::int) AS data FROM blob_data WHERE id = $1', [
-              blobId,
-              from + 1,
-              Math.max(0, end - from),
-            ]),
-    );
-    return (rows[0]?.data as Buffer | undefined) ?? undefined;
+    return this.#db.read('reading message', (db) => readInlineBody(db, blobId, start, end));
   }
 
   async readInlineBodies(blobIds: readonly string[]): Promise<Map<string, Buffer>> {
-    const out = new Map<string, Buffer>();
-    if (blobIds.length === 0) return out;
-    const { rows } = await this.#db.read('reading messages', (db) =>
-      db.query('SELECT id, data FROM blob_data WHERE id = ANY($1::text[])', [blobIds]),
-    );
-    for (const row of rows) out.set(row.id as string, row.data as Buffer);
-    return out;
+    return this.#db.read('reading messages', (db) => readInlineBodies(db, blobIds));
   }
 
   async searchBacklog(limit: number): Promise<SearchBacklogItem[]> {
@@ -526,11 +334,9 @@ export class PostgresStore implements Store {
   }
 
   async importMailbox(input: ImportedMailbox): Promise<MailboxRecord> {
-    return this.#db.tx(`importing mailbox ${input.name}`, async (db) => {
-      const id = await importMailbox(db, input);
-      const { rows } = await db.query(`SELECT ${MAILBOX_COLUMNS} FROM mailboxes m WHERE id = $1`, [id]);
-      return toMailbox(rows[0] as Row);
-    });
+    return this.#db.tx(`importing mailbox ${input.name}`, async (db) =>
+      readNewMailbox(db, await importMailbox(db, input)),
+    );
   }
 
   async importMessages(mailboxId: number, messages: readonly ImportedMessage[]): Promise<void> {
@@ -538,28 +344,15 @@ export class PostgresStore implements Store {
   }
 
   async firstUnseenUid(mailboxId: number): Promise<number | undefined> {
-    const { rows } = await this.#db.read('reading messages', (db) =>
-      db.query('SELECT min(uid) AS uid FROM messages WHERE mailbox_id = $1 AND (flags & 1) = 0', [mailboxId]),
-    );
-    return (rows[0]?.uid as number | null) ?? undefined;
+    return this.#db.read('reading messages', (db) => firstUnseenUid(db, mailboxId));
   }
 
   async getStructure(blobId: string): Promise<string> {
-    const { rows } = await this.#db.read('reading message structure', (db) =>
-      db.query('SELECT structure FROM blobs WHERE id = $1', [blobId]),
-    );
-    if (!rows[0]) throw new LoftError('NOTFOUND', `no blob ${blobId}`);
-    return rows[0].structure as string;
+    return this.#db.read('reading message structure', (db) => getStructure(db, blobId));
   }
 
   async getStructures(blobIds: readonly string[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    if (blobIds.length === 0) return out;
-    const { rows } = await this.#db.read('reading message structures', (db) =>
-      db.query('SELECT id, structure FROM blobs WHERE id = ANY($1::text[])', [blobIds]),
-    );
-    for (const row of rows) out.set(row.id as string, row.structure as string);
-    return out;
+    return this.#db.read('reading message structures', (db) => getStructures(db, blobIds));
   }
 
   async searchCandidates(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[]> {
@@ -650,18 +443,11 @@ export class PostgresStore implements Store {
   }
 
   async isBlobReferenced(blobId: string): Promise<boolean> {
-    const { rows } = await this.#db.read('checking blob', (db) =>
-      db.query('SELECT EXISTS (SELECT 1 FROM blobs WHERE id = $1) AS used', [blobId]),
-    );
-    return rows[0]?.used === true;
+    return this.#db.read('checking blob', (db) => isBlobReferenced(db, blobId));
   }
 
   async close(): Promise<void> {
     await this.#feed?.close();
     await this.#db.close();
   }
-}
-
-function appended(result: DeliveryResult): MailboxChange[] {
-  return result.placed.map((p) => ({ kind: 'append', mailboxId: p.mailboxId, uid: p.uid, modseq: p.modseq }));
 }

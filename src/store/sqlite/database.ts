@@ -1,6 +1,6 @@
 /**
  * Opening the SQLite database (node:sqlite): WAL, synchronous=FULL, foreign keys, migrations,
- * and the mapping of SQLite failures to Loft's domain errors.
+ * transactions, and the mapping of SQLite failures to Loft's domain errors.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -40,6 +40,36 @@ function migrate(db: DatabaseSync): void {
       db.exec('ROLLBACK');
       throw err;
     }
+  }
+}
+
+/** Runs `fn` in an immediate transaction, mapping SQLite errors to domain errors. */
+export function immediateTransaction<T>(db: DatabaseSync, what: string, fn: () => T): T {
+  try {
+    db.exec('BEGIN IMMEDIATE');
+  } catch (err) {
+    throw mapSqliteError(err, what);
+  }
+  try {
+    const result = fn();
+    db.exec('COMMIT');
+    return result;
+  } catch (err) {
+    try {
+      db.exec('ROLLBACK');
+    } catch {
+      // already rolled back
+    }
+    throw mapSqliteError(err, what);
+  }
+}
+
+/** Runs `fn` (reads outside a transaction), mapping SQLite errors to domain errors. */
+export function mappingErrors<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw mapSqliteError(err, what);
   }
 }
 

@@ -1,7 +1,9 @@
 /**
- * Reading messages of a mailbox in SQLite: counts for STATUS, the UID list for SELECT, and rows by
- * UID, each through one cached statement.
+ * Reading messages of a mailbox in SQLite: counts for STATUS, the UID list for SELECT, rows by
+ * UID, the first unseen UID, and the MIME structures stored with the blobs, each through one
+ * cached statement.
  */
+import { LoftError } from '../../core/errors.ts';
 import type { MessageRecord } from '../store.ts';
 import { uidSpan } from '../uid-span.ts';
 import type { Prepare } from './messages.ts';
@@ -88,6 +90,21 @@ function toRecords(mailboxId: number, rows: readonly SpanRow[], wanted?: Set<num
     });
   }
   return out;
+}
+
+/** The lowest UID without \Seen (RFC 3501 §6.3.1 UNSEEN), or undefined. */
+export function firstUnseenUid(prepare: Prepare, mailboxId: number): number | undefined {
+  const row = prepare('SELECT min(uid) AS uid FROM messages WHERE mailbox_id = ? AND (flags & 1) = 0').get(
+    mailboxId,
+  ) as Row | undefined;
+  return (row?.uid as number | null) ?? undefined;
+}
+
+/** The structure stored with a blob; NOTFOUND if absent. */
+export function getStructure(prepare: Prepare, blobId: string): string {
+  const row = prepare('SELECT structure FROM blobs WHERE id = ?').get(blobId) as Row | undefined;
+  if (!row) throw new LoftError('NOTFOUND', `no blob ${blobId}`);
+  return row.structure as string;
 }
 
 /** The structures stored with these blobs (absent blobs are left out), in one query. */

@@ -137,6 +137,12 @@ export function dropUnusedBlobs(prepare: Prepare, blobIds: Iterable<string>): st
   return files;
 }
 
+/** Whether a blob row still exists (for the sweeper of files left by a crash). */
+export function isBlobReferenced(prepare: Prepare, blobId: string): boolean {
+  const row = prepare('SELECT EXISTS (SELECT 1 FROM blobs WHERE id = ?) AS used').get(blobId) as Row;
+  return (row.used as number) === 1;
+}
+
 /** Takes or renews a lease; false when another owner holds an unexpired one. */
 export function tryLock(
   prepare: Prepare,

@@ -32,29 +32,46 @@ import type {
 } from '../store.ts';
 import { readInlineBodies, readInlineBody } from './blob-data.ts';
 import { DeliveryCommitter } from './committer.ts';
-import { mapSqliteError, openDatabase } from './database.ts';
+import { immediateTransaction, mappingErrors, openDatabase } from './database.ts';
+import {
+  addAccount,
+  addAlias,
+  addDomain,
+  getAccount,
+  getAccountById,
+  getDomain,
+  listAccounts,
+  listAliases,
+  listDomains,
+  type NewAccount,
+  removeAccount,
+  removeAlias,
+  removeDomain,
+  setPassword,
+} from './directory.ts';
 import { addDkimKeys, listDkimKeys } from './dkim-keys.ts';
 import { importMailbox, importMessages } from './imports.ts';
 import {
-  copyMessages,
-  createMailbox,
-  deleteMailbox,
-  MAILBOX_COLUMNS,
-  renameMailboxes,
-  setSubscribed,
-} from './mailboxes.ts';
+  getMailbox,
+  getMailboxById,
+  listMailboxes,
+  listSubscriptions,
+  readNewMailbox,
+} from './mailbox-reads.ts';
+import { copyMessages, createMailbox, deleteMailbox, renameMailboxes, setSubscribed } from './mailboxes.ts';
 import {
+  firstUnseenUid,
   getMessages,
+  getStructure,
   getStructures,
   listMessages,
   listUids,
   type MailboxStats,
   mailboxStats,
 } from './message-reads.ts';
-import { dropUnusedBlobs, expunge, releaseLock, tryLock, updateFlags } from './messages.ts';
+import { expunge, isBlobReferenced, releaseLock, tryLock, updateFlags } from './messages.ts';
 import { changedSince, expungedSince, updateFlagsUnchangedSince } from './modseq.ts';
 import { nextDue, readQueue, removeMessage, retryQueue } from './queue.ts';
-import { type Row, toAccount, toDomain, toMailbox } from './rows.ts';
 import { getSearchText, searchBacklog, searchCandidates } from './search.ts';
 
 export class SqliteStore implements Store {
@@ -67,69 +84,34 @@ export class SqliteStore implements Store {
     this.#committer = new DeliveryCommitter(file);
   }
 
-  readonly #prepare = (sql: string): StatementSync => this.#stmt(sql);
-
   /** A prepared statement, compiled once per SQL text. */
-  #stmt(sql: string): StatementSync {
+  readonly #prepare = (sql: string): StatementSync => {
     let statement = this.#statements.get(sql);
     if (!statement) {
       statement = this.#db.prepare(sql);
       this.#statements.set(sql, statement);
     }
     return statement;
-  }
+  };
 
-  /** Runs `fn` in an immediate transaction, mapping SQLite errors to domain errors. */
   #tx<T>(what: string, fn: () => T): T {
-    try {
-      this.#db.exec('BEGIN IMMEDIATE');
-    } catch (err) {
-      throw mapSqliteError(err, what);
-    }
-    try {
-      const result = fn();
-      this.#db.exec('COMMIT');
-      return result;
-    } catch (err) {
-      try {
-        this.#db.exec('ROLLBACK');
-      } catch {
-        // already rolled back
-      }
-      throw mapSqliteError(err, what);
-    }
+    return immediateTransaction(this.#db, what, fn);
   }
 
   #query<T>(what: string, fn: () => T): T {
-    try {
-      return fn();
-    } catch (err) {
-      throw mapSqliteError(err, what);
-    }
+    return mappingErrors(what, fn);
   }
 
   async addDomain(name: string): Promise<DomainRecord> {
-    return this.#tx(`adding domain ${name}`, () => {
-      const row = this.#stmt('INSERT INTO domains (name, created_at) VALUES (?, ?) RETURNING *').get(
-        name,
-        Date.now(),
-      ) as Row;
-      return toDomain(row);
-    });
+    return this.#tx(`adding domain ${name}`, () => addDomain(this.#prepare, name));
   }
 
   async getDomain(name: string): Promise<DomainRecord | undefined> {
-    const row = this.#query('reading domain', () =>
-      this.#stmt('SELECT * FROM domains WHERE name = ?').get(name),
-    ) as Row | undefined;
-    return row ? toDomain(row) : undefined;
+    return this.#query('reading domain', () => getDomain(this.#prepare, name));
   }
 
   async listDomains(): Promise<DomainRecord[]> {
-    const rows = this.#query('listing domains', () =>
-      this.#stmt('SELECT * FROM domains ORDER BY name').all(),
-    ) as Row[];
-    return rows.map(toDomain);
+    return this.#query('listing domains', () => listDomains(this.#prepare));
   }
 
   async addDkimKeys(
@@ -147,164 +129,63 @@ export class SqliteStore implements Store {
   }
 
   async removeDomain(name: string): Promise<void> {
-    this.#tx(`removing domain ${name}`, () => {
-      const domain = this.#stmt('SELECT id FROM domains WHERE name = ?').get(name) as Row | undefined;
-      if (!domain) throw new LoftError('NOTFOUND', `no domain ${name}`);
-      const users = this.#stmt('SELECT count(*) AS n FROM accounts WHERE domain_id = ?').get(
-        domain.id as number,
-      ) as Row;
-      if ((users.n as number) > 0)
-        throw new LoftError('INUSE', `domain ${name} still has ${users.n} user(s)`);
-      this.#stmt("DELETE FROM aliases WHERE source LIKE '%@' || ?").run(name);
-      this.#stmt('DELETE FROM domains WHERE id = ?').run(domain.id as number);
-    });
+    this.#tx(`removing domain ${name}`, () => removeDomain(this.#prepare, name));
   }
 
-  async addAccount(input: {
-    address: string;
-    domainId: number;
-    passwordHash: string;
-    scram: ScramKeys | undefined;
-    mailboxes: { name: string; specialUse: SpecialUse | undefined }[];
-  }): Promise<AccountRecord> {
-    return this.#tx(`adding user ${input.address}`, () => {
-      const scram = input.scram;
-      const row = this.#stmt(
-        `INSERT INTO accounts (address, domain_id, password_hash, scram_salt, scram_iterations, scram_stored_key,
-           scram_server_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-      ).get(
-        input.address,
-        input.domainId,
-        input.passwordHash,
-        scram?.salt ?? null,
-        scram?.iterations ?? null,
-        scram?.storedKey ?? null,
-        scram?.serverKey ?? null,
-        Date.now(),
-      ) as Row;
-      for (const mailbox of input.mailboxes) {
-        createMailbox(this.#prepare, row.id as number, mailbox.name, mailbox.specialUse);
-        setSubscribed(this.#prepare, row.id as number, mailbox.name, true);
-      }
-      return toAccount(row);
-    });
+  async addAccount(input: NewAccount): Promise<AccountRecord> {
+    return this.#tx(`adding user ${input.address}`, () => addAccount(this.#prepare, input));
   }
 
   async getAccount(address: string): Promise<AccountRecord | undefined> {
-    const row = this.#query('reading user', () =>
-      this.#stmt('SELECT * FROM accounts WHERE address = ?').get(address),
-    ) as Row | undefined;
-    return row ? toAccount(row) : undefined;
+    return this.#query('reading user', () => getAccount(this.#prepare, address));
   }
 
   async getAccountById(id: number): Promise<AccountRecord | undefined> {
-    const row = this.#query('reading user', () =>
-      this.#stmt('SELECT * FROM accounts WHERE id = ?').get(id),
-    ) as Row | undefined;
-    return row ? toAccount(row) : undefined;
+    return this.#query('reading user', () => getAccountById(this.#prepare, id));
   }
 
   async listAccounts(domain?: string): Promise<AccountRecord[]> {
-    const rows = this.#query('listing users', () =>
-      domain === undefined
-        ? this.#stmt('SELECT * FROM accounts ORDER BY address').all()
-        : this.#stmt(
-            'SELECT a.* FROM accounts a JOIN domains d ON d.id = a.domain_id WHERE d.name = ? ORDER BY address',
-          ).all(domain),
-    ) as Row[];
-    return rows.map(toAccount);
+    return this.#query('listing users', () => listAccounts(this.#prepare, domain));
   }
 
   async setPassword(address: string, passwordHash: string, scram: ScramKeys | undefined): Promise<void> {
-    this.#tx(`changing password of ${address}`, () => {
-      const result = this.#stmt(
-        `UPDATE accounts SET password_hash = ?, scram_salt = ?, scram_iterations = ?, scram_stored_key = ?,
-           scram_server_key = ? WHERE address = ?`,
-      ).run(
-        passwordHash,
-        scram?.salt ?? null,
-        scram?.iterations ?? null,
-        scram?.storedKey ?? null,
-        scram?.serverKey ?? null,
-        address,
-      );
-      if (result.changes === 0) throw new LoftError('NOTFOUND', `no user ${address}`);
-    });
+    this.#tx(`changing password of ${address}`, () =>
+      setPassword(this.#prepare, address, passwordHash, scram),
+    );
   }
 
   async removeAccount(address: string): Promise<{ orphanBlobs: string[] }> {
-    return this.#tx(`removing user ${address}`, () => {
-      const account = this.#stmt('SELECT id FROM accounts WHERE address = ?').get(address) as Row | undefined;
-      if (!account) throw new LoftError('NOTFOUND', `no user ${address}`);
-      const blobs = this.#stmt(
-        `SELECT DISTINCT m.blob_id AS id FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.account_id = ?`,
-      ).all(account.id as number) as Row[];
-      this.#stmt('DELETE FROM accounts WHERE id = ?').run(account.id as number);
-      return {
-        orphanBlobs: dropUnusedBlobs(
-          this.#prepare,
-          blobs.map((b) => b.id as string),
-        ),
-      };
-    });
+    return this.#tx(`removing user ${address}`, () => removeAccount(this.#prepare, address));
   }
 
   async addAlias(source: string, target: string): Promise<void> {
-    this.#tx(`adding alias ${source}`, () => {
-      this.#stmt('INSERT INTO aliases (source, target) VALUES (?, ?)').run(source, target);
-    });
+    this.#tx(`adding alias ${source}`, () => addAlias(this.#prepare, source, target));
   }
 
   async removeAlias(source: string, target?: string): Promise<number> {
-    return this.#tx(`removing alias ${source}`, () => {
-      const result =
-        target === undefined
-          ? this.#stmt('DELETE FROM aliases WHERE source = ?').run(source)
-          : this.#stmt('DELETE FROM aliases WHERE source = ? AND target = ?').run(source, target);
-      return Number(result.changes);
-    });
+    return this.#tx(`removing alias ${source}`, () => removeAlias(this.#prepare, source, target));
   }
 
   async listAliases(source?: string): Promise<AliasRecord[]> {
-    const rows = this.#query('listing aliases', () =>
-      source === undefined
-        ? this.#stmt('SELECT source, target FROM aliases ORDER BY source, target').all()
-        : this.#stmt('SELECT source, target FROM aliases WHERE source = ? ORDER BY target').all(source),
-    ) as Row[];
-    return rows.map((row) => ({ source: row.source as string, target: row.target as string }));
+    return this.#query('listing aliases', () => listAliases(this.#prepare, source));
   }
 
   async listMailboxes(accountId: number): Promise<MailboxRecord[]> {
-    const rows = this.#query('listing mailboxes', () =>
-      this.#stmt(`SELECT ${MAILBOX_COLUMNS} FROM mailboxes m WHERE account_id = ? ORDER BY name`).all(
-        accountId,
-      ),
-    ) as Row[];
-    return rows.map(toMailbox);
+    return this.#query('listing mailboxes', () => listMailboxes(this.#prepare, accountId));
   }
 
   async getMailbox(accountId: number, name: string): Promise<MailboxRecord | undefined> {
-    const row = this.#query('reading mailbox', () =>
-      this.#stmt(`SELECT ${MAILBOX_COLUMNS} FROM mailboxes m WHERE account_id = ? AND name = ?`).get(
-        accountId,
-        name,
-      ),
-    ) as Row | undefined;
-    return row ? toMailbox(row) : undefined;
+    return this.#query('reading mailbox', () => getMailbox(this.#prepare, accountId, name));
   }
 
   async getMailboxById(id: number): Promise<MailboxRecord | undefined> {
-    const row = this.#query('reading mailbox', () =>
-      this.#stmt(`SELECT ${MAILBOX_COLUMNS} FROM mailboxes m WHERE id = ?`).get(id),
-    ) as Row | undefined;
-    return row ? toMailbox(row) : undefined;
+    return this.#query('reading mailbox', () => getMailboxById(this.#prepare, id));
   }
 
   async createMailbox(accountId: number, name: string, specialUse?: SpecialUse): Promise<MailboxRecord> {
-    return this.#tx(`creating mailbox ${name}`, () => {
-      const id = createMailbox(this.#prepare, accountId, name, specialUse);
-      return toMailbox(this.#stmt(`SELECT ${MAILBOX_COLUMNS} FROM mailboxes m WHERE id = ?`).get(id) as Row);
-    });
+    return this.#tx(`creating mailbox ${name}`, () =>
+      readNewMailbox(this.#prepare, createMailbox(this.#prepare, accountId, name, specialUse)),
+    );
   }
 
   async deleteMailbox(mailboxId: number): Promise<{ orphanBlobs: string[] }> {
@@ -320,10 +201,7 @@ export class SqliteStore implements Store {
   }
 
   async listSubscriptions(accountId: number): Promise<string[]> {
-    const rows = this.#query('listing subscriptions', () =>
-      this.#stmt('SELECT name FROM subscriptions WHERE account_id = ? ORDER BY name').all(accountId),
-    ) as Row[];
-    return rows.map((r) => r.name as string);
+    return this.#query('listing subscriptions', () => listSubscriptions(this.#prepare, accountId));
   }
 
   async copyMessages(
@@ -400,10 +278,9 @@ export class SqliteStore implements Store {
   }
 
   async importMailbox(input: ImportedMailbox): Promise<MailboxRecord> {
-    return this.#tx(`importing mailbox ${input.name}`, () => {
-      const id = importMailbox(this.#prepare, input);
-      return toMailbox(this.#stmt(`SELECT ${MAILBOX_COLUMNS} FROM mailboxes m WHERE id = ?`).get(id) as Row);
-    });
+    return this.#tx(`importing mailbox ${input.name}`, () =>
+      readNewMailbox(this.#prepare, importMailbox(this.#prepare, input)),
+    );
   }
 
   async importMessages(mailboxId: number, messages: readonly ImportedMessage[]): Promise<void> {
@@ -411,20 +288,11 @@ export class SqliteStore implements Store {
   }
 
   async firstUnseenUid(mailboxId: number): Promise<number | undefined> {
-    const row = this.#query('reading messages', () =>
-      this.#stmt('SELECT min(uid) AS uid FROM messages WHERE mailbox_id = ? AND (flags & 1) = 0').get(
-        mailboxId,
-      ),
-    ) as Row | undefined;
-    return (row?.uid as number | null) ?? undefined;
+    return this.#query('reading messages', () => firstUnseenUid(this.#prepare, mailboxId));
   }
 
   async getStructure(blobId: string): Promise<string> {
-    const row = this.#query('reading message structure', () =>
-      this.#stmt('SELECT structure FROM blobs WHERE id = ?').get(blobId),
-    ) as Row | undefined;
-    if (!row) throw new LoftError('NOTFOUND', `no blob ${blobId}`);
-    return row.structure as string;
+    return this.#query('reading message structure', () => getStructure(this.#prepare, blobId));
   }
 
   async getStructures(blobIds: readonly string[]): Promise<Map<string, string>> {
@@ -503,10 +371,7 @@ export class SqliteStore implements Store {
   }
 
   async isBlobReferenced(blobId: string): Promise<boolean> {
-    const row = this.#query('checking blob', () =>
-      this.#stmt('SELECT EXISTS (SELECT 1 FROM blobs WHERE id = ?) AS used').get(blobId),
-    ) as Row;
-    return (row.used as number) === 1;
+    return this.#query('checking blob', () => isBlobReferenced(this.#prepare, blobId));
   }
 
   async close(): Promise<void> {

@@ -205,14 +205,39 @@ function parseOptions(argv: string[]) {
 }
 
 /** Writes `<name>-<time>.json` and `<name>-latest.json`; returns the first one's path. */
-function writeResults(out: string, name: string, startedAt: Date, payload: unknown): string {
+/**
+ * Writes a benchmark's results as JSON (`<name>-<time>.json` and `<name>-latest.json` in `out`)
+ * and says where.
+ */
+function saveResults(
+  out: string,
+  name: string,
+  run: { startedAt: Date; argv: string[]; options: object },
+  result: object,
+  targets?: unknown,
+): void {
   mkdirSync(out, { recursive: true });
-  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const stamp = run.startedAt.toISOString().replace(/[:.]/g, '-');
   const file = path.join(out, `${name}-${stamp}.json`);
+  const payload = {
+    benchmark: name,
+    startedAt: run.startedAt,
+    argv: run.argv,
+    options: { ...run.options, log: undefined },
+    ...result,
+    ...(targets === undefined ? {} : { targets }),
+  };
   const json = `${JSON.stringify(payload, null, 2)}\n`;
   writeFileSync(file, json);
   writeFileSync(path.join(out, `${name}-latest.json`), json);
-  return file;
+  console.log(`results: ${path.relative(process.cwd(), file)}`);
+}
+
+/** `--messages`, or the benchmark's count (its quick one with --quick) times --scale. */
+function messageCount(values: Values, quick: number, full: number, scale: number): number {
+  return values.messages !== undefined
+    ? parseCount(values.messages, '--messages', 1_000_000)
+    : Math.max(1, Math.round((values.quick ? quick : full) * scale));
 }
 
 const loadNow = (): string => (os.loadavg()[0] ?? 0).toFixed(2);
@@ -277,15 +302,7 @@ async function smtpBenchmark(
   });
   if (peaks) console.log(`Loft's peak RSS over the whole run (VmHWM): ${peaks}`);
   for (const note of result.notes) console.log(`note: ${note}`);
-  const file = writeResults(values.out, 'smtp-accept', startedAt, {
-    benchmark: 'smtp-accept',
-    startedAt,
-    argv,
-    options: { ...options, log: undefined },
-    ...result,
-    targets: checks,
-  });
-  console.log(`results: ${path.relative(process.cwd(), file)}`);
+  saveResults(values.out, 'smtp-accept', { startedAt, argv, options }, result, checks);
   return result.rows.length > 0 && result.rows.every((r) => r.verified) ? 0 : 1;
 }
 
@@ -294,10 +311,7 @@ async function pop3Benchmark(
   argv: string[],
   common: { servers: Pop3ServerName[]; scale: number; repeat: number; generator: Pop3Options['generator'] },
 ): Promise<number> {
-  const messages =
-    values.messages !== undefined
-      ? parseCount(values.messages, '--messages', 1_000_000)
-      : Math.max(1, Math.round((values.quick ? POP3_QUICK_MESSAGES : POP3_MESSAGES) * common.scale));
+  const messages = messageCount(values, POP3_QUICK_MESSAGES, POP3_MESSAGES, common.scale);
   const options: Pop3Options = {
     servers: common.servers,
     messages,
@@ -343,15 +357,7 @@ async function pop3Benchmark(
   const peaks = formatPeaks(result.loftLifetimePeakRssMb);
   if (peaks) console.log(`Loft's peak RSS over the whole run, filling included (VmHWM): ${peaks}`);
   for (const note of result.notes) console.log(`note: ${note}`);
-  const file = writeResults(values.out, 'pop3-retr', startedAt, {
-    benchmark: 'pop3-retr',
-    startedAt,
-    argv,
-    options: { ...options, log: undefined },
-    ...result,
-    targets: checks,
-  });
-  console.log(`results: ${path.relative(process.cwd(), file)}`);
+  saveResults(values.out, 'pop3-retr', { startedAt, argv, options }, result, checks);
   const ok = result.rows.length > 0 && result.rows.every((r) => r.verified) && result.sameContent !== false;
   return ok ? 0 : 1;
 }
@@ -361,10 +367,7 @@ async function imapBenchmark(
   argv: string[],
   common: { servers: ImapServerName[]; scale: number; repeat: number },
 ): Promise<number> {
-  const messages =
-    values.messages !== undefined
-      ? parseCount(values.messages, '--messages', 1_000_000)
-      : Math.max(1, Math.round((values.quick ? IMAP_QUICK_MESSAGES : IMAP_MESSAGES) * common.scale));
+  const messages = messageCount(values, IMAP_QUICK_MESSAGES, IMAP_MESSAGES, common.scale);
   const connections =
     values.connections !== undefined
       ? parseCount(values.connections, '--connections', 100_000)
@@ -424,15 +427,7 @@ async function imapBenchmark(
   const peaks = formatPeaks(result.loftLifetimePeakRssMb);
   if (peaks) console.log(`Loft's peak RSS over the whole run (VmHWM): ${peaks}`);
   for (const note of result.notes) console.log(`note: ${note}`);
-  const file = writeResults(values.out, 'imap', startedAt, {
-    benchmark: 'imap',
-    startedAt,
-    argv,
-    options: { ...options, log: undefined },
-    ...result,
-    targets: checks,
-  });
-  console.log(`results: ${path.relative(process.cwd(), file)}`);
+  saveResults(values.out, 'imap', { startedAt, argv, options }, result, checks);
   const ok =
     result.rows.length > 0 &&
     result.rows.every((r) => r.verified) &&
@@ -469,14 +464,7 @@ async function scaleBenchmark(
   );
   console.log('');
   console.log(formatScale(result));
-  const file = writeResults(values.out, 'smtp-scale', startedAt, {
-    benchmark: 'smtp-scale',
-    startedAt,
-    argv,
-    options: { ...options, log: undefined },
-    ...result,
-  });
-  console.log(`results: ${path.relative(process.cwd(), file)}`);
+  saveResults(values.out, 'smtp-scale', { startedAt, argv, options }, result);
   return result.rows.every((r) => r.verified) ? 0 : 1;
 }
 
@@ -485,10 +473,7 @@ async function outboundBenchmark(
   argv: string[],
   common: { servers: OutboundServerName[]; scale: number; repeat: number },
 ): Promise<number> {
-  const messages =
-    values.messages !== undefined
-      ? parseCount(values.messages, '--messages', 1_000_000)
-      : Math.max(1, Math.round((values.quick ? OUTBOUND_QUICK_MESSAGES : OUTBOUND_MESSAGES) * common.scale));
+  const messages = messageCount(values, OUTBOUND_QUICK_MESSAGES, OUTBOUND_MESSAGES, common.scale);
   const options: OutboundOptions = {
     servers: common.servers,
     messages,
@@ -527,14 +512,7 @@ async function outboundBenchmark(
   for (const line of formatOutboundComparison(result.rows)) console.log(line);
   for (const line of outboundErrors(result.rows)) console.log(`error: ${line}`);
   for (const note of result.notes) console.log(`note: ${note}`);
-  const file = writeResults(values.out, 'smtp-outbound', startedAt, {
-    benchmark: 'smtp-outbound',
-    startedAt,
-    argv,
-    options: { ...options, log: undefined },
-    ...result,
-  });
-  console.log(`results: ${path.relative(process.cwd(), file)}`);
+  saveResults(values.out, 'smtp-outbound', { startedAt, argv, options }, result);
   const ok =
     result.rows.length > 0 &&
     result.rows.every((r) => r.verified) &&

@@ -12,7 +12,7 @@ import { type EncodeOptions, encodeValueInto, ResponseSink } from '../../proto/i
 import { flagList, internalDate } from '../../proto/imap/fetch/flags-dates.ts';
 import type { FetchItem } from '../../proto/imap/parse/index.ts';
 import { fetchCache, fetchCacheVariant } from './fetch-cache.ts';
-import { indexItemValue, needsStructure } from './fetch-items.ts';
+import { needsStructure, structureItemValue } from './fetch-items.ts';
 import type { MailboxAccess } from './services.ts';
 
 /** The slice's messages: sequence numbers and UIDs, ascending. */
@@ -119,8 +119,7 @@ export async function writeIndexFetches(
           }
           const blobId = blobIds![i]!;
           const structure = structures?.get(blobId);
-          const record = { ...states.row(i), keywords: [...states.keywords(i)], mailboxId: 0, blobId };
-          encodeValueInto(indexItemValue(item, record, structure, options)[1], options.encoding, scratch);
+          encodeValueInto(structureItemValue(item, structure, options)[1], options.encoding, scratch);
           const text = scratch.takeText();
           if (text === undefined) {
             out.bytes(scratch.take());

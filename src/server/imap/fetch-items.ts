@@ -109,6 +109,18 @@ export function indexItemValue(
       return [RFC822_SIZE, row.size];
     case 'MODSEQ':
       return [MODSEQ, [row.modseq]];
+    default:
+      return structureItemValue(item, structure, options);
+  }
+}
+
+/** ENVELOPE, BODY or BODYSTRUCTURE from the decoded structure (NIL without one). */
+export function structureItemValue(
+  item: FetchItem,
+  structure: MessageStructure | undefined,
+  options: { rev2: boolean },
+): [ImapValue, ImapValue] {
+  switch (item.type) {
     case 'ENVELOPE':
       return [ENVELOPE, structure ? envelope(structure.envelope) : null];
     case 'BODY':

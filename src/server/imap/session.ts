@@ -26,9 +26,6 @@ import type { ImapServices } from './services.ts';
 import type { ImapSettings } from './settings.ts';
 import { COMMANDS, capabilities, stateRefusal } from './table.ts';
 
-/** Queued output of at least this many octets is written as it is, without a copy into one buffer. */
-const WRITEV_FROM = 64 * 1024;
-
 export type ImapState = 'not-authenticated' | 'authenticated' | 'selected';
 
 /** Output held back for pipelined commands before it must be written (and read by the client). */
@@ -176,13 +173,7 @@ export class ImapSession {
 
   async flush(): Promise<void> {
     if (this.#output.length === 0) return;
-    // Small output is copied into one buffer (one plain write); large output goes as it is (writev).
-    const data =
-      this.#output.length === 1
-        ? this.#output[0]!
-        : this.#outputBytes < WRITEV_FROM
-          ? Buffer.concat(this.#output, this.#outputBytes)
-          : this.#output;
+    const data = this.#output.length === 1 ? this.#output[0]! : this.#output;
     this.#output = [];
     this.#outputBytes = 0;
     await this.conn.write(data, this.settings.idleTimeoutMs);

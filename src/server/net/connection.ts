@@ -7,6 +7,9 @@
 import type { Socket } from 'node:net';
 import { type SecureContext, TLSSocket } from 'node:tls';
 
+/** Chunks written together are copied into one buffer below this size, sent with writev above it. */
+const WRITEV_FROM = 64 * 1024;
+
 /** The connection ended (peer closed, error, timeout, or local close) while a read was pending. */
 export class ConnectionClosed extends Error {
   readonly reason: 'eof' | 'timeout' | 'error' | 'closed';
@@ -208,6 +211,7 @@ export class Connection {
 
   /**
    * Writes and resolves when the data is handed to the kernel (or buffered under the limit).
+   * Several chunks go out together: copied into one buffer when small, with writev when large.
    * When the peer does not read it within `timeoutMs` (if given), the connection is destroyed
    * and pending and later reads reject with a `timeout` {@link ConnectionClosed}.
    */
@@ -217,10 +221,14 @@ export class Connection {
     let flushed = true;
     if (typeof data === 'string' || Buffer.isBuffer(data)) flushed = socket.write(data);
     else {
-      // Several chunks in one system call (writev), without copying them into one first.
-      socket.cork();
-      for (const chunk of data) flushed = socket.write(chunk);
-      socket.uncork();
+      const octets = data.reduce((n, chunk) => n + chunk.length, 0);
+      if (octets < WRITEV_FROM) flushed = socket.write(Buffer.concat(data, octets));
+      else {
+        // Large output in one system call (writev), without copying it into one buffer first.
+        socket.cork();
+        for (const chunk of data) flushed = socket.write(chunk);
+        socket.uncork();
+      }
     }
     if (flushed) return Promise.resolve();
     return new Promise((resolve) => {

@@ -20,9 +20,6 @@ import type { Pop3Services } from './services.ts';
 import type { Pop3Settings } from './settings.ts';
 import { dispatch } from './table.ts';
 
-/** Queued output of at least this many octets is written as it is, without a copy into one buffer. */
-const WRITEV_FROM = 64 * 1024;
-
 /** RFC 1939 §3: the UPDATE state is entered and left within QUIT, so a session waits in these two. */
 export type Pop3State = 'authorization' | 'transaction';
 
@@ -113,14 +110,7 @@ export class Pop3Session {
   /** Sends the queued responses; a client that does not read them within the idle timeout is dropped. */
   async flush(): Promise<void> {
     if (this.#output.length === 0) return;
-    // Small output is copied into one buffer (one plain write); large output goes as it is (writev).
-    const octets = this.queuedOctets;
-    const data =
-      this.#output.length === 1
-        ? this.#output[0]!
-        : octets < WRITEV_FROM
-          ? Buffer.concat(this.#output, octets)
-          : this.#output;
+    const data = this.#output.length === 1 ? this.#output[0]! : this.#output;
     this.#output = [];
     await this.conn.write(data, this.settings.idleTimeoutMs);
   }

@@ -8,7 +8,8 @@
  * knows the highest MODSEQ it reflects, and every change to a mailbox's messages raises the
  * mailbox's HIGHESTMODSEQ by one (store/*), so a caller that has just read HIGHESTMODSEQ gets
  * the entry only when it is not behind; an event that skips a MODSEQ (a change that came
- * without one, or several changes under one MODSEQ, as COPY announces) drops the entry. Changed UIDs are remembered and read again, in one query, on the next use.
+ * without one, or several changes under one MODSEQ, as COPY announces) drops the entry.
+ * Changed UIDs are remembered and read again, in one query, on the next use.
  */
 import type { MailboxChange, MailboxEvents } from '../../core/events.ts';
 import { MessageStates } from '../../core/message-states.ts';

@@ -35,8 +35,8 @@ import type {
 import { readInlineBodies, readInlineBody } from './blob-data.ts';
 import { ChangeFeed, channelOf, newOrigin, notifyChanges } from './change-feed.ts';
 import { mapPgError, PgDatabase, type PgOptions, type Queryable } from './database.ts';
-import { applyDelivery, applySimpleDelivery, indexTexts } from './deliveries.ts';
-import { DeliveryBatcher } from './delivery-batch.ts';
+import { indexTexts } from './deliveries.ts';
+import { DeliveryWriter } from './delivery-commit.ts';
 import {
   addAccount,
   addAlias,
@@ -55,7 +55,7 @@ import {
 } from './directory.ts';
 import { addDkimKeys, listDkimKeys } from './dkim-keys.ts';
 import { importMailbox, importMessages } from './imports.ts';
-import { appended, copyChanges, expungeChanges, flagChanges } from './mailbox-changes.ts';
+import { copyChanges, expungeChanges, flagChanges } from './mailbox-changes.ts';
 import {
   getMailbox,
   getMailboxById,
@@ -95,19 +95,14 @@ export class PostgresStore implements Store {
   /** This store's id in notifications, so its own changes are not published twice. */
   readonly #origin = newOrigin();
   #feed: ChangeFeed | undefined;
-  /** Group commit of concurrent deliveries (delivery-batch.ts). */
-  readonly #deliveries: DeliveryBatcher;
+  readonly #deliveries: DeliveryWriter;
 
   private constructor(db: PgDatabase, url: string, folds: boolean) {
     this.#db = db;
     this.#url = url;
     this.#foldsUnicode = folds;
     this.#channel = channelOf(db.schema);
-    this.#deliveries = new DeliveryBatcher({
-      one: (delivery) => this.#commitOne(delivery),
-      tx: (fn) => this.#db.tx('storing messages', fn),
-      apply: (db, delivery) => this.#applyDelivery(db, delivery),
-    });
+    this.#deliveries = new DeliveryWriter(db, this.#channel, this.#origin);
   }
 
   /** Connects to `url` (postgres://…), migrating the schema if needed. */
@@ -369,31 +364,8 @@ export class PostgresStore implements Store {
     return this.#deliveries.commit(delivery);
   }
 
-  /** One delivery in a transaction of its own: one statement for the common kind. */
-  async #commitOne(delivery: DeliveryCommit): Promise<DeliveryResult> {
-    const simple = await this.#db.read('storing message', (db) =>
-      applySimpleDelivery(db, delivery, this.#channel, this.#origin),
-    );
-    if (simple) return simple;
-    return this.#db.tx('storing message', (db) => this.#applyDelivery(db, delivery));
-  }
-
-  /** One delivery inside the caller's transaction, with its notification. */
-  async #applyDelivery(db: Queryable, delivery: DeliveryCommit): Promise<DeliveryResult> {
-    const simple = await applySimpleDelivery(db, delivery, this.#channel, this.#origin);
-    if (simple) return simple;
-    const result = await applyDelivery(db, delivery);
-    await this.#notify(db, appended(result));
-    return result;
-  }
-
-  async commitDeliveries(deliveries: readonly DeliveryCommit[]): Promise<DeliveryResult[]> {
-    return this.#db.tx('storing messages', async (db) => {
-      const results: DeliveryResult[] = [];
-      for (const delivery of deliveries) results.push(await applyDelivery(db, delivery));
-      await this.#notify(db, results.flatMap(appended));
-      return results;
-    });
+  commitDeliveries(deliveries: readonly DeliveryCommit[]): Promise<DeliveryResult[]> {
+    return this.#deliveries.commitAll(deliveries);
   }
 
   async listQueue(): Promise<QueueMessageRecord[]> {

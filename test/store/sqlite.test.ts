@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
+import { openDatabase } from '../../src/store/sqlite/database.ts';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -60,6 +61,17 @@ test('sqlite: WAL, synchronous=FULL, and migrations recorded', async () => {
   const again = new SqliteStore(file);
   await again.addDomain('x.test');
   await again.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('sqlite: every connection is opened with synchronous=FULL, foreign keys and a memory map for reads', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'loft-store-'));
+  const db = openDatabase(path.join(dir, 'loft.db'));
+  const pragma = (name: string): number => Number(Object.values(db.prepare(`PRAGMA ${name}`).get()!)[0]);
+  assert.equal(pragma('synchronous'), 2, 'FULL');
+  assert.equal(pragma('foreign_keys'), 1);
+  assert.ok(pragma('mmap_size') >= 256 * 1024 * 1024, `mmap_size ${pragma('mmap_size')}`);
+  db.close();
   await rm(dir, { recursive: true, force: true });
 });
 

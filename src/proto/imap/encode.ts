@@ -25,9 +25,6 @@ export interface EncodeOptions {
 /** Longest text sent as a quoted string; longer text is a literal. */
 export const MAX_QUOTED = 1024;
 
-const SP = Buffer.from(' ');
-const CRLF = Buffer.from('\r\n');
-
 /** Octets that keep a string out of quotes: NUL, CR, LF (RFC 9051 §9 `QUOTED-CHAR`). */
 function hasLineBreakOrNul(bytes: Uint8Array): boolean {
   return bytes.includes(0x00) || bytes.includes(0x0d) || bytes.includes(0x0a);
@@ -252,45 +249,63 @@ export interface StatusResponse {
   readonly text: string;
 }
 
+const PLAIN_TEXT = /^[\x20-\x7e]*$/;
+
 /**
  * RFC 9051 §9 `text`: no CR or LF (they are replaced by spaces); 8-bit only for UTF-8 clients
  * (IMAP4rev1 `TEXT-CHAR` is 7-bit: other characters become "?").
  */
 function responseText(text: string, opts: EncodeOptions): string {
+  if (PLAIN_TEXT.test(text)) return text;
   const line = text.toWellFormed().replace(/[\r\n\x00]/g, ' ');
   return opts.utf8 ? line : line.replace(/[^\x00-\x7f]/gu, '?');
 }
 
-/** RFC 9051 §9 `resp-text = ["[" resp-text-code "]" SP] [text]`. */
-function encodeRespText(status: StatusResponse, opts: EncodeOptions): Buffer {
-  const parts: Buffer[] = [];
-  if (status.code !== undefined) {
-    const code: Buffer[] = [Buffer.from(`[${status.code.name}`)];
-    for (const arg of status.code.args ?? []) code.push(SP, encodeValue(arg, opts));
-    code.push(Buffer.from(']'));
-    parts.push(Buffer.concat(code));
-  }
+/**
+ * RFC 9051 §9 `resp-text = ["[" resp-text-code "]" SP] [text]`, then CRLF. Empty text with no
+ * code is replaced by a word, since IMAP4rev1 requires text.
+ */
+function respTextInto(status: StatusResponse, opts: EncodeOptions, out: ResponseSink): void {
   const text = responseText(status.text, opts);
-  if (text !== '') parts.push(Buffer.from(text, 'utf8'));
-  else if (status.code === undefined) parts.push(Buffer.from(status.kind === 'OK' ? 'Completed' : 'Failed'));
-  return Buffer.concat(parts.flatMap((p, i) => (i === 0 ? [p] : [SP, p])));
+  if (status.code !== undefined) {
+    out.text(`[${status.code.name}`);
+    for (const arg of status.code.args ?? []) {
+      out.text(' ');
+      collect(arg, opts, out);
+    }
+    out.text(text === '' ? ']\r\n' : `] ${text}\r\n`);
+  } else {
+    out.text(text !== '' ? `${text}\r\n` : status.kind === 'OK' ? 'Completed\r\n' : 'Failed\r\n');
+  }
 }
 
-/**
- * A tagged status response (RFC 9051 §7.1 `response-tagged`): `tag OK|NO|BAD [code] text` CRLF.
- * Empty text with no code is replaced by a word, since IMAP4rev1 requires text.
- */
+/** A tagged status response (RFC 9051 §7.1 `response-tagged`): `tag OK|NO|BAD [code] text` CRLF. */
 export function encodeTagged(
   tag: string,
   status: StatusResponse & { readonly kind: 'OK' | 'NO' | 'BAD' },
   opts: EncodeOptions,
 ): Buffer {
-  return Buffer.concat([Buffer.from(`${tag} ${status.kind} `), encodeRespText(status, opts), CRLF]);
+  const out = new ResponseSink();
+  out.text(`${tag} ${status.kind} `);
+  respTextInto(status, opts, out);
+  return out.take();
 }
 
 /** An untagged status response (RFC 9051 §7.1): `* OK|NO|BAD|BYE|PREAUTH [code] text` CRLF. */
 export function encodeUntaggedStatus(status: StatusResponse, opts: EncodeOptions): Buffer {
-  return Buffer.concat([Buffer.from(`* ${status.kind} `), encodeRespText(status, opts), CRLF]);
+  const out = new ResponseSink();
+  encodeUntaggedStatusInto(status, opts, out);
+  return out.take();
+}
+
+/** {@link encodeUntaggedStatus} appended to a sink. */
+export function encodeUntaggedStatusInto(
+  status: StatusResponse,
+  opts: EncodeOptions,
+  out: ResponseSink,
+): void {
+  out.text(`* ${status.kind} `);
+  respTextInto(status, opts, out);
 }
 
 /**

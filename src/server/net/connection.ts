@@ -14,7 +14,12 @@ const WRITEV_FROM = 64 * 1024;
 export class ConnectionClosed extends Error {
   readonly reason: 'eof' | 'timeout' | 'error' | 'closed';
   constructor(reason: 'eof' | 'timeout' | 'error' | 'closed') {
+    // Without a stack: one is made for every connection that ends, nobody reads its stack, and
+    // capturing one cost about as much as a whole SMTP command.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(`connection ${reason}`);
+    Error.stackTraceLimit = limit;
     this.name = 'ConnectionClosed';
     this.reason = reason;
   }

@@ -83,6 +83,18 @@ test('a commit in one process reaches the other; its own changes are not echoed'
   assert.deepEqual(own, [], 'b does not hear its own delivery (its services publish it locally)');
 });
 
+test('concurrent deliveries, committed in batches, all reach the other process with their UIDs', async () => {
+  const placed: number[] = [];
+  const seen = await changesUntil(
+    (s) => s.length >= 40,
+    async () => {
+      const results = await Promise.all(Array.from({ length: 40 }, () => deliver(a)));
+      placed.push(...results.map((r) => r.placed[0]!.uid));
+    },
+  );
+  assert.deepEqual(seen.map((c) => `${c.kind} ${c.uid}`).sort(), placed.map((uid) => `append ${uid}`).sort());
+});
+
 test('flags, expunge and move reach the other process with their UIDs and MODSEQs', async () => {
   const placed = (await deliver(a)).placed[0]!;
   const seen = await changesUntil(

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import pg from 'pg';
 import { isLoftError } from '../../src/core/errors.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -91,6 +92,31 @@ test('postgres: two stores on one database (as two processes) deliver to one mai
   } finally {
     await a.close();
     await b.close();
+    await dropSchema(schema);
+  }
+});
+
+test('postgres: bodies and search text are compressed with LZ4 where the server has it', async () => {
+  const schema = testSchema();
+  const store = await PostgresStore.open(TEST_DATABASE_URL, { schema, max: 2 });
+  await store.close();
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT c.relname, a.attname, a.attcompression FROM pg_attribute a
+         JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND (c.relname, a.attname) IN (('blob_data', 'data'), ('search_docs', 'headers'), ('search_docs', 'body'))
+        ORDER BY 1, 2`,
+      [schema],
+    );
+    // 'l' is LZ4 (this machine's PostgreSQL 15 has it); '' would be the default, pglz.
+    assert.deepEqual(
+      rows.map((r) => `${r.relname}.${r.attname}=${r.attcompression}`),
+      ['blob_data.data=l', 'search_docs.body=l', 'search_docs.headers=l'],
+    );
+  } finally {
+    await client.end();
     await dropSchema(schema);
   }
 });

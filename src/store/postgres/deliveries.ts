@@ -15,13 +15,13 @@ import { allocateUids } from './mailboxes.ts';
  * notification to other processes (delivered at commit, like every notification). Data-modifying
  * WITH queries all run, whether referenced or not; foreign keys are checked at the end of the
  * statement, when the blob row exists. Nothing is written when the mailbox is gone. Undefined
- * when the delivery is not of that kind, or nothing was written.
+ * when the delivery is not of that kind, or nothing was written. Without `notify` (a batch that
+ * announces all its deliveries at once) the statement sends no notification.
  */
 export async function applySimpleDelivery(
   db: Queryable,
   delivery: DeliveryCommit,
-  channel: string,
-  origin: string,
+  notify: { channel: string; origin: string } | undefined,
 ): Promise<DeliveryResult | undefined> {
   const placement = delivery.placements[0];
   if (delivery.placements.length !== 1 || delivery.queue || !placement) return undefined;
@@ -41,8 +41,11 @@ export async function applySimpleDelivery(
      ), p AS (
        INSERT INTO search_pending (blob_id) SELECT $1 FROM u ON CONFLICT DO NOTHING
      )
-     SELECT m.uid, m.modseq,
-            pg_notify($9, json_build_object('o', $10::text, 'c', json_build_array(json_build_array('a', $5::bigint, m.uid, m.modseq)))::text)
+     SELECT m.uid, m.modseq${
+       notify
+         ? `, pg_notify($9, json_build_object('o', $10::text, 'c', json_build_array(json_build_array('a', $5::bigint, m.uid, m.modseq)))::text)`
+         : ''
+     }
        FROM m`,
     [
       blob.id,
@@ -53,8 +56,7 @@ export async function applySimpleDelivery(
       delivery.internalDate,
       placement.flags ?? 0,
       JSON.stringify(placement.keywords ?? []),
-      channel,
-      origin,
+      ...(notify ? [notify.channel, notify.origin] : []),
     ],
   );
   const row = rows[0] as Row | undefined;

@@ -29,8 +29,10 @@ export interface BatchOps {
   one(delivery: DeliveryCommit): Promise<DeliveryResult>;
   /** Runs `fn` in one transaction (rejects when any statement or the COMMIT fails). */
   tx<T>(fn: (db: Queryable) => Promise<T>): Promise<T>;
-  /** Writes one delivery inside a transaction. */
+  /** Writes one delivery inside a transaction, without announcing it. */
   apply(db: Queryable, delivery: DeliveryCommit): Promise<DeliveryResult>;
+  /** Announces the batch's deliveries to other processes, inside its transaction. */
+  announce(db: Queryable, results: readonly DeliveryResult[]): Promise<void>;
 }
 
 export class DeliveryBatcher {
@@ -77,6 +79,7 @@ export class DeliveryBatcher {
         const out: DeliveryResult[] = [];
         try {
           for (const w of ordered) out.push(await this.#ops.apply(db, w.delivery));
+          await this.#ops.announce(db, out);
         } catch (err) {
           statementFailed = true;
           throw err;

@@ -1,7 +1,7 @@
 /**
  * Committing deliveries on PostgreSQL: one at a time through group commit (delivery-batch.ts),
  * the common kind as one statement, any other statement by statement; a MULTIAPPEND set all or
- * nothing. Each commit carries the notification of what it placed (change-feed.ts).
+ * nothing. Each commit carries one notification of everything it placed (change-feed.ts).
  */
 import type { DeliveryCommit, DeliveryResult } from '../store.ts';
 import { notifyChanges } from './change-feed.ts';
@@ -24,7 +24,9 @@ export class DeliveryWriter {
     this.#batches = new DeliveryBatcher({
       one: (delivery) => this.#commitOne(delivery),
       tx: (fn) => this.#db.tx('storing messages', fn),
-      apply: (db, delivery) => this.#apply(db, delivery),
+      apply: async (db, delivery) =>
+        (await applySimpleDelivery(db, delivery, undefined)) ?? applyDelivery(db, delivery),
+      announce: (db, results) => this.#announce(db, results),
     });
   }
 
@@ -38,32 +40,28 @@ export class DeliveryWriter {
     return this.#db.tx('storing messages', async (db) => {
       const results: DeliveryResult[] = [];
       for (const delivery of deliveries) results.push(await applyDelivery(db, delivery));
-      await notifyChanges(db, this.#channel, this.#origin, results.flatMap(appended));
+      await this.#announce(db, results);
       return results;
     });
   }
 
   /** One delivery in a transaction of its own: one statement for the common kind. */
   async #commitOne(delivery: DeliveryCommit): Promise<DeliveryResult> {
-    const simple = await this.#db.read('storing message', (db) =>
-      applySimpleDelivery(db, delivery, this.#channel, this.#origin),
-    );
+    const notify = { channel: this.#channel, origin: this.#origin };
+    const simple = await this.#db.read('storing message', (db) => applySimpleDelivery(db, delivery, notify));
     if (simple) return simple;
-    return this.#db.tx('storing message', (db) => this.#applyGeneral(db, delivery));
+    return this.#db.tx('storing message', async (db) => {
+      const result = await applyDelivery(db, delivery);
+      await this.#announce(db, [result]);
+      return result;
+    });
   }
 
-  /** One delivery inside the caller's transaction (a batch's), with its notification. */
-  async #apply(db: Queryable, delivery: DeliveryCommit): Promise<DeliveryResult> {
-    return (
-      (await applySimpleDelivery(db, delivery, this.#channel, this.#origin)) ??
-      this.#applyGeneral(db, delivery)
-    );
-  }
-
-  /** Any delivery, statement by statement, then its notification (delivered at commit). */
-  async #applyGeneral(db: Queryable, delivery: DeliveryCommit): Promise<DeliveryResult> {
-    const result = await applyDelivery(db, delivery);
-    await notifyChanges(db, this.#channel, this.#origin, appended(result));
-    return result;
+  /**
+   * The notification of what `results` placed, delivered at commit: one for a whole batch (or as
+   * few as the payload limit allows), so other processes hear of a burst once, not per message.
+   */
+  #announce(db: Queryable, results: readonly DeliveryResult[]): Promise<void> {
+    return notifyChanges(db, this.#channel, this.#origin, results.flatMap(appended));
   }
 }

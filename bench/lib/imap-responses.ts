@@ -67,7 +67,8 @@ export class ResponseReader {
       const line = data.toString('latin1', pos, end);
       pos = lf + 1;
       this.#parts.push(line);
-      const literal = LITERAL_AT_END.exec(line);
+      // Only a line that ends in "}" can announce a literal: most lines skip the expression.
+      const literal = line.charCodeAt(line.length - 1) === 0x7d ? LITERAL_AT_END.exec(line) : null;
       if (literal) {
         this.#literalLeft = Number(literal[1]);
         if (this.#literalLeft === 0) this.#literals.push(Buffer.alloc(0));

@@ -43,6 +43,10 @@ export class Connection {
   /** False once the socket closed or we closed it; input may end (FIN) while replies can still go out. */
   #writable = true;
   #wake: (() => void) | undefined;
+  /** The read timeout (see #armReadTimer), its length, and what it does when it fires. */
+  #readTimer: NodeJS.Timeout | undefined;
+  #readTimerMs = 0;
+  #onReadTimeout: (() => void) | undefined;
   #tls = false;
   /**
    * Runs before every wait for more input, e.g. to send queued replies: a server must not wait
@@ -108,7 +112,9 @@ export class Connection {
   };
 
   #finish(reason: ConnectionClosed['reason']): void {
-    // Built once: an Error (with its stack) per event would cost every connection twice.
+    clearTimeout(this.#readTimer);
+    this.#onReadTimeout = undefined;
+    // Built once: an Error per event would cost every connection twice.
     this.#ended ??= new ConnectionClosed(reason);
     this.#signal();
   }
@@ -130,19 +136,39 @@ export class Connection {
     }
     if (this.#socket.isPaused()) this.#socket.resume();
     return new Promise((resolve, reject) => {
-      const timer =
-        timeoutMs > 0
-          ? setTimeout(() => {
-              this.#wake = undefined;
-              reject(new ConnectionClosed('timeout'));
-            }, timeoutMs)
-          : undefined;
+      if (timeoutMs > 0)
+        this.#armReadTimer(timeoutMs, () => {
+          this.#wake = undefined;
+          reject(new ConnectionClosed('timeout'));
+        });
       this.#wake = () => {
-        if (timer) clearTimeout(timer);
+        this.#onReadTimeout = undefined;
         if (this.#ended && this.#buffer.length === 0) reject(this.#ended);
         else resolve();
       };
     });
+  }
+
+  /**
+   * Starts the read timeout of a wait: one timer per connection, restarted by each wait rather
+   * than made and cleared each time (a timer made and cleared per command cost as much as the
+   * rest of reading it). A timer that fires while no wait is pending does nothing.
+   */
+  #armReadTimer(timeoutMs: number, onTimeout: () => void): void {
+    this.#onReadTimeout = onTimeout;
+    if (this.#readTimer && this.#readTimerMs === timeoutMs) {
+      this.#readTimer.refresh();
+      return;
+    }
+    clearTimeout(this.#readTimer);
+    this.#readTimerMs = timeoutMs;
+    this.#readTimer = setTimeout(() => {
+      const fire = this.#onReadTimeout;
+      this.#onReadTimeout = undefined;
+      fire?.();
+    }, timeoutMs);
+    // The socket keeps the process alive while the connection is open, not this timer.
+    this.#readTimer.unref();
   }
 
   #consume(n: number): Buffer {

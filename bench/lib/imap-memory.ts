@@ -130,9 +130,11 @@ export async function idleMemory(target: Target, options: IdleMemoryOptions): Pr
   }
   closeIdleConnections(opened.clients);
   await target.settle();
+  // Dovecot: PSS, since its processes share pages. Loft (one process): its anonymous memory,
+  // since its RSS also counts the pages of the memory-mapped database that sessions touch.
   const basis =
-    target.name === 'dovecot' && before.pssKb !== undefined && after.pssKb !== undefined ? 'pss' : 'rss';
-  const delta = basis === 'pss' ? after.pssKb! - before.pssKb! : after.rssKb - before.rssKb;
+    target.name === 'dovecot' && before.pssKb !== undefined && after.pssKb !== undefined ? 'pss' : 'anon';
+  const delta = basis === 'pss' ? after.pssKb! - before.pssKb! : after.anonKb - before.anonKb;
   const perConnectionKb = opened.idling > 0 ? delta / opened.idling : 0;
   const stopped = opened.stoppedBecause;
   const verified =

@@ -56,7 +56,7 @@ export interface ImapMemoryRow {
   /** (after − before) / idling, from PSS where known (Dovecot's many processes), else RSS. */
   perConnectionKb: number;
   /** Which reading `perConnectionKb` comes from. */
-  basis: 'pss' | 'rss';
+  basis: 'pss' | 'rss' | 'anon';
   /** Why fewer connections than asked were opened (memory or time guard), if so. */
   stoppedBecause?: string;
   /** The server's process ended while the connections were opened (how, and why if known). */

@@ -126,21 +126,29 @@ export interface MemoryReading {
   rssKb: number;
   /** Sum of Pss (proportional set size): each shared page divided among its users; undefined if unreadable. */
   pssKb: number | undefined;
+  /**
+   * Sum of RssAnon: the processes' own memory (heap, stacks), without mapped files such as
+   * SQLite's memory-mapped database, whose pages are the kernel's page cache and come and go.
+   */
+  anonKb: number;
 }
 
 /** Reads the memory of `root` and its live descendants; `withPss` also reads smaps_rollup (costlier). */
 export function treeMemory(root: number, withPss: boolean): MemoryReading {
   const tree = processTree(root, allStats());
   let rssKb = 0;
+  let anonKb = 0;
   let pssKb: number | undefined = withPss ? 0 : undefined;
   for (const p of tree) {
-    rssKb += statusKb(readText(`/proc/${p.pid}/status`) ?? '', 'VmRSS') ?? 0;
+    const status = readText(`/proc/${p.pid}/status`) ?? '';
+    rssKb += statusKb(status, 'VmRSS') ?? 0;
+    anonKb += statusKb(status, 'RssAnon') ?? 0;
     if (pssKb !== undefined) {
       const pss = statusKb(readText(`/proc/${p.pid}/smaps_rollup`) ?? '', 'Pss');
       pssKb = pss === undefined ? undefined : pssKb + pss;
     }
   }
-  return { processes: tree.length, rssKb, pssKb };
+  return { processes: tree.length, rssKb, pssKb, anonKb };
 }
 
 /** The high-water mark of resident memory (VmHWM) of one process over its lifetime, in kB. */

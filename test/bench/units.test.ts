@@ -84,6 +84,8 @@ describe('procfs', () => {
     assert.ok(memory.processes >= 1);
     assert.ok(memory.rssKb > 1000);
     assert.ok((memory.pssKb ?? 0) > 0);
+    // Anonymous memory is part of the resident set: the heap, without mapped files.
+    assert.ok(memory.anonKb > 1000 && memory.anonKb <= memory.rssKb, `${memory.anonKb} of ${memory.rssKb}`);
   });
 });
 

@@ -64,14 +64,22 @@ test('sqlite: WAL, synchronous=FULL, and migrations recorded', async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('sqlite: every connection is opened with synchronous=FULL, foreign keys and a memory map for reads', async () => {
+test('sqlite: connections have synchronous=FULL and foreign keys; only the bulk reader is memory-mapped', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'loft-store-'));
-  const db = openDatabase(path.join(dir, 'loft.db'));
-  const pragma = (name: string): number => Number(Object.values(db.prepare(`PRAGMA ${name}`).get()!)[0]);
-  assert.equal(pragma('synchronous'), 2, 'FULL');
-  assert.equal(pragma('foreign_keys'), 1);
-  assert.ok(pragma('mmap_size') >= 256 * 1024 * 1024, `mmap_size ${pragma('mmap_size')}`);
-  db.close();
+  const file = path.join(dir, 'loft.db');
+  const plain = openDatabase(file);
+  const bulk = openDatabase(file, { mmap: true });
+  for (const db of [plain, bulk]) {
+    const pragma = (name: string): number => Number(Object.values(db.prepare(`PRAGMA ${name}`).get()!)[0]);
+    assert.equal(pragma('synchronous'), 2, 'FULL');
+    assert.equal(pragma('foreign_keys'), 1);
+  }
+  const mmapSize = (db: typeof plain): number =>
+    Number(Object.values(db.prepare('PRAGMA mmap_size').get()!)[0]);
+  assert.equal(mmapSize(plain), 0);
+  assert.ok(mmapSize(bulk) >= 256 * 1024 * 1024, `mmap_size ${mmapSize(bulk)}`);
+  plain.close();
+  bulk.close();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -76,23 +76,20 @@ import { getSearchText, searchBacklog, searchCandidates } from './search.ts';
 
 export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
+  /** A second reading connection, memory-mapped, for bodies read many at once (database.ts). */
+  readonly #bulk: DatabaseSync;
   readonly #committer: DeliveryCommitter;
-  readonly #statements = new Map<string, StatementSync>();
 
   constructor(file: string) {
     this.#db = openDatabase(file);
+    this.#bulk = openDatabase(file, { mmap: true });
     this.#committer = new DeliveryCommitter(file);
   }
 
   /** A prepared statement, compiled once per SQL text. */
-  readonly #prepare = (sql: string): StatementSync => {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
-  };
+  readonly #prepare = statementCache(() => this.#db);
+  /** The same on the memory-mapped connection. */
+  readonly #prepareBulk = statementCache(() => this.#bulk);
 
   #tx<T>(what: string, fn: () => T): T {
     return immediateTransaction(this.#db, what, fn);
@@ -262,7 +259,7 @@ export class SqliteStore implements Store {
   }
 
   async readInlineBodies(blobIds: readonly string[]): Promise<Map<string, Buffer>> {
-    return this.#query('reading messages', () => readInlineBodies(this.#prepare, blobIds));
+    return this.#query('reading messages', () => readInlineBodies(this.#prepareBulk, blobIds));
   }
 
   async mailboxStats(mailboxId: number): Promise<MailboxStats> {
@@ -376,6 +373,20 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     await this.#committer.close();
+    this.#bulk.close();
     this.#db.close();
   }
+}
+
+/** Prepared statements of one connection, each compiled once per SQL text. */
+function statementCache(db: () => DatabaseSync): (sql: string) => StatementSync {
+  const statements = new Map<string, StatementSync>();
+  return (sql) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = db().prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
 }

@@ -14,6 +14,7 @@ import { type HostInfo, hostInfo } from './lib/host.ts';
 import { runLoad } from './lib/load.ts';
 import { LoftServer } from './lib/loft-server.ts';
 import { BenchSchema } from './lib/postgres.ts';
+import { busyShare, machineTicks } from './lib/procfs.ts';
 
 export const SCALE_TARGET = 1.3;
 const DOMAIN = 'bench.test';
@@ -35,6 +36,11 @@ export interface ScaleRow {
   seconds: number;
   perSecond: number;
   cpuMsPerMessage: number;
+  /**
+   * The share of the whole machine's CPU that was busy while the load ran (every process: Loft,
+   * its database backends, the load generator): near 100 % means the setup is CPU-bound.
+   */
+  machineBusy: number;
   verified: boolean;
   runs: number[];
   error?: string;
@@ -95,6 +101,7 @@ async function measure(
     for (const server of servers) await runLoad('smtp-source', spec(server, 100, 10));
     const before = await count();
     const cpu0 = servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
+    const machine0 = machineTicks();
     const started = process.hrtime.bigint();
     const loads = await Promise.all(
       servers.map((server) =>
@@ -105,6 +112,7 @@ async function measure(
       ),
     );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const machineBusy = busyShare(machine0, machineTicks());
     const cpu1 = servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
     const accepted = loads.reduce((sum, l) => sum + l.accepted, 0);
     const failed = loads.reduce((sum, l) => sum + l.failed, 0);
@@ -116,6 +124,7 @@ async function measure(
       seconds,
       perSecond: accepted / seconds,
       cpuMsPerMessage: accepted > 0 ? ((cpu1 - cpu0) * 1000) / accepted : 0,
+      machineBusy,
       verified,
       ...(verified
         ? {}
@@ -168,11 +177,11 @@ export async function runSmtpScale(options: ScaleOptions): Promise<ScaleResult> 
 /** The printed table and target line. */
 export function formatScale(result: ScaleResult): string {
   const lines = [
-    'setup                   messages  seconds  msg/s   CPU ms/msg  check   runs msg/s',
-    '----------------------  --------  -------  ------  ----------  ------  ----------',
+    'setup                   messages  seconds  msg/s   CPU ms/msg  machine busy  check   runs msg/s',
+    '----------------------  --------  -------  ------  ----------  ------------  ------  ----------',
     ...result.rows.map(
       (r) =>
-        `${r.setup.padEnd(22)}  ${String(r.messages).padStart(8)}  ${r.seconds.toFixed(2).padStart(7)}  ${r.perSecond.toFixed(1).padStart(6)}  ${r.cpuMsPerMessage.toFixed(2).padStart(10)}  ${(r.verified ? 'ok' : 'FAILED').padEnd(6)}  ${r.runs.join(' ')}`,
+        `${r.setup.padEnd(22)}  ${String(r.messages).padStart(8)}  ${r.seconds.toFixed(2).padStart(7)}  ${r.perSecond.toFixed(1).padStart(6)}  ${r.cpuMsPerMessage.toFixed(2).padStart(10)}  ${`${(r.machineBusy * 100).toFixed(0)} %`.padStart(12)}  ${(r.verified ? 'ok' : 'FAILED').padEnd(6)}  ${r.runs.join(' ')}`,
     ),
     '',
     `two processes / one process on PostgreSQL: ${result.ratio === undefined ? 'n/a' : result.ratio.toFixed(2)} (target ≥ ${SCALE_TARGET}) ${result.met ? 'MET' : 'NOT MET'}`,

@@ -151,6 +151,25 @@ export function treeMemory(root: number, withPss: boolean): MemoryReading {
   return { processes: tree.length, rssKb, pssKb, anonKb };
 }
 
+/** The machine's CPU time so far, in clock ticks: busy (everything but idle and iowait) and in all. */
+export function machineTicks(text = readText('/proc/stat') ?? ''): { busy: number; total: number } {
+  const line = text.split('\n', 1)[0] ?? '';
+  if (!line.startsWith('cpu ')) return { busy: 0, total: 0 };
+  // user nice system idle iowait irq softirq steal (guest time is already in user and nice).
+  const fields = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = fields.reduce((sum, n) => sum + (Number.isFinite(n) ? n : 0), 0);
+  return { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total };
+}
+
+/** The share of the machine's CPU time that was busy between two {@link machineTicks} readings. */
+export function busyShare(
+  from: { busy: number; total: number },
+  to: { busy: number; total: number },
+): number {
+  const total = to.total - from.total;
+  return total > 0 ? (to.busy - from.busy) / total : 0;
+}
+
 /** The high-water mark of resident memory (VmHWM) of one process over its lifetime, in kB. */
 export function peakRssKb(pid: number): number | undefined {
   return statusKb(readText(`/proc/${pid}/status`) ?? '', 'VmHWM');

@@ -9,6 +9,8 @@ import { lastCount, smtpSourceArgs } from '../../bench/lib/load.ts';
 import { buildMessage } from '../../bench/lib/node-source.ts';
 import { splitStorageUrl, storageUrl } from '../../bench/lib/postgres.ts';
 import {
+  busyShare,
+  machineTicks,
   type ProcStat,
   parseStat,
   processTree,
@@ -34,6 +36,16 @@ describe('procfs', () => {
       cutime: 3,
       cstime: 2,
     });
+  });
+
+  it('reads how busy the machine was from /proc/stat (idle and iowait are not busy)', () => {
+    const before = machineTicks('cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3\n');
+    const after = machineTicks('cpu  250 0 100 900 50 0 0 0 0 0\n');
+    assert.deepEqual(before, { busy: 150, total: 1000 });
+    assert.equal(busyShare(before, after), 200 / 300);
+    assert.deepEqual(machineTicks('garbage'), { busy: 0, total: 0 });
+    const now = machineTicks();
+    assert.ok(now.total > 0 && now.busy <= now.total);
   });
 
   it('refuses malformed stat lines', () => {

@@ -294,18 +294,9 @@ export function encodeTagged(
 /** An untagged status response (RFC 9051 §7.1): `* OK|NO|BAD|BYE|PREAUTH [code] text` CRLF. */
 export function encodeUntaggedStatus(status: StatusResponse, opts: EncodeOptions): Buffer {
   const out = new ResponseSink();
-  encodeUntaggedStatusInto(status, opts, out);
-  return out.take();
-}
-
-/** {@link encodeUntaggedStatus} appended to a sink. */
-export function encodeUntaggedStatusInto(
-  status: StatusResponse,
-  opts: EncodeOptions,
-  out: ResponseSink,
-): void {
   out.text(`* ${status.kind} `);
   respTextInto(status, opts, out);
+  return out.take();
 }
 
 /**

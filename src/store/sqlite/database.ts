@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { LoftError } from '../../core/errors.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 
@@ -39,6 +39,19 @@ export function openDatabase(
   if (options.mmap) db.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`);
   migrate(db);
   return db;
+}
+
+/** Prepared statements of one connection, each compiled once per SQL text. */
+export function statementCache(db: DatabaseSync): (sql: string) => StatementSync {
+  const statements = new Map<string, StatementSync>();
+  return (sql) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
 }
 
 function migrate(db: DatabaseSync): void {

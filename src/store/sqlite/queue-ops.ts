@@ -4,10 +4,10 @@
  * applied in the next one, each in its own savepoint, with one WAL fsync for all of them, off the
  * event loop. The functions themselves are those of `queue.ts`.
  */
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import type { ErrorCode } from '../../core/errors.ts';
 import type { QueueBatch, QueueOutcome } from '../store.ts';
-import { mapSqliteError } from './database.ts';
+import { mapSqliteError, statementCache } from './database.ts';
 import type { Prepare } from './messages.ts';
 import { claimQueue, recordOutcomes, renewLease } from './queue.ts';
 
@@ -41,15 +41,7 @@ const prepares = new WeakMap<DatabaseSync, Prepare>();
 function preparer(db: DatabaseSync): Prepare {
   let prepare = prepares.get(db);
   if (!prepare) {
-    const statements = new Map<string, StatementSync>();
-    prepare = (sql) => {
-      let statement = statements.get(sql);
-      if (!statement) {
-        statement = db.prepare(sql);
-        statements.set(sql, statement);
-      }
-      return statement;
-    };
+    prepare = statementCache(db);
     prepares.set(db, prepare);
   }
   return prepare;

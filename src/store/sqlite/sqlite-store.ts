@@ -3,7 +3,7 @@
  * synchronous=FULL). Statements are synchronous under the hood; the interface is asynchronous so
  * the PostgreSQL backend can implement it alike.
  */
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import { LoftError } from '../../core/errors.ts';
 import type {
   AccountRecord,
@@ -32,7 +32,7 @@ import type {
 } from '../store.ts';
 import { readInlineBodies, readInlineBody } from './blob-data.ts';
 import { DeliveryCommitter } from './committer.ts';
-import { immediateTransaction, mappingErrors, openDatabase } from './database.ts';
+import { immediateTransaction, mappingErrors, openDatabase, statementCache } from './database.ts';
 import {
   addAccount,
   addAlias,
@@ -69,7 +69,7 @@ import {
   type MailboxStats,
   mailboxStats,
 } from './message-reads.ts';
-import { expunge, isBlobReferenced, releaseLock, tryLock, updateFlags } from './messages.ts';
+import { expunge, isBlobReferenced, type Prepare, releaseLock, tryLock, updateFlags } from './messages.ts';
 import { changedSince, expungedSince, updateFlagsUnchangedSince } from './modseq.ts';
 import { nextDue, readQueue, removeMessage, retryQueue } from './queue.ts';
 import { getSearchText, searchBacklog, searchCandidates } from './search.ts';
@@ -79,17 +79,18 @@ export class SqliteStore implements Store {
   /** A second reading connection, memory-mapped, for bodies read many at once (database.ts). */
   readonly #bulk: DatabaseSync;
   readonly #committer: DeliveryCommitter;
+  /** A prepared statement, compiled once per SQL text. */
+  readonly #prepare: Prepare;
+  /** The same on the memory-mapped connection. */
+  readonly #prepareBulk: Prepare;
 
   constructor(file: string) {
     this.#db = openDatabase(file);
     this.#bulk = openDatabase(file, { mmap: true });
     this.#committer = new DeliveryCommitter(file);
+    this.#prepare = statementCache(this.#db);
+    this.#prepareBulk = statementCache(this.#bulk);
   }
-
-  /** A prepared statement, compiled once per SQL text. */
-  readonly #prepare = statementCache(() => this.#db);
-  /** The same on the memory-mapped connection. */
-  readonly #prepareBulk = statementCache(() => this.#bulk);
 
   #tx<T>(what: string, fn: () => T): T {
     return immediateTransaction(this.#db, what, fn);
@@ -376,17 +377,4 @@ export class SqliteStore implements Store {
     this.#bulk.close();
     this.#db.close();
   }
-}
-
-/** Prepared statements of one connection, each compiled once per SQL text. */
-function statementCache(db: () => DatabaseSync): (sql: string) => StatementSync {
-  const statements = new Map<string, StatementSync>();
-  return (sql) => {
-    let statement = statements.get(sql);
-    if (!statement) {
-      statement = db().prepare(sql);
-      statements.set(sql, statement);
-    }
-    return statement;
-  };
 }

@@ -231,8 +231,7 @@ function smtpServices(
   const { directory, delivery } = services;
   return {
     ...(checkInbound ? { checkInbound } : {}),
-    isLocalDomain: (domain) => directory.isLocalDomain(domain),
-    resolve: (address) => directory.resolve(address),
+    route: (address) => directory.route(address),
     accountId: async (address) => (await directory.getAccount(address))?.id,
     credentials: directory,
     deliver: async (message, id) => {

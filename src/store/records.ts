@@ -55,6 +55,20 @@ export interface AliasRecord {
   target: string;
 }
 
+/**
+ * What an address of a domain may resolve to, read in one query (see `Store.lookupAddress`):
+ * recipient resolution needs the domain, the aliases and the accounts of a few candidate
+ * addresses (the address, its form without `+tag`, the catch-all `@domain`) at once.
+ */
+export interface AddressLookup {
+  /** The domain is one of Loft's. */
+  localDomain: boolean;
+  /** The aliases whose source is one of the candidates, by source, then target. */
+  aliases: AliasRecord[];
+  /** The accounts whose address is one of the candidates, with the id of their INBOX. */
+  accounts: { id: number; address: string; inboxId: number | undefined }[];
+}
+
 /** RFC 6154 special-use attributes. */
 export type SpecialUse = '\\Sent' | '\\Drafts' | '\\Trash' | '\\Junk' | '\\Archive' | '\\All' | '\\Flagged';
 

@@ -10,6 +10,7 @@
 import type { MailboxEvents } from '../core/events.ts';
 import type {
   AccountRecord,
+  AddressLookup,
   AliasRecord,
   ConditionalFlagResult,
   DeliveryCommit,
@@ -80,6 +81,11 @@ export interface Store {
   addAlias(source: string, target: string): Promise<void>;
   removeAlias(source: string, target?: string): Promise<number>;
   listAliases(source?: string): Promise<AliasRecord[]>;
+  /**
+   * In one query: whether `domain` is local, the aliases and the accounts (with their INBOX) of
+   * up to three candidate addresses of that domain (lower-case, normalised).
+   */
+  lookupAddress(domain: string, candidates: readonly string[]): Promise<AddressLookup>;
 
   // Mailboxes and messages
   listMailboxes(accountId: number): Promise<MailboxRecord[]>;

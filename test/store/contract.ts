@@ -123,6 +123,44 @@ export function storeContract(name: string, factory: StoreFactory): void {
       assert.equal((await store.listAliases('@al.test')).length, 1);
     });
 
+    test('lookupAddress: the domain, aliases and accounts (with their INBOX) of the candidates at once', async () => {
+      const domain = await store.addDomain('look.test');
+      const account = await store.addAccount({
+        address: 'u@look.test',
+        domainId: domain.id,
+        passwordHash: 'h',
+        scram: undefined,
+        mailboxes: MAILBOXES,
+      });
+      const inbox = await store.getMailbox(account.id, 'INBOX');
+      await store.addAlias('u@look.test', 'z@look.test');
+      await store.addAlias('u@look.test', 'y@elsewhere.test');
+      await store.addAlias('@look.test', 'u@look.test');
+      await store.addAlias('other@look.test', 'u@look.test');
+
+      const all = await store.lookupAddress('look.test', ['u+tag@look.test', 'u@look.test', '@look.test']);
+      assert.equal(all.localDomain, true);
+      assert.deepEqual(all.aliases, [
+        { source: '@look.test', target: 'u@look.test' },
+        { source: 'u@look.test', target: 'y@elsewhere.test' },
+        { source: 'u@look.test', target: 'z@look.test' },
+      ]);
+      assert.deepEqual(all.accounts, [{ id: account.id, address: 'u@look.test', inboxId: inbox!.id }]);
+
+      // Fewer candidates; nothing of another domain's aliases or accounts.
+      const one = await store.lookupAddress('look.test', ['nobody@look.test', '@look.test']);
+      assert.deepEqual(one, {
+        localDomain: true,
+        aliases: [{ source: '@look.test', target: 'u@look.test' }],
+        accounts: [],
+      });
+      assert.deepEqual(await store.lookupAddress('unknown.test', ['u@unknown.test', '@unknown.test']), {
+        localDomain: false,
+        aliases: [],
+        accounts: [],
+      });
+    });
+
     test('deliveries: UIDs strictly increasing, MODSEQ growing, one blob for many mailboxes', async () => {
       const domain = await store.addDomain('dl.test');
       const a = await store.addAccount({

@@ -9,7 +9,15 @@ import type { AcceptedRecipient, DeliveryReceipt, InboundMessage } from '../../s
 export interface RecipientResolution {
   accounts: number[];
   remote: string[];
+  /** The INBOX of each account, by account id, when known (handed on to the delivery). */
+  inboxes?: ReadonlyMap<number, number>;
 }
+
+/** Where mail for an address goes: a remote domain, no such local user, or local recipients. */
+export type RecipientRoute =
+  | { kind: 'remote' }
+  | { kind: 'unknown' }
+  | { kind: 'local'; resolution: RecipientResolution };
 
 /** What the checks of a message arriving on port 25 decided (SPF, DKIM, DMARC). */
 export interface InboundVerdict {
@@ -31,10 +39,8 @@ export interface InboundOrigin {
 }
 
 export interface SmtpServices {
-  /** True when the domain is one Loft receives mail for. */
-  isLocalDomain(domain: string): Promise<boolean>;
-  /** Where mail for a local address goes; undefined for an unknown user. */
-  resolve(address: string): Promise<RecipientResolution | undefined>;
+  /** Where mail for an address goes (its domain one of Loft's or not, the user known or not). */
+  route(address: string): Promise<RecipientRoute>;
   /** The id of the account with this login, if any. */
   accountId(address: string): Promise<number | undefined>;
   /** Checks credentials for SASL. */

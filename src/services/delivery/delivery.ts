@@ -24,6 +24,8 @@ export interface AcceptedRecipient extends QueueRecipientInput {
   accounts: number[];
   /** Remote addresses it resolved to (itself, for a remote recipient; forward targets of an alias). */
   remote: string[];
+  /** The INBOX of accounts, by account id, when the resolution read it (saves a lookup per message). */
+  inboxes?: ReadonlyMap<number, number> | undefined;
 }
 
 export interface InboundMessage {
@@ -124,9 +126,12 @@ export class DeliveryService {
     const raw = Buffer.concat([returnPath, authResults, signatures, received, ...content]);
     const structure = structureOf(raw);
 
+    const known = new Map<number, number>();
+    for (const r of message.recipients)
+      for (const [account, inbox] of r.inboxes ?? []) known.set(account, inbox);
     const inboxes: number[] = [];
     for (const accountId of accountIds) {
-      inboxes.push(await this.#targetMailbox(accountId, message.junk ?? false));
+      inboxes.push(await this.#targetMailbox(accountId, message.junk ?? false, known.get(accountId)));
     }
 
     const blob = await this.#blobs.put([raw]);
@@ -169,12 +174,16 @@ export class DeliveryService {
     }
   }
 
-  /** The INBOX of the account, or its Junk mailbox (special-use \\Junk, RFC 6154) when asked and present. */
-  async #targetMailbox(accountId: number, junk: boolean): Promise<number> {
+  /**
+   * The INBOX of the account (`inbox` when the recipient's resolution read it), or its Junk
+   * mailbox (special-use \\Junk, RFC 6154) when asked and present.
+   */
+  async #targetMailbox(accountId: number, junk: boolean, knownInbox: number | undefined): Promise<number> {
     if (junk) {
       const found = (await this.#store.listMailboxes(accountId)).find((m) => m.specialUse === '\\Junk');
       if (found) return found.id;
     }
+    if (knownInbox !== undefined) return knownInbox;
     const inbox = await this.#store.getMailbox(accountId, 'INBOX');
     if (!inbox) throw new LoftError('INTERNAL', `account ${accountId} has no INBOX`);
     return inbox.id;

@@ -4,7 +4,14 @@
  */
 import { LoftError } from '../../core/errors.ts';
 import type { SaslCredentials, ScramCredentials } from '../../proto/sasl/mechanism.ts';
-import type { AccountRecord, AliasRecord, DomainRecord, SpecialUse, Store } from '../../store/store.ts';
+import type {
+  AccountRecord,
+  AddressLookup,
+  AliasRecord,
+  DomainRecord,
+  SpecialUse,
+  Store,
+} from '../../store/store.ts';
 import { normalizeAddress, normalizeAliasSource, normalizeDomain } from './names.ts';
 import { hashPassword, scramSha256Keys, verifyPassword, verifyPasswordOfNobody } from './password.ts';
 
@@ -22,7 +29,12 @@ export const DEFAULT_MAILBOXES: readonly { name: string; specialUse: SpecialUse 
 export interface Resolution {
   accounts: number[];
   remote: string[];
+  /** The INBOX of each account, by account id, as read with it (the delivery's target). */
+  inboxes: Map<number, number>;
 }
+
+/** Where mail for an address goes (see {@link Directory.route}). */
+export type Route = { kind: 'remote' } | { kind: 'unknown' } | { kind: 'local'; resolution: Resolution };
 
 const MAX_ALIAS_DEPTH = 10;
 
@@ -164,34 +176,71 @@ export class Directory implements SaslCredentials {
     } catch {
       return undefined;
     }
-    const result: Resolution = { accounts: [], remote: [] };
+    const result: Resolution = { accounts: [], remote: [], inboxes: new Map() };
     const found = await this.#expand(normalized.address, result, new Set(), 0);
     return found ? result : undefined;
   }
 
+  /**
+   * Where mail for `address` goes, in one storage query for a plain address: `remote` when its
+   * domain is not one of Loft's (or is an address literal), `unknown` for no such local user,
+   * else the resolution (as {@link resolve}).
+   */
+  async route(address: string): Promise<Route> {
+    const domain = address.slice(address.lastIndexOf('@') + 1);
+    if (domain.startsWith('[')) return { kind: 'remote' };
+    let normalized: string;
+    try {
+      normalized = normalizeAddress(address).address;
+    } catch {
+      return (await this.isLocalDomain(domain)) ? { kind: 'unknown' } : { kind: 'remote' };
+    }
+    const lookup = await this.#lookup(normalized);
+    if (!lookup.found.localDomain) return { kind: 'remote' };
+    const resolution: Resolution = { accounts: [], remote: [], inboxes: new Map() };
+    const found = await this.#expandFound(normalized, lookup, resolution, new Set(), 0);
+    return found ? { kind: 'local', resolution } : { kind: 'unknown' };
+  }
+
   async #expand(address: string, into: Resolution, seen: Set<string>, depth: number): Promise<boolean> {
     if (seen.has(address) || depth > MAX_ALIAS_DEPTH) return seen.has(address);
-    seen.add(address);
+    return this.#expandFound(address, await this.#lookup(address), into, seen, depth);
+  }
+
+  /** The address's candidates (itself, without `+tag`, the catch-all) and what storage has of them. */
+  async #lookup(address: string): Promise<{ candidates: string[]; found: AddressLookup }> {
     const { localPart, domain } = splitAddress(address);
-    if (!(await this.#store.getDomain(domain))) {
-      if (!into.remote.includes(address)) into.remote.push(address);
-      return true;
-    }
     const candidates = [address];
     const plus = localPart.indexOf('+');
     if (plus > 0) candidates.push(`${localPart.slice(0, plus)}@${domain}`);
     candidates.push(`@${domain}`);
+    return { candidates, found: await this.#store.lookupAddress(domain, candidates) };
+  }
+
+  async #expandFound(
+    address: string,
+    { candidates, found }: { candidates: string[]; found: AddressLookup },
+    into: Resolution,
+    seen: Set<string>,
+    depth: number,
+  ): Promise<boolean> {
+    seen.add(address);
+    if (!found.localDomain) {
+      if (!into.remote.includes(address)) into.remote.push(address);
+      return true;
+    }
     for (const candidate of candidates) {
-      const aliases = await this.#store.listAliases(candidate);
+      const aliases = found.aliases.filter((alias) => alias.source === candidate);
       if (aliases.length > 0) {
         let any = false;
         for (const alias of aliases) any = (await this.#expand(alias.target, into, seen, depth + 1)) || any;
         return any;
       }
       if (candidate.startsWith('@')) break;
-      const account = await this.#store.getAccount(candidate);
+      const account = found.accounts.find((a) => a.address === candidate);
       if (account) {
         if (!into.accounts.includes(account.id)) into.accounts.push(account.id);
+        if (account.inboxId !== undefined) into.inboxes.set(account.id, account.inboxId);
         return true;
       }
     }

@@ -42,7 +42,9 @@ export interface QueueRunnerDeps {
   settings: QueueSettings;
   isLocalDomain(domain: string): Promise<boolean>;
   /** Resolves an address of a local domain (undefined: no such recipient). */
-  resolveLocal(address: string): Promise<{ accounts: number[]; remote: string[] } | undefined>;
+  resolveLocal(
+    address: string,
+  ): Promise<{ accounts: number[]; remote: string[]; inboxes?: ReadonlyMap<number, number> } | undefined>;
   log: Logger;
   now?: () => number;
 }

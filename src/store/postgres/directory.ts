@@ -4,7 +4,15 @@
  * on whatever the caller passes (the pool).
  */
 import { LoftError } from '../../core/errors.ts';
-import type { AccountRecord, AliasRecord, DomainRecord, ScramKeys, SpecialUse } from '../store.ts';
+import { type AddressLookupRow, addressLookupOf, candidateParams } from '../address-lookup.ts';
+import type {
+  AccountRecord,
+  AddressLookup,
+  AliasRecord,
+  DomainRecord,
+  ScramKeys,
+  SpecialUse,
+} from '../store.ts';
 import type { Queryable, Row } from './database.ts';
 import { createMailbox, setSubscribed } from './mailboxes.ts';
 import { dropUnusedBlobs } from './messages.ts';
@@ -160,4 +168,22 @@ export async function listAliases(db: Queryable, source: string | undefined): Pr
       ? await db.query('SELECT source, target FROM aliases ORDER BY source, target')
       : await db.query('SELECT source, target FROM aliases WHERE source = $1 ORDER BY target', [source]);
   return rows.map((row) => ({ source: row.source as string, target: row.target as string }));
+}
+
+/** As in SQLite (src/store/sqlite/directory.ts): one statement, see `../address-lookup.ts`. */
+const LOOKUP_ADDRESS = `SELECT 0 AS kind, NULL::text AS name, NULL::text AS target, NULL::bigint AS id,
+    NULL::bigint AS inbox FROM domains WHERE name = $1
+  UNION ALL SELECT 1, source, target, NULL, NULL FROM aliases WHERE source IN ($2, $3, $4)
+  UNION ALL SELECT 2, a.address, NULL, a.id,
+    (SELECT m.id FROM mailboxes m WHERE m.account_id = a.id AND m.name = 'INBOX')
+    FROM accounts a WHERE a.address IN ($2, $3, $4)
+  ORDER BY 1, 2, 3`;
+
+export async function lookupAddress(
+  db: Queryable,
+  domain: string,
+  candidates: readonly string[],
+): Promise<AddressLookup> {
+  const { rows } = await db.query(LOOKUP_ADDRESS, [domain, ...candidateParams(candidates)]);
+  return addressLookupOf(rows as unknown as AddressLookupRow[]);
 }

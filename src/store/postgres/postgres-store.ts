@@ -9,6 +9,7 @@ import { LoftError } from '../../core/errors.ts';
 import type { MailboxChange, MailboxEvents } from '../../core/events.ts';
 import type {
   AccountRecord,
+  AddressLookup,
   AliasRecord,
   ConditionalFlagResult,
   DeliveryCommit,
@@ -47,6 +48,7 @@ import {
   listAccounts,
   listAliases,
   listDomains,
+  lookupAddress,
   type NewAccount,
   removeAccount,
   removeAlias,
@@ -197,6 +199,10 @@ export class PostgresStore implements Store {
 
   async listAliases(source?: string): Promise<AliasRecord[]> {
     return this.#db.read('listing aliases', (db) => listAliases(db, source));
+  }
+
+  async lookupAddress(domain: string, candidates: readonly string[]): Promise<AddressLookup> {
+    return this.#db.read('looking up address', (db) => lookupAddress(db, domain, candidates));
   }
 
   async listMailboxes(accountId: number): Promise<MailboxRecord[]> {

@@ -3,7 +3,15 @@
  * inside a transaction opened by the caller; statements come from the store's cache.
  */
 import { LoftError } from '../../core/errors.ts';
-import type { AccountRecord, AliasRecord, DomainRecord, ScramKeys, SpecialUse } from '../store.ts';
+import { type AddressLookupRow, addressLookupOf, candidateParams } from '../address-lookup.ts';
+import type {
+  AccountRecord,
+  AddressLookup,
+  AliasRecord,
+  DomainRecord,
+  ScramKeys,
+  SpecialUse,
+} from '../store.ts';
 import { createMailbox, setSubscribed } from './mailboxes.ts';
 import { dropUnusedBlobs, type Prepare } from './messages.ts';
 import { type Row, toAccount, toDomain } from './rows.ts';
@@ -152,4 +160,25 @@ export function listAliases(prepare: Prepare, source: string | undefined): Alias
       : prepare('SELECT source, target FROM aliases WHERE source = ? ORDER BY target').all(source)
   ) as Row[];
   return rows.map((row) => ({ source: row.source as string, target: row.target as string }));
+}
+
+/**
+ * Domain, aliases and accounts (with their INBOX) of up to three candidate addresses, in one
+ * statement (see `../address-lookup.ts`).
+ */
+const LOOKUP_ADDRESS = `SELECT 0 AS kind, NULL AS name, NULL AS target, NULL AS id, NULL AS inbox
+    FROM domains WHERE name = ?1
+  UNION ALL SELECT 1, source, target, NULL, NULL FROM aliases WHERE source IN (?2, ?3, ?4)
+  UNION ALL SELECT 2, a.address, NULL, a.id,
+    (SELECT m.id FROM mailboxes m WHERE m.account_id = a.id AND m.name = 'INBOX')
+    FROM accounts a WHERE a.address IN (?2, ?3, ?4)
+  ORDER BY 1, 2, 3`;
+
+export function lookupAddress(
+  prepare: Prepare,
+  domain: string,
+  candidates: readonly string[],
+): AddressLookup {
+  const rows = prepare(LOOKUP_ADDRESS).all(domain, ...candidateParams(candidates));
+  return addressLookupOf(rows as unknown as AddressLookupRow[]);
 }

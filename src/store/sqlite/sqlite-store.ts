@@ -7,6 +7,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { LoftError } from '../../core/errors.ts';
 import type {
   AccountRecord,
+  AddressLookup,
   AliasRecord,
   ConditionalFlagResult,
   DeliveryCommit,
@@ -43,6 +44,7 @@ import {
   listAccounts,
   listAliases,
   listDomains,
+  lookupAddress,
   type NewAccount,
   removeAccount,
   removeAlias,
@@ -166,6 +168,10 @@ export class SqliteStore implements Store {
 
   async listAliases(source?: string): Promise<AliasRecord[]> {
     return this.#query('listing aliases', () => listAliases(this.#prepare, source));
+  }
+
+  async lookupAddress(domain: string, candidates: readonly string[]): Promise<AddressLookup> {
+    return this.#query('looking up address', () => lookupAddress(this.#prepare, domain, candidates));
   }
 
   async listMailboxes(accountId: number): Promise<MailboxRecord[]> {

@@ -56,8 +56,6 @@ export async function mail(session: SmtpSession, command: MailCommand): Promise<
 async function senderAllowed(session: SmtpSession, sender: string): Promise<boolean> {
   const auth = session.auth;
   if (!auth || sender === '') return false;
-  const domain = sender.slice(sender.lastIndexOf('@') + 1);
-  if (!(await session.services.isLocalDomain(domain))) return false;
-  const resolution = await session.services.resolve(sender);
-  return resolution?.accounts.includes(auth.accountId) ?? false;
+  const route = await session.services.route(sender);
+  return route.kind === 'local' && route.resolution.accounts.includes(auth.accountId);
 }

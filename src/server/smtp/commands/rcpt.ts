@@ -52,14 +52,14 @@ export async function rcpt(session: SmtpSession, command: RcptCommand): Promise<
       : undefined,
   };
   try {
-    const domain = address.slice(address.lastIndexOf('@') + 1);
-    if (await session.services.isLocalDomain(domain)) {
-      const resolution = await session.services.resolve(address);
-      if (!resolution) {
-        session.reply(550, '5.1.1', 'No such user here');
-        return;
-      }
-      addRecipient(session, { ...dsn, accounts: resolution.accounts, remote: resolution.remote });
+    const route = await session.services.route(address);
+    if (route.kind === 'unknown') {
+      session.reply(550, '5.1.1', 'No such user here');
+      return;
+    }
+    if (route.kind === 'local') {
+      const { accounts, remote, inboxes } = route.resolution;
+      addRecipient(session, { ...dsn, accounts, remote, inboxes });
     } else if (session.settings.mode === 'submission') {
       addRecipient(session, { ...dsn, accounts: [], remote: [address] });
     } else {

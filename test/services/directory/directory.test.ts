@@ -1,0 +1,100 @@
+/**
+ * Recipient resolution and routing of the directory service on a real SQLite store: aliases,
+ * subaddresses, catch-alls, alias chains and loops, remote forwards, and the INBOX handed on to
+ * the delivery.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type LoftServices, openServices } from '../../../src/open-services.ts';
+
+let dir: string;
+let s: LoftServices;
+const ids: Record<string, { account: number; inbox: number }> = {};
+
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'loft-directory-'));
+  s = await openServices(dir);
+  await s.directory.addDomain('d.test');
+  await s.directory.addDomain('catch.test');
+  for (const user of ['ann@d.test', 'bo@d.test', 'cy@catch.test']) {
+    const account = await s.directory.addUser(user, 'pw');
+    ids[user] = { account: account.id, inbox: (await s.mailboxes.inbox(account.id)).id };
+  }
+  await s.directory.addAlias('team@d.test', ['ann@d.test', 'bo@d.test']);
+  await s.directory.addAlias('all@d.test', ['team@d.test', 'friend@far.example']);
+  await s.directory.addAlias('loop1@d.test', ['loop2@d.test']);
+  await s.directory.addAlias('loop2@d.test', ['loop1@d.test', 'ann@d.test']);
+  await s.directory.addAlias('@catch.test', ['cy@catch.test']);
+});
+after(async () => {
+  await s.store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const inboxes = (...users: string[]) => new Map(users.map((u) => [ids[u]!.account, ids[u]!.inbox]));
+
+describe('Directory.route', () => {
+  test('an account, any case, with its INBOX', async () => {
+    assert.deepEqual(await s.directory.route('Ann@D.TEST'), {
+      kind: 'local',
+      resolution: { accounts: [ids['ann@d.test']!.account], remote: [], inboxes: inboxes('ann@d.test') },
+    });
+  });
+
+  test('a subaddress resolves to the account without its +tag', async () => {
+    const route = await s.directory.route('bo+lists@d.test');
+    assert.equal(route.kind, 'local');
+    assert.deepEqual(route.kind === 'local' && route.resolution.accounts, [ids['bo@d.test']!.account]);
+  });
+
+  test('an alias chain reaches accounts and remote forwards, each once', async () => {
+    const route = await s.directory.route('all@d.test');
+    assert.deepEqual(route, {
+      kind: 'local',
+      resolution: {
+        accounts: [ids['ann@d.test']!.account, ids['bo@d.test']!.account],
+        remote: ['friend@far.example'],
+        inboxes: inboxes('ann@d.test', 'bo@d.test'),
+      },
+    });
+  });
+
+  test('an alias loop ends; what it reaches besides counts', async () => {
+    const route = await s.directory.route('loop1@d.test');
+    assert.equal(route.kind, 'local');
+    assert.deepEqual(route.kind === 'local' && route.resolution.accounts, [ids['ann@d.test']!.account]);
+  });
+
+  test('the catch-all takes unknown users of its domain; others are unknown', async () => {
+    const caught = await s.directory.route('whoever@catch.test');
+    assert.deepEqual(caught.kind === 'local' && caught.resolution.accounts, [ids['cy@catch.test']!.account]);
+    assert.deepEqual(await s.directory.route('nobody@d.test'), { kind: 'unknown' });
+  });
+
+  test('other domains and address literals are remote; a malformed local address is unknown', async () => {
+    assert.deepEqual(await s.directory.route('x@far.example'), { kind: 'remote' });
+    assert.deepEqual(await s.directory.route('x@[192.0.2.1]'), { kind: 'remote' });
+    assert.deepEqual(await s.directory.route('a b@d.test'), { kind: 'unknown' });
+  });
+
+  test('resolve agrees with route for local addresses', async () => {
+    const route = await s.directory.route('team@d.test');
+    assert.deepEqual(await s.directory.resolve('team@d.test'), route.kind === 'local' && route.resolution);
+    assert.equal(await s.directory.resolve('nobody@d.test'), undefined);
+    assert.deepEqual(await s.directory.resolve('x@far.example'), {
+      accounts: [],
+      remote: ['x@far.example'],
+      inboxes: new Map(),
+    });
+  });
+
+  test('changes made meanwhile apply at once (nothing is cached)', async () => {
+    await s.directory.addUser('new@d.test', 'pw');
+    assert.equal((await s.directory.route('new@d.test')).kind, 'local');
+    await s.directory.removeUser('new@d.test');
+    assert.deepEqual(await s.directory.route('new@d.test'), { kind: 'unknown' });
+  });
+});

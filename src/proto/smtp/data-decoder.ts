@@ -77,6 +77,9 @@ export class DataDecoder {
     // Start of the pending run of input bytes that pass to the output unchanged, or -1.
     let run = -1;
     let i = 0;
+    // Positions of the next CR and LF at or after `i` (-1: none left, -2: not looked for yet).
+    let nextCr = -2;
+    let nextLf = -2;
     const flush = (end: number): void => {
       if (run >= 0 && end > run) sink.emit(chunk.subarray(run, end));
       run = -1;
@@ -95,12 +98,14 @@ export class DataDecoder {
           }
           break;
         case TEXT: {
+          // The line's text runs to the nearer of the next CR and the next LF, each found by a
+          // native search (several times faster than a byte loop) and kept until passed.
           const begin = i;
-          let c = b;
-          while (c !== CR && c !== LF) {
-            if (++i === n) break;
-            c = chunk[i]!;
-          }
+          if (nextCr !== -1 && nextCr < i) nextCr = chunk.indexOf(CR, i);
+          if (nextLf !== -1 && nextLf < i) nextLf = chunk.indexOf(LF, i);
+          i = nextCr === -1 ? n : nextCr;
+          if (nextLf !== -1 && nextLf < i) i = nextLf;
+          const c = i < n ? chunk[i]! : 0;
           if (i > begin) {
             if (run < 0) run = begin;
             sink.lineOctets(i - begin);

@@ -9,7 +9,7 @@
  * the time per 5 KB message. Readers never need to know where a body lives.
  */
 import { LoftError } from '../core/errors.ts';
-import type { BlobRef, BlobStore } from './blob/blob-store.ts';
+import type { BlobRef, BlobStore, PutOptions } from './blob/blob-store.ts';
 import type { FileBlobStore } from './blob/file-blob-store.ts';
 import type { Store } from './store.ts';
 
@@ -31,12 +31,14 @@ export class MessageBodies implements BlobStore {
    * A small body is returned with its content (`inline`) and is stored by the commit that
    * references it; a large one is written to a file and fsynced first.
    */
-  async put(chunks: readonly Buffer[]): Promise<BlobRef> {
+  async put(chunks: readonly Buffer[], options: PutOptions = {}): Promise<BlobRef> {
     let size = 0;
     for (const chunk of chunks) size += chunk.length;
     if (size > this.#inlineLimit) return this.#files.put(chunks);
-    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    return { id: this.#files.newId(), size, inline: data };
+    if (chunks.length === 1) {
+      return { id: this.#files.newId(), size, inline: chunks[0]!, movable: options.handOver === true };
+    }
+    return { id: this.#files.newId(), size, inline: Buffer.concat(chunks), movable: true };
   }
 
   async read(id: string, start?: number, end?: number): Promise<Buffer> {

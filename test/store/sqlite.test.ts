@@ -113,3 +113,53 @@ test('sqlite: migration 7 marks existing mailboxes as having no expunge history 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('sqlite: a movable inline body goes to the commit worker without a copy; others are copied', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'loft-store-'));
+  const store = new SqliteStore(path.join(dir, 'loft.db'));
+  try {
+    const domain = await store.addDomain('move.test');
+    const account = await store.addAccount({
+      address: 'u@move.test',
+      domainId: domain.id,
+      passwordHash: 'h',
+      scram: undefined,
+      mailboxes: [{ name: 'INBOX', specialUse: undefined }],
+    });
+    const inbox = (await store.getMailbox(account.id, 'INBOX'))!;
+    const content = (fill: string) => Buffer.from(`Subject: ${fill}\r\n\r\n${fill.repeat(20_000)}\r\n`);
+    const commit = (id: string, body: Buffer, movable: boolean) =>
+      store.commitDelivery({
+        blob: { id, size: body.length, inline: body, movable },
+        structure: '{}',
+        internalDate: 1,
+        placements: [{ mailboxId: inbox.id }],
+      });
+
+    // A buffer that is the whole of its memory (not a slice of Node's pool), as the delivery makes.
+    const owned = (b: Buffer) => {
+      const out = Buffer.allocUnsafeSlow(b.length);
+      b.copy(out);
+      return out;
+    };
+    const moved = owned(content('m'));
+    await commit('20261128-0000-movedmovedmovedmoved01', moved, true);
+    assert.equal(moved.length, 0, 'the moved buffer is empty in the caller afterwards');
+    assert.deepEqual(await store.readInlineBody('20261128-0000-movedmovedmovedmoved01'), content('m'));
+
+    const kept = owned(content('k'));
+    await commit('20261128-0000-keptkeptkeptkeptkep01', kept, false);
+    assert.deepEqual(kept, content('k'), 'a body not handed over is left as it was');
+    assert.deepEqual(await store.readInlineBody('20261128-0000-keptkeptkeptkeptkep01'), content('k'));
+
+    // A view of a larger buffer is copied even when movable: the rest of its memory is not ours.
+    const larger = owned(Buffer.concat([content('v'), Buffer.from('trailing bytes')]));
+    const view = larger.subarray(0, content('v').length);
+    await commit('20261128-0000-viewviewviewviewvie01', view, true);
+    assert.deepEqual(view, content('v'));
+    assert.deepEqual(await store.readInlineBody('20261128-0000-viewviewviewviewvie01'), content('v'));
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -123,7 +123,7 @@ export class DeliveryService {
       this.#signer && message.trace.authenticated && remote.length > 0 && message.sender.includes('@')
         ? await this.#signer.sign(domainOf(message.sender), Buffer.concat([received, ...content]))
         : Buffer.alloc(0);
-    const raw = Buffer.concat([returnPath, authResults, signatures, received, ...content]);
+    const raw = ownedConcat([returnPath, authResults, signatures, received, ...content]);
     const structure = structureOf(raw);
 
     const known = new Map<number, number>();
@@ -134,7 +134,8 @@ export class DeliveryService {
       inboxes.push(await this.#targetMailbox(accountId, message.junk ?? false, known.get(accountId)));
     }
 
-    const blob = await this.#blobs.put([raw]);
+    // `raw` was made here and is read no more once stored: no copy on its way to storage.
+    const blob = await this.#blobs.put([raw], { handOver: true });
     try {
       const result = await this.#store.commitDelivery({
         blob,
@@ -286,4 +287,17 @@ export function countReceived(content: readonly Buffer[]): number {
   let count = 0;
   for (const line of header.split('\r\n')) if (/^received[ \t]*:/i.test(line)) count++;
   return count;
+}
+
+/**
+ * `Buffer.concat` into memory of its own (never a slice of Node's shared pool), so that storage
+ * may take it over without a copy (`PutOptions.handOver`).
+ */
+function ownedConcat(parts: readonly Buffer[]): Buffer {
+  let size = 0;
+  for (const part of parts) size += part.length;
+  const out = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (const part of parts) at += part.copy(out, at);
+  return out;
 }

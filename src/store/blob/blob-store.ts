@@ -12,6 +12,19 @@ export interface BlobRef {
    * with the transaction that commits the message (see `src/store/bodies.ts`).
    */
   inline?: Buffer | undefined;
+  /**
+   * The inline content is the store's to keep: its memory may be handed to the writer (moved to
+   * the SQLite commit worker without a copy), leaving the caller's buffer empty afterwards.
+   */
+  movable?: boolean;
+}
+
+export interface PutOptions {
+  /**
+   * The caller gives the chunks away (it reads them no more once the blob is committed), so an
+   * inline body need not be copied on its way to storage (see {@link BlobRef.movable}).
+   */
+  handOver?: boolean;
 }
 
 export interface BlobStore {
@@ -20,7 +33,7 @@ export interface BlobStore {
    * before resolving. Raises LoftError NOSPACE when the disk is full, TEMP on other I/O errors;
    * nothing is left behind on failure.
    */
-  put(chunks: readonly Buffer[]): Promise<BlobRef>;
+  put(chunks: readonly Buffer[], options?: PutOptions): Promise<BlobRef>;
   /** Reads a whole blob, or the byte range [start, end). NOTFOUND if absent. */
   read(id: string, start?: number, end?: number): Promise<Buffer>;
   /** Reads many whole blobs; all must exist (NOTFOUND otherwise). */

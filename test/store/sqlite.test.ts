@@ -83,6 +83,25 @@ test('sqlite: connections have synchronous=FULL and foreign keys; only the bulk 
   await rm(dir, { recursive: true, force: true });
 });
 
+test('sqlite: a new database has 16 KB pages; an existing one keeps its page size', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'loft-store-'));
+  const pageSize = (db: DatabaseSync): number =>
+    Number(Object.values(db.prepare('PRAGMA page_size').get()!)[0]);
+  const fresh = openDatabase(path.join(dir, 'new.db'));
+  assert.equal(pageSize(fresh), 16 * 1024);
+  fresh.close();
+  // A database made with SQLite's default pages (as before) stays as it is, and works.
+  const oldFile = path.join(dir, 'old.db');
+  const made = new DatabaseSync(oldFile);
+  made.exec('PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (1)');
+  made.close();
+  const reopened = openDatabase(oldFile);
+  assert.equal(pageSize(reopened), 4096);
+  assert.equal(Number(Object.values(reopened.prepare('SELECT count(*) FROM t').get()!)[0]), 1);
+  reopened.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
 test('sqlite: migration 7 marks existing mailboxes as having no expunge history before it', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'loft-store-'));
   const file = path.join(dir, 'loft.db');

@@ -32,9 +32,11 @@ export async function sendMessage(
   session.ok(`${message.size} octets`);
   const stuffer = new DotStuffer();
   if (chunk.length >= message.size) {
-    // A message read in one piece is queued whole with its status line and terminator, so
-    // pipelined RETRs go out in few writes (sent when the session waits, or past 64 KiB queued).
-    session.send(Buffer.concat([...stuffer.push(chunk), ...stuffer.end()]));
+    // A message read in one piece is queued whole with its status line and terminator, without
+    // a copy, so pipelined RETRs go out in few writes (sent when the session waits, or past 64
+    // KiB queued).
+    for (const part of stuffer.push(chunk)) session.send(part);
+    for (const part of stuffer.end()) session.send(part);
     if (session.queuedOctets > 64 * 1024) await session.flush();
     return true;
   }

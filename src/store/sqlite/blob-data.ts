@@ -35,9 +35,10 @@ export function readInlineBody(
 export function readInlineBodies(prepare: Prepare, blobIds: readonly string[]): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   if (blobIds.length === 0) return out;
-  const rows = prepare('SELECT id, data FROM blob_data WHERE id IN (SELECT value FROM json_each(?))').all(
-    JSON.stringify(blobIds),
-  ) as Row[];
-  for (const row of rows) out.set(row.id as string, toBuffer(row.data as Uint8Array));
+  // Rows as arrays: node:sqlite builds them faster than objects (POP3 reads ahead many at once).
+  const statement = prepare('SELECT id, data FROM blob_data WHERE id IN (SELECT value FROM json_each(?))');
+  statement.setReturnArrays(true);
+  const rows = statement.all(JSON.stringify(blobIds)) as unknown as [string, Uint8Array][];
+  for (const [id, data] of rows) out.set(id, toBuffer(data));
   return out;
 }

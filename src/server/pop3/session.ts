@@ -127,17 +127,28 @@ export class Pop3Session {
 
   #lastSeenStore = 0;
 
-  async storeSeen(): Promise<void> {
+  /** The \Seen writes under way, chained so that they are stored in order, one at a time. */
+  #seenWrites: Promise<void> = Promise.resolve();
+
+  /**
+   * Stores the pending \Seen flags. In the `background` (a client downloading at full speed),
+   * the write goes on while the next RETRs are answered; every other caller waits until all the
+   * writes asked for so far are done.
+   */
+  async storeSeen(background = false): Promise<void> {
     this.#lastSeenStore = Date.now();
-    if (this.pendingSeen.length === 0 || !this.maildrop) return;
-    const uids = this.pendingSeen;
-    this.pendingSeen = [];
-    try {
-      await this.services.markSeen(this.maildrop.mailboxId, uids);
-    } catch (err) {
-      // The messages were delivered to the client; flags that could not be stored are not worth an error.
-      this.log.warn({ event: 'pop3.seen.failed', count: uids.length, err });
+    if (this.pendingSeen.length > 0 && this.maildrop) {
+      const uids = this.pendingSeen;
+      const mailboxId = this.maildrop.mailboxId;
+      this.pendingSeen = [];
+      this.#seenWrites = this.#seenWrites.then(() =>
+        this.services.markSeen(mailboxId, uids).catch((err: unknown) => {
+          // The messages were delivered to the client; flags that could not be stored are not worth an error.
+          this.log.warn({ event: 'pop3.seen.failed', count: uids.length, err });
+        }),
+      );
     }
+    if (!background) await this.#seenWrites;
   }
 
   /** Sends queued responses, then `data` at once (message content: never queued whole). */
@@ -182,7 +193,8 @@ export class Pop3Session {
       // While a client downloads at full speed, \Seen is stored at most every 250 ms (or per 512
       // messages): one commit per burst, not per pipelined window. Other commands and the end
       // store the rest.
-      if (this.pendingSeen.length >= 512 || Date.now() - this.#lastSeenStore >= 250) await this.storeSeen();
+      if (this.pendingSeen.length >= 512 || Date.now() - this.#lastSeenStore >= 250)
+        await this.storeSeen(true);
     };
     const readLimit = Math.max(this.settings.maxCommandLine, this.settings.maxAuthLine);
     try {

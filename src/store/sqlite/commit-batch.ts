@@ -1,8 +1,8 @@
 /**
  * One transaction of the commit worker: a batch of deliveries, each group (one message, or the
  * messages of one MULTIAPPEND) in its own savepoint, so one failure does not fail the other
- * groups and a group is all or nothing (RFC 3502 §3); then the queue runner's writes asked for
- * meanwhile, each in its own savepoint too. One WAL fsync at COMMIT serves them all. Nothing is
+ * groups and a group is all or nothing (RFC 3502 §3); then the other writes asked for meanwhile
+ * (the queue runner's, flag changes: `writer-ops.ts`), each in its own savepoint too. One WAL fsync at COMMIT serves them all. Nothing is
  * reported done before that COMMIT: a failed COMMIT fails every item of the batch.
  */
 import type { DatabaseSync } from 'node:sqlite';
@@ -10,7 +10,7 @@ import type { ErrorCode } from '../../core/errors.ts';
 import type { DeliveryCommit, DeliveryResult } from '../store.ts';
 import { mapSqliteError } from './database.ts';
 import { applyDelivery } from './deliveries.ts';
-import { applyQueueOp, type QueueOp, type QueueOpResult } from './queue-ops.ts';
+import { applyWriterOp, type WriterOp, type WriterOpResult } from './writer-ops.ts';
 
 /** The outcome of one group of deliveries, as it crosses the worker boundary. */
 export type DeliveryOutcome =
@@ -20,15 +20,15 @@ export type DeliveryOutcome =
 export interface BatchOutcome {
   /** One per group of deliveries, in order. */
   deliveries: DeliveryOutcome[];
-  /** One per queue operation, in order. */
-  queue: QueueOpResult[];
+  /** One per write besides deliveries (writer-ops.ts), in order. */
+  ops: WriterOpResult[];
 }
 
-/** Commits `batch` and `queueOps` in one transaction; the outcomes are in the order given. */
+/** Commits `batch` and `ops` in one transaction; the outcomes are in the order given. */
 export function applyBatch(
   db: DatabaseSync,
   batch: readonly (readonly DeliveryCommit[])[],
-  queueOps: readonly QueueOp[] = [],
+  ops: readonly WriterOp[] = [],
 ): BatchOutcome {
   const fail = (err: unknown, what: string) => {
     const mapped = mapSqliteError(err, what);
@@ -36,12 +36,12 @@ export function applyBatch(
   };
   const failAll = (err: unknown, what: string): BatchOutcome => {
     const outcome = fail(err, what);
-    return { deliveries: batch.map(() => outcome), queue: queueOps.map(() => outcome) };
+    return { deliveries: batch.map(() => outcome), ops: ops.map(() => outcome) };
   };
   try {
     db.exec('BEGIN IMMEDIATE');
   } catch (err) {
-    return failAll(err, batch.length > 0 ? 'storing message' : 'writing the queue');
+    return failAll(err, batch.length > 0 ? 'storing message' : 'writing changes');
   }
   const deliveries: DeliveryOutcome[] = [];
   for (const group of batch) {
@@ -56,7 +56,7 @@ export function applyBatch(
       deliveries.push(fail(err, 'storing message'));
     }
   }
-  const queue = queueOps.map((op) => applyQueueOp(db, op));
+  const results = ops.map((op) => applyWriterOp(db, op));
   try {
     db.exec('COMMIT');
   } catch (err) {
@@ -65,7 +65,7 @@ export function applyBatch(
     } catch {
       // the transaction is already gone
     }
-    return failAll(err, batch.length > 0 ? 'committing messages' : 'committing queue changes');
+    return failAll(err, batch.length > 0 ? 'committing messages' : 'committing changes');
   }
-  return { deliveries, queue };
+  return { deliveries, ops: results };
 }

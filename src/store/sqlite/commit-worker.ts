@@ -10,11 +10,11 @@ import type { DeliveryCommit, SearchText } from '../store.ts';
 import { applyBatch } from './commit-batch.ts';
 import { mapSqliteError, openDatabase } from './database.ts';
 import { indexTexts } from './deliveries.ts';
-import type { QueueOp } from './queue-ops.ts';
+import type { WriterOp } from './writer-ops.ts';
 
 /** A job for the worker; every job but `close` is answered with a message carrying its `id`. */
 export type WorkerJob =
-  | { id: number; batch: (readonly DeliveryCommit[])[]; queue: QueueOp[] }
+  | { id: number; batch: (readonly DeliveryCommit[])[]; ops: WriterOp[] }
   | { id: number; index: { blobId: string; text: SearchText | null }[] }
   | 'close';
 
@@ -28,8 +28,8 @@ parentPort?.on('message', (job: WorkerJob) => {
     return;
   }
   if ('batch' in job) {
-    const outcome = applyBatch(db, job.batch, job.queue);
-    parentPort?.postMessage({ id: job.id, outcomes: outcome.deliveries, queue: outcome.queue });
+    const outcome = applyBatch(db, job.batch, job.ops);
+    parentPort?.postMessage({ id: job.id, outcomes: outcome.deliveries, ops: outcome.ops });
     return;
   }
   try {

@@ -10,7 +10,7 @@ import { type ErrorCode, LoftError } from '../../core/errors.ts';
 import type { DeliveryCommit, DeliveryResult, SearchText } from '../store.ts';
 import type { DeliveryOutcome } from './commit-batch.ts';
 import type { WorkerJob } from './commit-worker.ts';
-import type { QueueOp, QueueOpResult, QueueOpValues } from './queue-ops.ts';
+import type { WriterOp, WriterOpResult, WriterOpValues } from './writer-ops.ts';
 
 /** A group of deliveries committed all or nothing (one for a single delivery). */
 interface Pending {
@@ -21,8 +21,8 @@ interface Pending {
 
 /** A queue write waiting for the next batch. */
 interface PendingOp {
-  op: QueueOp;
-  resolve: (value: QueueOpValues[QueueOp['kind']]) => void;
+  op: WriterOp;
+  resolve: (value: WriterOpValues[WriterOp['kind']]) => void;
   reject: (err: unknown) => void;
 }
 
@@ -36,7 +36,7 @@ interface IndexJob {
 interface WorkerReply {
   id: number;
   outcomes?: DeliveryOutcome[];
-  queue?: QueueOpResult[];
+  ops?: WriterOpResult[];
   indexed?: true;
   error?: { code: ErrorCode; message: string };
 }
@@ -71,10 +71,10 @@ export class DeliveryCommitter {
   }
 
   /**
-   * Applies a queue write in the next batch, in a savepoint of its own; resolves with its value
-   * once the batch's transaction is durable.
+   * Applies a write (the queue runner's, a flag change) in the next batch, in a savepoint of its
+   * own; resolves with its value once the batch's transaction is durable.
    */
-  queueOp<K extends QueueOp['kind']>(op: Extract<QueueOp, { kind: K }>): Promise<QueueOpValues[K]> {
+  applyOp<K extends WriterOp['kind']>(op: Extract<WriterOp, { kind: K }>): Promise<WriterOpValues[K]> {
     if (this.#closing) return Promise.reject(new LoftError('TEMP', 'the store is closing'));
     return new Promise((resolve, reject) => {
       this.#ops.push({ op, resolve: resolve as PendingOp['resolve'], reject });
@@ -132,7 +132,7 @@ export class DeliveryCommitter {
       this.#queue = [];
       this.#ops = [];
       this.#inFlight = { kind: 'batch', batch, ops };
-      this.#post({ id, batch: batch.map((p) => p.group), queue: ops.map((p) => p.op) }, movedBodies(batch));
+      this.#post({ id, batch: batch.map((p) => p.group), ops: ops.map((p) => p.op) }, movedBodies(batch));
       return;
     }
     const job = this.#indexJobs.shift();
@@ -158,7 +158,7 @@ export class DeliveryCommitter {
           );
       });
       inFlight.ops.forEach((pending, i) => {
-        const result = reply.queue?.[i];
+        const result = reply.ops?.[i];
         if (result?.ok) pending.resolve(result.value);
         else
           pending.reject(

@@ -71,7 +71,7 @@ import {
   type MailboxStats,
   mailboxStats,
 } from './message-reads.ts';
-import { expunge, isBlobReferenced, type Prepare, releaseLock, tryLock, updateFlags } from './messages.ts';
+import { expunge, isBlobReferenced, type Prepare, releaseLock, tryLock } from './messages.ts';
 import { changedSince, expungedSince, updateFlagsUnchangedSince } from './modseq.ts';
 import { nextDue, readQueue, removeMessage, retryQueue } from './queue.ts';
 import { getSearchText, searchBacklog, searchCandidates } from './search.ts';
@@ -223,8 +223,13 @@ export class SqliteStore implements Store {
     return this.#query('listing messages', () => listMessages(this.#prepare, mailboxId));
   }
 
+  /**
+   * Through the commit worker, like deliveries: the COMMIT's fsync runs off the event loop and is
+   * shared with whatever else commits then (POP3 marks thousands of messages \Seen at once).
+   */
   async updateFlags(mailboxId: number, uids: readonly number[], change: FlagChange): Promise<FlagUpdate[]> {
-    return this.#tx('changing flags', () => updateFlags(this.#prepare, mailboxId, uids, change));
+    if (uids.length === 0) return [];
+    return this.#committer.applyOp({ kind: 'flags', mailboxId, uids: [...uids], change });
   }
 
   async updateFlagsUnchangedSince(
@@ -339,7 +344,7 @@ export class SqliteStore implements Store {
   // The runner's writes go to the commit worker: concurrent ones share a transaction (and its
   // fsync) with each other and with deliveries, off the event loop.
   claimQueue(now: number, leaseMs: number, limit: number): Promise<QueueBatch[]> {
-    return this.#committer.queueOp({ kind: 'claim', now, leaseMs, limit });
+    return this.#committer.applyOp({ kind: 'claim', now, leaseMs, limit });
   }
 
   recordQueueOutcomes(
@@ -347,7 +352,7 @@ export class SqliteStore implements Store {
     leaseUntil: number,
     outcomes: readonly QueueOutcome[],
   ): Promise<{ applied: number; removed: boolean; orphanBlobs: string[] }> {
-    return this.#committer.queueOp({ kind: 'record', messageId, leaseUntil, outcomes });
+    return this.#committer.applyOp({ kind: 'record', messageId, leaseUntil, outcomes });
   }
 
   renewQueueLease(
@@ -355,7 +360,7 @@ export class SqliteStore implements Store {
     leaseUntil: number,
     newLeaseUntil: number,
   ): Promise<number> {
-    return this.#committer.queueOp({ kind: 'renew', ids: recipientIds, leaseUntil, next: newLeaseUntil });
+    return this.#committer.applyOp({ kind: 'renew', ids: recipientIds, leaseUntil, next: newLeaseUntil });
   }
 
   async retryQueue(id: number | undefined, now: number): Promise<number> {

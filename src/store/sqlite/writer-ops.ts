@@ -1,38 +1,45 @@
 /**
- * The queue runner's writes (claim, outcomes, lease renewal) as jobs for the commit worker, so
- * that they share its transactions: everything asked for while the worker commits one batch is
- * applied in the next one, each in its own savepoint, with one WAL fsync for all of them, off the
- * event loop. The functions themselves are those of `queue.ts`.
+ * Writes other than deliveries, as jobs for the commit worker so that they share its
+ * transactions: the queue runner's (claim, outcomes, lease renewal; functions of `queue.ts`) and
+ * flag changes (IMAP STORE, POP3's \Seen; `updateFlags` of `messages.ts`). Everything asked for
+ * while the worker commits one batch is applied in the next one, each in its own savepoint, with
+ * one WAL fsync for all of them, off the event loop.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { ErrorCode } from '../../core/errors.ts';
-import type { QueueBatch, QueueOutcome } from '../store.ts';
+import type { FlagChange, FlagUpdate, QueueBatch, QueueOutcome } from '../store.ts';
 import { mapSqliteError, statementCache } from './database.ts';
-import type { Prepare } from './messages.ts';
+import { type Prepare, updateFlags } from './messages.ts';
 import { claimQueue, recordOutcomes, renewLease } from './queue.ts';
 
-/** One write of the queue runner (see `Store.claimQueue`, `recordQueueOutcomes`, `renewQueueLease`). */
-export type QueueOp =
+/**
+ * One write: of the queue runner (see `Store.claimQueue`, `recordQueueOutcomes`,
+ * `renewQueueLease`) or a flag change (`Store.updateFlags`).
+ */
+export type WriterOp =
   | { kind: 'claim'; now: number; leaseMs: number; limit: number }
   | { kind: 'record'; messageId: number; leaseUntil: number; outcomes: readonly QueueOutcome[] }
-  | { kind: 'renew'; ids: readonly number[]; leaseUntil: number; next: number };
+  | { kind: 'renew'; ids: readonly number[]; leaseUntil: number; next: number }
+  | { kind: 'flags'; mailboxId: number; uids: readonly number[]; change: FlagChange };
 
 /** What each kind of operation returns. */
-export interface QueueOpValues {
+export interface WriterOpValues {
   claim: QueueBatch[];
   record: { applied: number; removed: boolean; orphanBlobs: string[] };
   renew: number;
+  flags: FlagUpdate[];
 }
 
 /** The result of one operation, as it crosses the worker boundary. */
-export type QueueOpResult =
-  | { ok: true; value: QueueOpValues[QueueOp['kind']] }
+export type WriterOpResult =
+  | { ok: true; value: WriterOpValues[WriterOp['kind']] }
   | { ok: false; error: { code: ErrorCode; message: string } };
 
-const WHAT: Record<QueueOp['kind'], string> = {
+const WHAT: Record<WriterOp['kind'], string> = {
   claim: 'claiming queued messages',
   record: 'recording delivery outcomes',
   renew: 'renewing a lease',
+  flags: 'changing flags',
 };
 
 const prepares = new WeakMap<DatabaseSync, Prepare>();
@@ -51,21 +58,23 @@ function preparer(db: DatabaseSync): Prepare {
  * Applies one operation inside the caller's transaction, in a savepoint: a failure undoes only
  * this operation and is returned as its result.
  */
-export function applyQueueOp(db: DatabaseSync, op: QueueOp): QueueOpResult {
+export function applyWriterOp(db: DatabaseSync, op: WriterOp): WriterOpResult {
   const prepare = preparer(db);
-  db.exec('SAVEPOINT queue_op');
+  db.exec('SAVEPOINT writer_op');
   try {
     const value =
       op.kind === 'claim'
         ? claimQueue(prepare, op.now, op.leaseMs, op.limit)
         : op.kind === 'record'
           ? recordOutcomes(prepare, op.messageId, op.leaseUntil, op.outcomes)
-          : renewLease(prepare, op.ids, op.leaseUntil, op.next);
-    db.exec('RELEASE queue_op');
+          : op.kind === 'renew'
+            ? renewLease(prepare, op.ids, op.leaseUntil, op.next)
+            : updateFlags(prepare, op.mailboxId, op.uids, op.change);
+    db.exec('RELEASE writer_op');
     return { ok: true, value };
   } catch (err) {
-    db.exec('ROLLBACK TO queue_op');
-    db.exec('RELEASE queue_op');
+    db.exec('ROLLBACK TO writer_op');
+    db.exec('RELEASE writer_op');
     const mapped = mapSqliteError(err, WHAT[op.kind]);
     return { ok: false, error: { code: mapped.code, message: mapped.message } };
   }

@@ -2,8 +2,9 @@
  * One transaction of the commit worker: a batch of deliveries, each group (one message, or the
  * messages of one MULTIAPPEND) in its own savepoint, so one failure does not fail the other
  * groups and a group is all or nothing (RFC 3502 §3); then the other writes asked for meanwhile
- * (the queue runner's, flag changes: `writer-ops.ts`), each in its own savepoint too. One WAL fsync at COMMIT serves them all. Nothing is
- * reported done before that COMMIT: a failed COMMIT fails every item of the batch.
+ * (the queue runner's, flag changes: `writer-ops.ts`), each in its own savepoint too. One WAL
+ * fsync at COMMIT serves them all. Nothing is reported done before that COMMIT: a failed COMMIT
+ * fails every item of the batch.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { ErrorCode } from '../../core/errors.ts';

@@ -19,7 +19,7 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-/** A queue write waiting for the next batch. */
+/** A write other than a delivery (the queue runner's, a flag change) waiting for the next batch. */
 interface PendingOp {
   op: WriterOp;
   resolve: (value: WriterOpValues[WriterOp['kind']]) => void;

@@ -11,6 +11,9 @@ import { SQLITE_MIGRATIONS } from './migrations.ts';
 /** The largest part of the database file read through a memory map (SQLite's default ceiling). */
 const MMAP_BYTES = 2 * 1024 * 1024 * 1024;
 
+/** The page size of a new database, in octets. */
+export const PAGE_SIZE = 16 * 1024;
+
 /**
  * Opens (creating if needed) and migrates the database at `file`.
  *
@@ -22,9 +25,6 @@ const MMAP_BYTES = 2 * 1024 * 1024 * 1024;
  * do not. The mapped pages are the kernel's page cache, shared and reclaimable. An I/O error
  * while reading a mapped page ends the process (SIGBUS) instead of failing one query.
  */
-/** The page size of a new database, in octets. */
-export const PAGE_SIZE = 16 * 1024;
-
 export function openDatabase(
   file: string,
   options: { busyTimeoutMs?: number; mmap?: boolean } = {},

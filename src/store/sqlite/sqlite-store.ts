@@ -229,7 +229,7 @@ export class SqliteStore implements Store {
    */
   async updateFlags(mailboxId: number, uids: readonly number[], change: FlagChange): Promise<FlagUpdate[]> {
     if (uids.length === 0) return [];
-    return this.#committer.applyOp({ kind: 'flags', mailboxId, uids: [...uids], change });
+    return this.#committer.applyOp({ kind: 'flags', mailboxId, uids, change });
   }
 
   async updateFlagsUnchangedSince(

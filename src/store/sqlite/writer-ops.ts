@@ -62,14 +62,7 @@ export function applyWriterOp(db: DatabaseSync, op: WriterOp): WriterOpResult {
   const prepare = preparer(db);
   db.exec('SAVEPOINT writer_op');
   try {
-    const value =
-      op.kind === 'claim'
-        ? claimQueue(prepare, op.now, op.leaseMs, op.limit)
-        : op.kind === 'record'
-          ? recordOutcomes(prepare, op.messageId, op.leaseUntil, op.outcomes)
-          : op.kind === 'renew'
-            ? renewLease(prepare, op.ids, op.leaseUntil, op.next)
-            : updateFlags(prepare, op.mailboxId, op.uids, op.change);
+    const value = run(prepare, op);
     db.exec('RELEASE writer_op');
     return { ok: true, value };
   } catch (err) {
@@ -77,5 +70,18 @@ export function applyWriterOp(db: DatabaseSync, op: WriterOp): WriterOpResult {
     db.exec('RELEASE writer_op');
     const mapped = mapSqliteError(err, WHAT[op.kind]);
     return { ok: false, error: { code: mapped.code, message: mapped.message } };
+  }
+}
+
+function run(prepare: Prepare, op: WriterOp): WriterOpValues[WriterOp['kind']] {
+  switch (op.kind) {
+    case 'claim':
+      return claimQueue(prepare, op.now, op.leaseMs, op.limit);
+    case 'record':
+      return recordOutcomes(prepare, op.messageId, op.leaseUntil, op.outcomes);
+    case 'renew':
+      return renewLease(prepare, op.ids, op.leaseUntil, op.next);
+    case 'flags':
+      return updateFlags(prepare, op.mailboxId, op.uids, op.change);
   }
 }

@@ -127,8 +127,9 @@ export interface Store {
   getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]>;
   /**
    * Changes the flags of the given messages (absent UIDs are ignored): `add` and `remove` are
-   * system-flag bit sets and keyword lists. Each message actually changed gets a new MODSEQ.
-   * Returns the changed messages with their new state.
+   * system-flag bit sets and keyword lists. Each message actually changed gets a new MODSEQ,
+   * above every earlier one; messages changed by one call may share it (RFC 7162 §2 asks for a
+   * new mod-sequence per operation). Returns the changed messages with their new state.
    */
   updateFlags(mailboxId: number, uids: readonly number[], change: FlagChange): Promise<FlagUpdate[]>;
   /**

@@ -415,6 +415,61 @@ export function storeContract(name: string, factory: StoreFactory): void {
       assert.equal(rows[0]!.modseq, second[0]!.modseq);
     });
 
+    test('system flags of many messages at once: in the order asked, MODSEQs above every earlier one', async () => {
+      const domain = await store.addDomain('sf.test');
+      const a = await store.addAccount({
+        address: 'a@sf.test',
+        domainId: domain.id,
+        passwordHash: 'h',
+        scram: undefined,
+        mailboxes: MAILBOXES,
+      });
+      const inbox = (await store.getMailbox(a.id, 'INBOX'))!;
+      for (let i = 0; i < 5; i++) {
+        await store.commitDelivery({
+          blob: fakeBlob(),
+          structure: '{}',
+          internalDate: 1,
+          placements: [{ mailboxId: inbox.id }],
+        });
+      }
+      await store.updateFlags(inbox.id, [2], { add: 1 });
+      const before = (await store.getMailbox(a.id, 'INBOX'))!.highestModseq;
+      // 2 has \Seen already, 9 does not exist: neither is changed.
+      const seen = await store.updateFlags(inbox.id, [4, 2, 9, 1, 5], { add: 1 });
+      assert.deepEqual(
+        seen.map((u) => [u.uid, u.flags, u.keywords]),
+        [
+          [4, 1, []],
+          [1, 1, []],
+          [5, 1, []],
+        ],
+      );
+      assert.ok(seen.every((u) => u.modseq > before));
+      const after = (await store.getMailbox(a.id, 'INBOX'))!.highestModseq;
+      assert.equal(after, Math.max(...seen.map((u) => u.modseq)), 'HIGHESTMODSEQ is the highest given');
+      const rows = await store.listMessages(inbox.id);
+      assert.deepEqual(
+        rows.map((m) => [m.uid, m.flags, m.modseq > before]),
+        [
+          [1, 1, true],
+          [2, 1, false],
+          [3, 0, false],
+          [4, 1, true],
+          [5, 1, true],
+        ],
+      );
+      for (const u of seen) assert.equal(rows.find((m) => m.uid === u.uid)!.modseq, u.modseq);
+      assert.deepEqual(await store.changedSince(inbox.id, before), [1, 4, 5]);
+      const unseen = await store.updateFlags(inbox.id, [1, 3], { remove: 1 });
+      assert.deepEqual(
+        unseen.map((u) => u.uid),
+        [1],
+      );
+      assert.ok(unseen[0]!.modseq > after, 'the next change gets a higher MODSEQ');
+      assert.deepEqual(await store.updateFlags(inbox.id, [], { add: 1 }), []);
+    });
+
     test('expunge: rows gone, UIDs never reused, unreferenced blobs reported', async () => {
       const domain = await store.addDomain('ex.test');
       const a = await store.addAccount({

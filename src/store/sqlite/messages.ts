@@ -43,8 +43,10 @@ export function updateFlags(
 }
 
 /**
- * The common case (system flags only, e.g. \Seen for a whole POP3 download): one statement per
- * message that changes it only if its flags differ, MODSEQs taken from a counter read once.
+ * The common case (system flags only, e.g. \Seen for a whole POP3 download): one statement for
+ * the whole operation, changing only the messages whose flags differ. They all get the same new
+ * MODSEQ: RFC 7162 §2 asks for a different mod-sequence per STORE (operation), not per message,
+ * and the value stays above every earlier one. Per-message statements cost three times as much.
  */
 function updateSystemFlags(
   prepare: Prepare,
@@ -57,26 +59,32 @@ function updateSystemFlags(
   const base = prepare('SELECT highest_modseq AS modseq FROM mailboxes WHERE id = ?').get(mailboxId) as
     | { modseq: number }
     | undefined;
-  if (!base) return [];
+  if (!base || uids.length === 0) return [];
+  const modseq = base.modseq + 1;
   const write = prepare(
     `UPDATE messages SET flags = (flags | ?1) & ~?2, modseq = ?3
-     WHERE mailbox_id = ?4 AND uid = ?5 AND flags != ((flags | ?1) & ~?2) RETURNING flags, keywords`,
+     WHERE mailbox_id = ?4 AND uid IN (SELECT value FROM json_each(?5))
+       AND flags != ((flags | ?1) & ~?2)
+     RETURNING uid, flags, keywords`,
   );
-  let modseq = base.modseq;
+  write.setReturnArrays(true);
+  const rows = write.all(add, remove, modseq, mailboxId, JSON.stringify(uids)) as unknown as [
+    number,
+    number,
+    string,
+  ][];
+  if (rows.length === 0) return [];
+  prepare('UPDATE mailboxes SET highest_modseq = ? WHERE id = ?').run(modseq, mailboxId);
+  const changed = new Map(rows.map(([uid, flags, keywords]) => [uid, { flags, keywords }]));
+  // In the order asked (RETURNING's order is unspecified).
   const updates: FlagUpdate[] = [];
   for (const uid of uids) {
-    const row = write.get(add, remove, modseq + 1, mailboxId, uid) as Row | undefined;
+    const row = changed.get(uid);
     if (!row) continue;
-    modseq++;
-    updates.push({
-      uid,
-      flags: row.flags as number,
-      keywords: JSON.parse(row.keywords as string) as string[],
-      modseq,
-    });
+    changed.delete(uid);
+    const keywords = row.keywords === '[]' ? [] : (JSON.parse(row.keywords) as string[]);
+    updates.push({ uid, flags: row.flags, keywords, modseq });
   }
-  if (modseq > base.modseq)
-    prepare('UPDATE mailboxes SET highest_modseq = ? WHERE id = ?').run(modseq, mailboxId);
   return updates;
 }
 

@@ -92,3 +92,44 @@ test('a single delivery still commits at once (no waiting for company)', async (
   const result = await store.commitDelivery(delivery(inbox));
   assert.ok(result.placed[0]!.uid > 0);
 });
+
+test('a batch to two mailboxes: consecutive UIDs and rising MODSEQs in each, bodies, search backlog', async () => {
+  const before = { inbox: await store.listUids(inbox), other: await store.listUids(other) };
+  const deliveries = Array.from({ length: 30 }, (_, i) => {
+    const d = delivery(i % 3 === 0 ? other : inbox);
+    return { ...d, blob: { ...d.blob, inline: Buffer.from(`body ${i}`), size: `body ${i}`.length } };
+  });
+  const results = await Promise.all(deliveries.map((d) => store.commitDelivery(d)));
+  for (const [mailboxId, earlier] of [
+    [inbox, before.inbox],
+    [other, before.other],
+  ] as const) {
+    const placed = results.flatMap((r) => r.placed).filter((p) => p.mailboxId === mailboxId);
+    const uids = placed.map((p) => p.uid).sort((a, b) => a - b);
+    assert.equal(uids.length, mailboxId === other ? 10 : 20);
+    assert.ok(uids[0]! > (earlier.at(-1) ?? 0));
+    assert.deepEqual(
+      uids,
+      uids.map((_, i) => uids[0]! + i),
+      'consecutive UIDs',
+    );
+    const byUid = [...placed].sort((a, b) => a.uid - b.uid);
+    assert.ok(
+      byUid.every((p, i) => i === 0 || p.modseq > byUid[i - 1]!.modseq),
+      'MODSEQ rises with the UID',
+    );
+    const rows = await store.listMessages(mailboxId);
+    for (const p of placed) assert.equal(rows.find((m) => m.uid === p.uid)?.modseq, p.modseq);
+    const box = await store.getMailboxById(mailboxId);
+    assert.equal(box?.highestModseq, Math.max(...rows.map((m) => m.modseq)));
+  }
+  const bodies = await store.readInlineBodies(deliveries.map((d) => d.blob.id));
+  deliveries.forEach((d, i) => {
+    assert.equal(bodies.get(d.blob.id)?.toString(), `body ${i}`);
+  });
+  const backlog = new Set((await store.searchBacklog(10_000)).map((b) => b.blobId));
+  assert.ok(
+    deliveries.every((d) => backlog.has(d.blob.id)),
+    'every blob waits for the search indexer',
+  );
+});

@@ -29,10 +29,11 @@ export interface BatchOps {
   one(delivery: DeliveryCommit): Promise<DeliveryResult>;
   /** Runs `fn` in one transaction (rejects when any statement or the COMMIT fails). */
   tx<T>(fn: (db: Queryable) => Promise<T>): Promise<T>;
-  /** Writes one delivery inside a transaction, without announcing it. */
-  apply(db: Queryable, delivery: DeliveryCommit): Promise<DeliveryResult>;
-  /** Announces the batch's deliveries to other processes, inside its transaction. */
-  announce(db: Queryable, results: readonly DeliveryResult[]): Promise<void>;
+  /**
+   * Writes the deliveries inside a transaction and announces them to other processes (at its
+   * commit); rejects when any of them cannot be written.
+   */
+  applyAll(db: Queryable, deliveries: readonly DeliveryCommit[]): Promise<DeliveryResult[]>;
 }
 
 export class DeliveryBatcher {
@@ -76,15 +77,15 @@ export class DeliveryBatcher {
     let results: DeliveryResult[];
     try {
       results = await this.#ops.tx(async (db) => {
-        const out: DeliveryResult[] = [];
         try {
-          for (const w of ordered) out.push(await this.#ops.apply(db, w.delivery));
-          await this.#ops.announce(db, out);
+          return await this.#ops.applyAll(
+            db,
+            ordered.map((w) => w.delivery),
+          );
         } catch (err) {
           statementFailed = true;
           throw err;
         }
-        return out;
       });
     } catch (err) {
       if (!statementFailed) {

@@ -3,12 +3,14 @@
  * the common kind as one statement, any other statement by statement; a MULTIAPPEND set all or
  * nothing. Each commit carries one notification of everything it placed (change-feed.ts).
  */
+import { LoftError } from '../../core/errors.ts';
 import type { DeliveryCommit, DeliveryResult } from '../store.ts';
 import { notifyChanges } from './change-feed.ts';
 import type { PgDatabase, Queryable } from './database.ts';
 import { applyDelivery, applySimpleDelivery } from './deliveries.ts';
 import { DeliveryBatcher } from './delivery-batch.ts';
 import { appended } from './mailbox-changes.ts';
+import { applySimpleDeliveries, isSimpleDelivery } from './simple-deliveries.ts';
 
 export class DeliveryWriter {
   readonly #db: PgDatabase;
@@ -24,9 +26,7 @@ export class DeliveryWriter {
     this.#batches = new DeliveryBatcher({
       one: (delivery) => this.#commitOne(delivery),
       tx: (fn) => this.#db.tx('storing messages', fn),
-      apply: async (db, delivery) =>
-        (await applySimpleDelivery(db, delivery, undefined)) ?? applyDelivery(db, delivery),
-      announce: (db, results) => this.#announce(db, results),
+      applyAll: (db, deliveries) => this.#applyAll(db, deliveries),
     });
   }
 
@@ -55,6 +55,27 @@ export class DeliveryWriter {
       await this.#announce(db, [result]);
       return result;
     });
+  }
+
+  /**
+   * A batch inside its transaction: the common kind all in one statement, any other mix
+   * delivery by delivery, then one notification.
+   */
+  async #applyAll(db: Queryable, deliveries: readonly DeliveryCommit[]): Promise<DeliveryResult[]> {
+    if (deliveries.every(isSimpleDelivery)) {
+      const notify = { channel: this.#channel, origin: this.#origin };
+      const results = await applySimpleDeliveries(db, deliveries, notify);
+      if (!results) throw new LoftError('NOTFOUND', 'a mailbox of the batch does not exist');
+      return results;
+    }
+    const results: DeliveryResult[] = [];
+    for (const delivery of deliveries) {
+      results.push(
+        (await applySimpleDelivery(db, delivery, undefined)) ?? (await applyDelivery(db, delivery)),
+      );
+    }
+    await this.#announce(db, results);
+    return results;
   }
 
   /**

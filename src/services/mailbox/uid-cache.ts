@@ -54,8 +54,9 @@ export class UidListCache {
     const entry = this.#entries.get(change.mailboxId);
     if (!entry) return;
     const { list } = entry;
-    // Every change raises HIGHESTMODSEQ by one: a skipped MODSEQ is a change heard of without
-    // an event (or several under one MODSEQ, as COPY announces); read the list again.
+    // Every operation raises HIGHESTMODSEQ (by one when the messages it changes share their new
+    // MODSEQ, as a flag change on SQLite): a skipped MODSEQ is a change heard of without an event
+    // (or several under one MODSEQ, as COPY announces); read the list again.
     if (change.modseq > entry.modseq + 1) {
       this.#entries.delete(change.mailboxId);
       return;

@@ -133,3 +133,32 @@ test('a batch to two mailboxes: consecutive UIDs and rising MODSEQs in each, bod
     'every blob waits for the search indexer',
   );
 });
+
+test('two stores (two processes) batching into one mailbox: every UID once, MODSEQs unique and rising', async () => {
+  const second = await PostgresStore.open(TEST_DATABASE_URL, { schema, max: 4 });
+  try {
+    const before = new Set(await store.listUids(inbox));
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? store : second).commitDelivery(delivery(inbox))),
+    );
+    const placed = results.map((r) => r.placed[0]!);
+    const uids = placed.map((p) => p.uid);
+    assert.equal(new Set(uids).size, 60, 'no UID given twice');
+    assert.ok(uids.every((uid) => !before.has(uid)));
+    const rows = (await store.listMessages(inbox)).filter((m) => !before.has(m.uid));
+    assert.deepEqual(
+      rows.map((m) => m.uid),
+      [...uids].sort((a, b) => a - b),
+    );
+    // Within the mailbox a higher UID never has a lower MODSEQ than one committed before it.
+    const modseqs = rows.map((m) => m.modseq);
+    assert.equal(new Set(modseqs).size, 60, 'no MODSEQ given twice');
+    assert.ok(
+      modseqs.every((m, i) => i === 0 || m > modseqs[i - 1]!),
+      'MODSEQs rise with UIDs',
+    );
+    assert.ok((await writers(inbox)) > 1);
+  } finally {
+    await second.close();
+  }
+});

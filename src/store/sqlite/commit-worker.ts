@@ -20,6 +20,9 @@ export type WorkerJob =
 
 const { file } = workerData as { file: string };
 const db = openDatabase(file);
+// Savepoints and statements that may fail half way keep the pages they change in a statement
+// journal, a temporary file by default: a pwrite of a whole page each. In memory it is a copy.
+db.exec('PRAGMA temp_store = MEMORY');
 
 parentPort?.on('message', (job: WorkerJob) => {
   if (job === 'close') {

@@ -14,6 +14,7 @@ import type {
 } from '../../store/store.ts';
 import { normalizeAddress, normalizeAliasSource, normalizeDomain } from './names.ts';
 import { hashPassword, scramSha256Keys, verifyPassword, verifyPasswordOfNobody } from './password.ts';
+import { RouteCache } from './route-cache.ts';
 
 /** The mailboxes every new account gets (RFC 6154 special-use attributes). */
 export const DEFAULT_MAILBOXES: readonly { name: string; specialUse: SpecialUse | undefined }[] = [
@@ -40,20 +41,25 @@ const MAX_ALIAS_DEPTH = 10;
 
 export class Directory implements SaslCredentials {
   readonly #store: Store;
+  readonly #routes: RouteCache;
 
-  constructor(store: Store) {
+  /** `routes`: how long a found route is reused, and the clock (tests); see route-cache.ts. */
+  constructor(store: Store, routes: { ttlMs?: number; now?: () => number } = {}) {
     this.#store = store;
+    this.#routes = new RouteCache(routes);
   }
 
   // Domains
 
   async addDomain(name: string): Promise<DomainRecord> {
     const domain = normalizeDomain(name);
-    return this.#store.addDomain(domain).catch((err: unknown) => {
-      if (err instanceof LoftError && err.code === 'EXISTS')
-        throw new LoftError('EXISTS', `domain ${domain} exists already`);
-      throw err;
-    });
+    return this.#changing(
+      this.#store.addDomain(domain).catch((err: unknown) => {
+        if (err instanceof LoftError && err.code === 'EXISTS')
+          throw new LoftError('EXISTS', `domain ${domain} exists already`);
+        throw err;
+      }),
+    );
   }
 
   listDomains(): Promise<DomainRecord[]> {
@@ -61,7 +67,7 @@ export class Directory implements SaslCredentials {
   }
 
   removeDomain(name: string): Promise<void> {
-    return this.#store.removeDomain(normalizeDomain(name));
+    return this.#changing(this.#store.removeDomain(normalizeDomain(name)));
   }
 
   /** True when `domain` (any case, U-label or A-label) is one of Loft's domains. */
@@ -89,19 +95,21 @@ export class Directory implements SaslCredentials {
       );
     checkPassword(password);
     const [passwordHash, scram] = await Promise.all([hashPassword(password), safeScramKeys(password)]);
-    return this.#store
-      .addAccount({
-        address: parsed.address,
-        domainId: domain.id,
-        passwordHash,
-        scram,
-        mailboxes: [...DEFAULT_MAILBOXES],
-      })
-      .catch((err: unknown) => {
-        if (err instanceof LoftError && err.code === 'EXISTS')
-          throw new LoftError('EXISTS', `user ${parsed.address} exists already`);
-        throw err;
-      });
+    return this.#changing(
+      this.#store
+        .addAccount({
+          address: parsed.address,
+          domainId: domain.id,
+          passwordHash,
+          scram,
+          mailboxes: [...DEFAULT_MAILBOXES],
+        })
+        .catch((err: unknown) => {
+          if (err instanceof LoftError && err.code === 'EXISTS')
+            throw new LoftError('EXISTS', `user ${parsed.address} exists already`);
+          throw err;
+        }),
+    );
   }
 
   async setPassword(address: string, password: string): Promise<void> {
@@ -117,7 +125,9 @@ export class Directory implements SaslCredentials {
 
   /** Removes the account with all its mail; returns blob ids to delete from the blob store. */
   async removeUser(address: string): Promise<string[]> {
-    const { orphanBlobs } = await this.#store.removeAccount(normalizeAddress(address).address);
+    const { orphanBlobs } = await this.#changing(
+      this.#store.removeAccount(normalizeAddress(address).address),
+    );
     return orphanBlobs;
   }
 
@@ -140,20 +150,24 @@ export class Directory implements SaslCredentials {
     if (targets.length === 0) throw new LoftError('INVALID', 'an alias needs at least one target address');
     for (const target of targets) {
       const normalized = normalizeAddress(target).address;
-      await this.#store.addAlias(parsed.source, normalized).catch((err: unknown) => {
-        if (err instanceof LoftError && err.code === 'EXISTS')
-          throw new LoftError('EXISTS', `alias ${parsed.source} → ${normalized} exists already`);
-        throw err;
-      });
+      await this.#changing(
+        this.#store.addAlias(parsed.source, normalized).catch((err: unknown) => {
+          if (err instanceof LoftError && err.code === 'EXISTS')
+            throw new LoftError('EXISTS', `alias ${parsed.source} → ${normalized} exists already`);
+          throw err;
+        }),
+      );
     }
   }
 
   async removeAlias(source: string, targets: string[]): Promise<void> {
     const parsed = normalizeAliasSource(source);
     let removed = 0;
-    if (targets.length === 0) removed = await this.#store.removeAlias(parsed.source);
+    if (targets.length === 0) removed = await this.#changing(this.#store.removeAlias(parsed.source));
     for (const target of targets)
-      removed += await this.#store.removeAlias(parsed.source, normalizeAddress(target).address);
+      removed += await this.#changing(
+        this.#store.removeAlias(parsed.source, normalizeAddress(target).address),
+      );
     if (removed === 0) throw new LoftError('NOTFOUND', `no such alias ${parsed.source}`);
   }
 
@@ -184,7 +198,8 @@ export class Directory implements SaslCredentials {
   /**
    * Where mail for `address` goes, in one storage query for a plain address: `remote` when its
    * domain is not one of Loft's (or is an address literal), `unknown` for no such local user,
-   * else the resolution (as {@link resolve}).
+   * else the resolution (as {@link resolve}). A route found is reused for a second (unknown
+   * addresses are not): see route-cache.ts.
    */
   async route(address: string): Promise<Route> {
     const domain = address.slice(address.lastIndexOf('@') + 1);
@@ -195,6 +210,20 @@ export class Directory implements SaslCredentials {
     } catch {
       return (await this.isLocalDomain(domain)) ? { kind: 'unknown' } : { kind: 'remote' };
     }
+    const cached = this.#routes.get(normalized);
+    if (cached) return cached;
+    const generation = this.#routes.generation;
+    const route = await this.#routeOf(normalized);
+    this.#routes.set(normalized, route, generation);
+    return route;
+  }
+
+  /** A change of domains, accounts or aliases: found routes are forgotten once it is done (or failed). */
+  #changing<T>(change: Promise<T>): Promise<T> {
+    return change.finally(() => this.#routes.clear());
+  }
+
+  async #routeOf(normalized: string): Promise<Route> {
     const lookup = await this.#lookup(normalized);
     if (!lookup.found.localDomain) return { kind: 'remote' };
     const resolution: Resolution = { accounts: [], remote: [], inboxes: new Map() };

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type LoftServices, openServices } from '../../../src/open-services.ts';
+import { Directory } from '../../../src/services/directory/directory.ts';
 
 let dir: string;
 let s: LoftServices;
@@ -91,10 +92,89 @@ describe('Directory.route', () => {
     });
   });
 
-  test('changes made meanwhile apply at once (nothing is cached)', async () => {
+  test('changes made through the directory apply at once', async () => {
     await s.directory.addUser('new@d.test', 'pw');
     assert.equal((await s.directory.route('new@d.test')).kind, 'local');
     await s.directory.removeUser('new@d.test');
     assert.deepEqual(await s.directory.route('new@d.test'), { kind: 'unknown' });
+  });
+});
+
+describe('Directory.route reuses found routes for a second', () => {
+  let now = 1_000_000;
+  const clock = () => now;
+
+  test('a change made elsewhere applies once the route is a second old', async () => {
+    const directory = new Directory(s.store, { now: clock });
+    const cy = [ids['cy@catch.test']!.account];
+    const ann = [ids['ann@d.test']!.account];
+    const accounts = async (address: string) => {
+      const route = await directory.route(address);
+      return route.kind === 'local' ? route.resolution.accounts : route.kind;
+    };
+    assert.deepEqual(await accounts('zed@catch.test'), cy, 'the catch-all');
+    // Another process (the loft command) adds an alias: the route found stays for a second.
+    await s.store.addAlias('zed@catch.test', 'ann@d.test');
+    try {
+      assert.deepEqual(await accounts('zed@catch.test'), cy);
+      now += 999;
+      assert.deepEqual(await accounts('ZED@catch.test'), cy, 'any case');
+      now += 1;
+      assert.deepEqual(await accounts('zed@catch.test'), ann);
+    } finally {
+      await s.store.removeAlias('zed@catch.test');
+    }
+  });
+
+  test('an unknown address is looked up every time', async () => {
+    const directory = new Directory(s.store, { now: clock });
+    assert.deepEqual(await directory.route('nobody@d.test'), { kind: 'unknown' });
+    await s.store.addAlias('nobody@d.test', 'bo@d.test');
+    try {
+      const route = await directory.route('nobody@d.test');
+      assert.deepEqual(route.kind === 'local' && route.resolution.accounts, [ids['bo@d.test']!.account]);
+    } finally {
+      await s.store.removeAlias('nobody@d.test');
+    }
+  });
+
+  test('a change through the same directory forgets the routes at once', async () => {
+    const directory = new Directory(s.store, { now: clock });
+    assert.equal((await directory.route('zoe@catch.test')).kind, 'local');
+    await directory.addAlias('zoe@catch.test', ['far@remote.example']);
+    try {
+      assert.deepEqual(await directory.route('zoe@catch.test'), {
+        kind: 'local',
+        resolution: { accounts: [], remote: ['far@remote.example'], inboxes: new Map() },
+      });
+    } finally {
+      await directory.removeAlias('zoe@catch.test', []);
+    }
+    assert.deepEqual(await directory.route('zoe@catch.test'), {
+      kind: 'local',
+      resolution: {
+        accounts: [ids['cy@catch.test']!.account],
+        remote: [],
+        inboxes: inboxes('cy@catch.test'),
+      },
+    });
+  });
+
+  test('each caller gets a route of its own', async () => {
+    const directory = new Directory(s.store, { now: clock });
+    const first = await directory.route('team@d.test');
+    assert.equal(first.kind, 'local');
+    if (first.kind === 'local') {
+      first.resolution.accounts.push(999);
+      first.resolution.inboxes.clear();
+    }
+    assert.deepEqual(await directory.route('team@d.test'), {
+      kind: 'local',
+      resolution: {
+        accounts: [ids['ann@d.test']!.account, ids['bo@d.test']!.account],
+        remote: [],
+        inboxes: inboxes('ann@d.test', 'bo@d.test'),
+      },
+    });
   });
 });

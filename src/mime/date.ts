@@ -82,7 +82,9 @@ function obsYear(digits: string): number {
 /** The words of the value with comments removed, split at white space, commas and `d-Mon-y` dashes. */
 function words(value: string): string[] {
   const c = cursor(value);
-  let text = '';
+  // Without a comment (the usual Date field) the value is split as it is.
+  let text = value.includes('(') ? '' : value;
+  if (text !== '') c.i = value.length;
   while (c.i < value.length) {
     if (value[c.i] === '(') {
       skipCfws(c);

@@ -22,7 +22,8 @@ export class RouteCache {
 
   constructor(options: { ttlMs?: number; now?: () => number } = {}) {
     this.#ttlMs = options.ttlMs ?? ROUTE_TTL_MS;
-    this.#now = options.now ?? Date.now;
+    // A monotonic clock: a step of the wall clock must not keep routes longer.
+    this.#now = options.now ?? (() => performance.now());
   }
 
   /** The route of a normalized address, a copy of its own, while it is fresh. */

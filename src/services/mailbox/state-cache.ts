@@ -6,7 +6,8 @@
  *
  * An entry is used only while it is provably current, as the UID list cache (uid-cache.ts): it
  * knows the highest MODSEQ it reflects, and every change to a mailbox's messages raises the
- * mailbox's HIGHESTMODSEQ by one (store/*), so a caller that has just read HIGHESTMODSEQ gets
+ * mailbox's HIGHESTMODSEQ (by one for a flag change of many messages on SQLite, which share
+ * it; store/*), so a caller that has just read HIGHESTMODSEQ gets
  * the entry only when it is not behind; an event that skips a MODSEQ (a change that came
  * without one, or several changes under one MODSEQ, as COPY announces) drops the entry.
  * Changed UIDs are remembered and read again, in one query, on the next use.

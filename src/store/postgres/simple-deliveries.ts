@@ -5,6 +5,10 @@
  * of all of them (sent at commit). A statement per delivery would hold the mailbox lock over a
  * round trip each, and cost the server a statement each.
  *
+ * The notification names every delivery in one payload (about 60 octets each): at most
+ * MAX_BATCH (64, delivery-batch.ts) keeps it far below PostgreSQL's limit of 8000 octets; a
+ * larger payload would fail the statement, and each delivery would then go alone.
+ *
  * Bodies stay binary parameters (an array parameter would travel as hex text): one per delivery,
  * the statement's text padded to a power of two so that a few prepared texts serve every batch.
  */

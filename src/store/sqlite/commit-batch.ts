@@ -3,9 +3,11 @@
  * meanwhile. A group of deliveries (one message, or the messages of one MULTIAPPEND) is all or
  * nothing (RFC 3502 §3) and one failure does not fail the other groups: the groups are written
  * straight away, and if one fails, the transaction starts again with each group in a savepoint of
- * its own. The other writes (the queue runner's, flag changes: `writer-ops.ts`) each have a
- * savepoint of their own. One WAL fsync at COMMIT serves them all. Nothing is reported done before that COMMIT: a failed COMMIT
- * fails every item of the batch.
+ * its own (so a group that fails for a lasting reason, a mailbox removed meanwhile, costs the
+ * batch its work twice). The other writes (the queue runner's, flag changes: `writer-ops.ts`)
+ * each have a savepoint of their own. One WAL fsync at COMMIT serves them all. Nothing is
+ * reported done before that COMMIT: a failed COMMIT, or an error after which SQLite rolled back
+ * the transaction itself (a full disk, an I/O error), fails every item of the batch.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { ErrorCode } from '../../core/errors.ts';
@@ -58,9 +60,18 @@ export function applyBatch(
     } catch (err) {
       return failAll(err, 'storing message');
     }
-    deliveries = batch.map((group) => applyGroup(db, group, fail));
+    try {
+      deliveries = batch.map((group) => applyGroup(db, group, fail));
+    } catch (err) {
+      return failAll(err, 'storing message');
+    }
   }
-  const results = ops.map((op) => applyWriterOp(db, op));
+  let results: WriterOpResult[];
+  try {
+    results = ops.map((op) => applyWriterOp(db, op));
+  } catch (err) {
+    return failAll(err, 'writing changes');
+  }
   try {
     db.exec('COMMIT');
   } catch (err) {
@@ -93,7 +104,10 @@ function applyAllGroups(
   }
 }
 
-/** One group in a savepoint of its own: a failure undoes only this group and is its outcome. */
+/**
+ * One group in a savepoint of its own: a failure undoes only this group and is its outcome.
+ * Throws when the failure ended the whole transaction.
+ */
 function applyGroup(
   db: DatabaseSync,
   group: readonly DeliveryCommit[],
@@ -105,6 +119,8 @@ function applyGroup(
     db.exec('RELEASE delivery');
     return { ok: true, results };
   } catch (err) {
+    // After some errors SQLite has rolled back the whole transaction: nothing to go back to.
+    if (!db.isTransaction) throw err;
     db.exec('ROLLBACK TO delivery');
     db.exec('RELEASE delivery');
     return fail(err, 'storing message');

@@ -56,7 +56,7 @@ function preparer(db: DatabaseSync): Prepare {
 
 /**
  * Applies one operation inside the caller's transaction, in a savepoint: a failure undoes only
- * this operation and is returned as its result.
+ * this operation and is returned as its result. Throws when the failure ended the transaction.
  */
 export function applyWriterOp(db: DatabaseSync, op: WriterOp): WriterOpResult {
   const prepare = preparer(db);
@@ -66,6 +66,8 @@ export function applyWriterOp(db: DatabaseSync, op: WriterOp): WriterOpResult {
     db.exec('RELEASE writer_op');
     return { ok: true, value };
   } catch (err) {
+    // After some errors (a full disk, I/O) SQLite has rolled back the whole transaction itself.
+    if (!db.isTransaction) throw err;
     db.exec('ROLLBACK TO writer_op');
     db.exec('RELEASE writer_op');
     const mapped = mapSqliteError(err, WHAT[op.kind]);

@@ -86,6 +86,12 @@ export interface Store {
    * up to three candidate addresses of that domain (lower-case, normalised).
    */
   lookupAddress(domain: string, candidates: readonly string[]): Promise<AddressLookup>;
+  /**
+   * A number that changes whenever a domain, account, alias or mailbox name changes, by any
+   * process, and at no other time (deliveries and flag changes leave it): while it stays, routes
+   * looked up before still hold.
+   */
+  directoryVersion(): Promise<number>;
 
   // Mailboxes and messages
   listMailboxes(accountId: number): Promise<MailboxRecord[]>;

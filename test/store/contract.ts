@@ -415,6 +415,50 @@ export function storeContract(name: string, factory: StoreFactory): void {
       assert.equal(rows[0]!.modseq, second[0]!.modseq);
     });
 
+    test('directoryVersion: raised by directory changes, not by mail', async () => {
+      assert.equal(typeof (await store.directoryVersion()), 'number', 'both backends keep one');
+      const version = async () => (await store.directoryVersion())!;
+      let last = await version();
+      const raised = async (what: string) => {
+        const now = await version();
+        assert.ok(now > last, `${what} raises the version`);
+        last = now;
+      };
+      const domain = await store.addDomain('dv.test');
+      await raised('a domain');
+      const a = await store.addAccount({
+        address: 'a@dv.test',
+        domainId: domain.id,
+        passwordHash: 'h',
+        scram: undefined,
+        mailboxes: MAILBOXES,
+      });
+      await raised('an account');
+      await store.addAlias('al@dv.test', 'a@dv.test');
+      await raised('an alias');
+      const inbox = (await store.getMailbox(a.id, 'INBOX'))!;
+      await store.commitDelivery({
+        blob: fakeBlob(),
+        structure: '{}',
+        internalDate: 1,
+        placements: [{ mailboxId: inbox.id }],
+      });
+      await store.updateFlags(inbox.id, [1], { add: 1 });
+      assert.equal(await version(), last, 'a delivery and a flag change leave it');
+      const box = await store.createMailbox(a.id, 'Lists');
+      await raised('a mailbox');
+      await store.renameMailboxes(a.id, [['Lists', 'Lists2']]);
+      await raised('a mailbox renamed');
+      await store.deleteMailbox(box.id);
+      await raised('a mailbox deleted');
+      await store.removeAlias('al@dv.test');
+      await raised('an alias removed');
+      await store.removeAccount('a@dv.test');
+      await raised('an account removed');
+      await store.removeDomain('dv.test');
+      await raised('a domain removed');
+    });
+
     test('system flags of many messages at once: in the order asked, MODSEQs above every earlier one', async () => {
       const domain = await store.addDomain('sf.test');
       const a = await store.addAccount({

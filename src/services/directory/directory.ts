@@ -41,25 +41,21 @@ const MAX_ALIAS_DEPTH = 10;
 
 export class Directory implements SaslCredentials {
   readonly #store: Store;
-  readonly #routes: RouteCache;
+  readonly #routes = new RouteCache();
 
-  /** `routes`: how long a found route is reused, and the clock (tests); see route-cache.ts. */
-  constructor(store: Store, routes: { ttlMs?: number; now?: () => number } = {}) {
+  constructor(store: Store) {
     this.#store = store;
-    this.#routes = new RouteCache(routes);
   }
 
   // Domains
 
   async addDomain(name: string): Promise<DomainRecord> {
     const domain = normalizeDomain(name);
-    return this.#changing(
-      this.#store.addDomain(domain).catch((err: unknown) => {
-        if (err instanceof LoftError && err.code === 'EXISTS')
-          throw new LoftError('EXISTS', `domain ${domain} exists already`);
-        throw err;
-      }),
-    );
+    return this.#store.addDomain(domain).catch((err: unknown) => {
+      if (err instanceof LoftError && err.code === 'EXISTS')
+        throw new LoftError('EXISTS', `domain ${domain} exists already`);
+      throw err;
+    });
   }
 
   listDomains(): Promise<DomainRecord[]> {
@@ -67,7 +63,7 @@ export class Directory implements SaslCredentials {
   }
 
   removeDomain(name: string): Promise<void> {
-    return this.#changing(this.#store.removeDomain(normalizeDomain(name)));
+    return this.#store.removeDomain(normalizeDomain(name));
   }
 
   /** True when `domain` (any case, U-label or A-label) is one of Loft's domains. */
@@ -95,21 +91,19 @@ export class Directory implements SaslCredentials {
       );
     checkPassword(password);
     const [passwordHash, scram] = await Promise.all([hashPassword(password), safeScramKeys(password)]);
-    return this.#changing(
-      this.#store
-        .addAccount({
-          address: parsed.address,
-          domainId: domain.id,
-          passwordHash,
-          scram,
-          mailboxes: [...DEFAULT_MAILBOXES],
-        })
-        .catch((err: unknown) => {
-          if (err instanceof LoftError && err.code === 'EXISTS')
-            throw new LoftError('EXISTS', `user ${parsed.address} exists already`);
-          throw err;
-        }),
-    );
+    return this.#store
+      .addAccount({
+        address: parsed.address,
+        domainId: domain.id,
+        passwordHash,
+        scram,
+        mailboxes: [...DEFAULT_MAILBOXES],
+      })
+      .catch((err: unknown) => {
+        if (err instanceof LoftError && err.code === 'EXISTS')
+          throw new LoftError('EXISTS', `user ${parsed.address} exists already`);
+        throw err;
+      });
   }
 
   async setPassword(address: string, password: string): Promise<void> {
@@ -125,9 +119,7 @@ export class Directory implements SaslCredentials {
 
   /** Removes the account with all its mail; returns blob ids to delete from the blob store. */
   async removeUser(address: string): Promise<string[]> {
-    const { orphanBlobs } = await this.#changing(
-      this.#store.removeAccount(normalizeAddress(address).address),
-    );
+    const { orphanBlobs } = await this.#store.removeAccount(normalizeAddress(address).address);
     return orphanBlobs;
   }
 
@@ -150,24 +142,20 @@ export class Directory implements SaslCredentials {
     if (targets.length === 0) throw new LoftError('INVALID', 'an alias needs at least one target address');
     for (const target of targets) {
       const normalized = normalizeAddress(target).address;
-      await this.#changing(
-        this.#store.addAlias(parsed.source, normalized).catch((err: unknown) => {
-          if (err instanceof LoftError && err.code === 'EXISTS')
-            throw new LoftError('EXISTS', `alias ${parsed.source} → ${normalized} exists already`);
-          throw err;
-        }),
-      );
+      await this.#store.addAlias(parsed.source, normalized).catch((err: unknown) => {
+        if (err instanceof LoftError && err.code === 'EXISTS')
+          throw new LoftError('EXISTS', `alias ${parsed.source} → ${normalized} exists already`);
+        throw err;
+      });
     }
   }
 
   async removeAlias(source: string, targets: string[]): Promise<void> {
     const parsed = normalizeAliasSource(source);
     let removed = 0;
-    if (targets.length === 0) removed = await this.#changing(this.#store.removeAlias(parsed.source));
+    if (targets.length === 0) removed = await this.#store.removeAlias(parsed.source);
     for (const target of targets)
-      removed += await this.#changing(
-        this.#store.removeAlias(parsed.source, normalizeAddress(target).address),
-      );
+      removed += await this.#store.removeAlias(parsed.source, normalizeAddress(target).address);
     if (removed === 0) throw new LoftError('NOTFOUND', `no such alias ${parsed.source}`);
   }
 
@@ -198,8 +186,8 @@ export class Directory implements SaslCredentials {
   /**
    * Where mail for `address` goes, in one storage query for a plain address: `remote` when its
    * domain is not one of Loft's (or is an address literal), `unknown` for no such local user,
-   * else the resolution (as {@link resolve}). A route found is reused for a second (unknown
-   * addresses are not): see route-cache.ts.
+   * else the resolution (as {@link resolve}). Routes are reused while the directory has not
+   * changed (Store.directoryVersion, route-cache.ts).
    */
   async route(address: string): Promise<Route> {
     const domain = address.slice(address.lastIndexOf('@') + 1);
@@ -210,17 +198,13 @@ export class Directory implements SaslCredentials {
     } catch {
       return (await this.isLocalDomain(domain)) ? { kind: 'unknown' } : { kind: 'remote' };
     }
-    const cached = this.#routes.get(normalized);
+    // Read before the lookup: a change committed in between raises it, and the route is not reused.
+    const version = await this.#store.directoryVersion();
+    const cached = this.#routes.get(normalized, version);
     if (cached) return cached;
-    const generation = this.#routes.generation;
     const route = await this.#routeOf(normalized);
-    this.#routes.set(normalized, route, generation);
+    this.#routes.set(normalized, route, version);
     return route;
-  }
-
-  /** A change of domains, accounts or aliases: found routes are forgotten once it is done (or failed). */
-  #changing<T>(change: Promise<T>): Promise<T> {
-    return change.finally(() => this.#routes.clear());
   }
 
   async #routeOf(normalized: string): Promise<Route> {

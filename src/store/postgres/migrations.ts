@@ -168,4 +168,26 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     NULL;
   END $$;
   `,
+  // 8: the directory's version (Store.directoryVersion; SQLite migration 11): raised by every
+  // statement that changes domains, accounts, aliases or mailbox names, in any process.
+  `
+  CREATE TABLE directory_version (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version BIGINT NOT NULL
+  );
+  INSERT INTO directory_version (id, version) VALUES (1, 0);
+  CREATE FUNCTION directory_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    UPDATE directory_version SET version = version + 1 WHERE id = 1;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER domains_version AFTER INSERT OR UPDATE OR DELETE ON domains
+    FOR EACH STATEMENT EXECUTE FUNCTION directory_changed();
+  CREATE TRIGGER accounts_version AFTER INSERT OR UPDATE OR DELETE ON accounts
+    FOR EACH STATEMENT EXECUTE FUNCTION directory_changed();
+  CREATE TRIGGER aliases_version AFTER INSERT OR UPDATE OR DELETE ON aliases
+    FOR EACH STATEMENT EXECUTE FUNCTION directory_changed();
+  CREATE TRIGGER mailboxes_version AFTER INSERT OR DELETE OR UPDATE OF name, account_id ON mailboxes
+    FOR EACH STATEMENT EXECUTE FUNCTION directory_changed();
+  `,
 ];

@@ -205,6 +205,13 @@ export class PostgresStore implements Store {
     return this.#db.read('looking up address', (db) => lookupAddress(db, domain, candidates));
   }
 
+  async directoryVersion(): Promise<number> {
+    return this.#db.read('reading the directory version', async (db) => {
+      const { rows } = await db.query('SELECT version FROM directory_version WHERE id = 1');
+      return (rows[0] as { version: number }).version;
+    });
+  }
+
   async listMailboxes(accountId: number): Promise<MailboxRecord[]> {
     return this.#db.read('listing mailboxes', (db) => listMailboxes(db, accountId));
   }

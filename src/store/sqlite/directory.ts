@@ -182,3 +182,8 @@ export function lookupAddress(
   const rows = prepare(LOOKUP_ADDRESS).all(domain, ...candidateParams(candidates));
   return addressLookupOf(rows as unknown as AddressLookupRow[]);
 }
+
+/** The directory's version (migration 11). */
+export function directoryVersion(prepare: Prepare): number {
+  return (prepare('SELECT version FROM directory_version WHERE id = 1').get() as { version: number }).version;
+}

@@ -184,4 +184,38 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE queue_recipients ADD COLUMN delay_notified INTEGER NOT NULL DEFAULT 0;
   `,
+  // 11: the directory's version (Store.directoryVersion): raised by every change of domains,
+  // accounts, aliases and mailbox names, whichever process makes it, so the server knows when
+  // routes it looked up still hold. Deliveries change mailboxes' counters, not their names.
+  `
+  CREATE TABLE directory_version (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO directory_version (id, version) VALUES (1, 0);
+  CREATE TRIGGER domains_insert_version AFTER INSERT ON domains
+    BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE TRIGGER domains_delete_version AFTER DELETE ON domains
+    BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE TRIGGER domains_update_version AFTER UPDATE ON domains
+    BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE TRIGGER accounts_insert_version AFTER INSERT ON accounts
+    BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE TRIGGER accounts_delete_version AFTER DELETE ON accounts
+    BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE TRIGGER accounts_update_version AFTER UPDATE ON accounts
+    BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE TRIGGER aliases_insert_version AFTER INSERT ON aliases
+    BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE TRIGGER aliases_delete_version AFTER DELETE ON aliases
+    BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE TRIGGER aliases_update_version AFTER UPDATE ON aliases
+    BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE TRIGGER mailboxes_insert_version AFTER INSERT ON mailboxes
+    BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE TRIGGER mailboxes_delete_version AFTER DELETE ON mailboxes
+    BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE TRIGGER mailboxes_update_version AFTER UPDATE OF name, account_id ON mailboxes
+    BEGIN UPDATE directory_version SET version = version + 1; END;
+  `,
 ];

@@ -38,6 +38,7 @@ import {
   addAccount,
   addAlias,
   addDomain,
+  directoryVersion,
   getAccount,
   getAccountById,
   getDomain,
@@ -172,6 +173,10 @@ export class SqliteStore implements Store {
 
   async lookupAddress(domain: string, candidates: readonly string[]): Promise<AddressLookup> {
     return this.#query('looking up address', () => lookupAddress(this.#prepare, domain, candidates));
+  }
+
+  async directoryVersion(): Promise<number> {
+    return this.#query('reading the directory version', () => directoryVersion(this.#prepare));
   }
 
   async listMailboxes(accountId: number): Promise<MailboxRecord[]> {

@@ -7,7 +7,9 @@
  * quits without deleting, so the maildrop stays the same for every session.
  *
  * The first session of each server is reported apart (Dovecot builds its index then, and both
- * servers store \Seen for every message); later sessions are the steady state.
+ * servers store \Seen for every message); later sessions are the steady state. Before the first
+ * sessions the client downloads the maildrop once from a responder in this process, so that its
+ * own warm-up is charged to no server (bench/lib/pop3-warmup.ts).
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -22,6 +24,7 @@ import { fillMaildrop } from './lib/pop3-fill.ts';
 import { dovecotTarget, loftTarget, measureSession, type Pop3Target } from './lib/pop3-measure.ts';
 import { medianPop3Rows, type Pop3Phase, type Pop3Row } from './lib/pop3-report.ts';
 import { maildropDigest } from './lib/pop3-session.ts';
+import { warmUpClient } from './lib/pop3-warmup.ts';
 import { peakRssKb } from './lib/procfs.ts';
 
 export const POP3_SERVER_NAMES = [...LOFT_SERVERS, 'dovecot'] as const;
@@ -145,6 +148,7 @@ export async function runPop3(options: Pop3Options): Promise<Pop3Result> {
   const loftPeak: Partial<Record<LoftServerName, number>> = {};
   let postgresVersion: string | undefined;
   let failed = false;
+  let clientWarmUp: Buffer[] | undefined;
   try {
     const startLoft = async (name: LoftServerName, measured: boolean): Promise<RunningLoft> => {
       const backend = await prepareBackend(name, options.postgres);
@@ -218,7 +222,10 @@ export async function runPop3(options: Pop3Options): Promise<Pop3Result> {
         filled.messages.reduce((sum, m) => sum + m.length, 0) / filled.messages.length,
       );
       const first = loft === lofts[0];
-      if (first) maildrop.averageOctets = average;
+      if (first) {
+        maildrop.averageOctets = average;
+        clientWarmUp = filled.messages;
+      }
       // Dovecot serves the very bytes the first Loft stored.
       if (first && dovecot) {
         dovecot.deliver(filled.messages);
@@ -247,6 +254,12 @@ export async function runPop3(options: Pop3Options): Promise<Pop3Result> {
       );
       return row;
     };
+    // The client (in this process) downloads the maildrop once from a responder of its own
+    // first, so that its own warm-up is charged to no server (lib/pop3-warmup.ts).
+    if (clientWarmUp) {
+      options.log('warming up the POP3 client (a download from a responder in this process)…');
+      await warmUpClient(clientWarmUp, options.depth);
+    }
     // The first session of each server, on the freshly filled maildrop.
     for (const target of targets) {
       rows.push(await run(target, 'first', options.depth, `first session, ${options.depth} RETRs pipelined`));

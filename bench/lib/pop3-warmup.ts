@@ -9,14 +9,22 @@
 import net from 'node:net';
 import { runPop3Session } from './pop3-session.ts';
 
-/** `messages` as a POP3 server would send them: dot-stuffed, terminated (RFC 1939 §3). */
+/** A message as a POP3 server keeps it: ending with CRLF (a multi-line response needs one). */
+function withLineEnd(message: Buffer): Buffer {
+  return message.subarray(-2).toString('latin1') === '\r\n'
+    ? message
+    : Buffer.concat([message, Buffer.from('\r\n')]);
+}
+
+/** A message as a POP3 server sends it: dot-stuffed and terminated (RFC 1939 §3). */
 function multiline(message: Buffer): Buffer {
   const text = message.toString('latin1').replace(/(^|\r\n)\./g, '$1..');
-  return Buffer.from(`${text}${text.endsWith('\r\n') ? '' : '\r\n'}.\r\n`, 'latin1');
+  return Buffer.from(`${text}.\r\n`, 'latin1');
 }
 
 /** Runs one pipelined session of the client against a responder serving `messages`. */
-export async function warmUpClient(messages: readonly Buffer[], depth: number): Promise<void> {
+export async function warmUpClient(kept: readonly Buffer[], depth: number): Promise<void> {
+  const messages = kept.map(withLineEnd);
   const bodies = messages.map(multiline);
   const total = messages.reduce((sum, m) => sum + m.length, 0);
   const server = net.createServer((socket) => {

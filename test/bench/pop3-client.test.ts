@@ -18,6 +18,7 @@ import {
   type Response,
   ResponseReader,
 } from '../../bench/lib/pop3-responses.ts';
+import { warmUpClient } from '../../bench/lib/pop3-warmup.ts';
 
 const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 
@@ -250,5 +251,17 @@ describe('Pop3Client', () => {
       /greeting: -ERR go away/,
     );
     server.close();
+  });
+});
+
+describe('the client warm-up (bench/lib/pop3-warmup.ts)', () => {
+  it('downloads every message, dot-stuffed lines and a message without a final CRLF included', async () => {
+    const messages = [
+      Buffer.from('Subject: a\r\n\r\n.leading dot\r\n..two\r\n'),
+      Buffer.from('Subject: b\r\n\r\nno final line end'),
+      ...Array.from({ length: 40 }, (_, i) => Buffer.from(`Subject: ${i}\r\n\r\n${'x'.repeat(i * 50)}\r\n`)),
+    ];
+    // Rejects when the session's checks fail (a count, an octet count, a listing).
+    await warmUpClient(messages, 8);
   });
 });

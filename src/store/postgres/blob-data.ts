@@ -4,6 +4,9 @@
  */
 import type { Queryable } from './database.ts';
 
+/** Bodies come as bytes, not as hex text to decode (database.ts). */
+const BINARY = { binary: true };
+
 /** One body, or its byte range [start, end); undefined when it is not inline. */
 export async function readInlineBody(
   db: Queryable,
@@ -14,15 +17,17 @@ export async function readInlineBody(
   const from = start ?? 0;
   const { rows } =
     from === 0 && end === undefined
-      ? await db.query('SELECT data FROM blob_data WHERE id = $1', [blobId])
+      ? await db.query('SELECT data FROM blob_data WHERE id = $1', [blobId], BINARY)
       : end === undefined
-        ? await db.query('SELECT substring(data FROM $2::int) AS data FROM blob_data WHERE id = $1', [
-            blobId,
-            from + 1,
-          ])
+        ? await db.query(
+            'SELECT substring(data FROM $2::int) AS data FROM blob_data WHERE id = $1',
+            [blobId, from + 1],
+            BINARY,
+          )
         : await db.query(
             'SELECT substring(data FROM $2::int FOR $3::int) AS data FROM blob_data WHERE id = $1',
             [blobId, from + 1, Math.max(0, end - from)],
+            BINARY,
           );
   return (rows[0]?.data as Buffer | undefined) ?? undefined;
 }
@@ -34,7 +39,11 @@ export async function readInlineBodies(
 ): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
   if (blobIds.length === 0) return out;
-  const { rows } = await db.query('SELECT id, data FROM blob_data WHERE id = ANY($1::text[])', [blobIds]);
+  const { rows } = await db.query(
+    'SELECT id, data FROM blob_data WHERE id = ANY($1::text[])',
+    [blobIds],
+    BINARY,
+  );
   for (const row of rows) out.set(row.id as string, row.data as Buffer);
   return out;
 }

@@ -11,20 +11,31 @@ import { POSTGRES_MIGRATIONS } from './migrations.ts';
 export interface Queryable {
   /**
    * Runs one statement, prepared once per connection unless `prepare` is false (for statements
-   * whose text varies, or whose best plan depends on the values, as pattern searches).
+   * whose text varies, or whose best plan depends on the values, as pattern searches). With
+   * `binary`, rows come in PostgreSQL's binary format: a bytea arrives as its bytes instead of
+   * hex text twice its size to decode (only for text and bytea columns: see TYPES).
    */
   query<R extends pg.QueryResultRow = Row>(
     sql: string,
     params?: unknown[],
-    options?: { prepare?: boolean },
+    options?: QueryOptions,
   ): Promise<pg.QueryResult<R>>;
+}
+
+export interface QueryOptions {
+  prepare?: boolean;
+  binary?: boolean;
 }
 
 export type Row = Record<string, unknown>;
 
-/** int8 and numeric arrive as numbers: Loft's counters stay far below 2^53. */
+/**
+ * int8 and numeric arrive as numbers: Loft's counters stay far below 2^53. In the binary format
+ * (QueryOptions.binary) a bytea is its bytes as they came.
+ */
 const TYPES = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 17 && format === 'binary') return (value: Buffer) => value;
     if (oid === 20 || oid === 1700) return (value: string) => Number(value);
     return pg.types.getTypeParser(oid, format);
   },
@@ -47,16 +58,17 @@ export interface PgOptions {
 function statement(
   sql: string,
   params: unknown[] | undefined,
-  options: { prepare?: boolean } | undefined,
+  options: QueryOptions | undefined,
 ): pg.QueryConfig<unknown[]> {
-  if (options?.prepare === false) return { text: sql, values: params ?? [] };
+  const base = { text: sql, values: params ?? [], ...(options?.binary ? { binary: true } : {}) };
+  if (options?.prepare === false) return base;
   let name = names.get(sql);
   if (name === undefined) {
-    if (names.size >= MAX_PREPARED) return { text: sql, values: params ?? [] };
+    if (names.size >= MAX_PREPARED) return base;
     name = `loft_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
     names.set(sql, name);
   }
-  return { name, text: sql, values: params ?? [] };
+  return { name, ...base };
 }
 const MAX_PREPARED = 200;
 const names = new Map<string, string>();
@@ -96,7 +108,7 @@ export class PgDatabase implements Queryable {
   query<R extends pg.QueryResultRow = Row>(
     sql: string,
     params?: unknown[],
-    options?: { prepare?: boolean },
+    options?: QueryOptions,
   ): Promise<pg.QueryResult<R>> {
     return this.pool.query<R>(statement(sql, params, options));
   }
@@ -119,11 +131,8 @@ export class PgDatabase implements Queryable {
     try {
       await client.query('BEGIN');
       const result = await fn({
-        query: <R extends pg.QueryResultRow = Row>(
-          sql: string,
-          params?: unknown[],
-          options?: { prepare?: boolean },
-        ) => client.query<R>(statement(sql, params, options)),
+        query: <R extends pg.QueryResultRow = Row>(sql: string, params?: unknown[], options?: QueryOptions) =>
+          client.query<R>(statement(sql, params, options)),
       });
       await client.query('COMMIT');
       return result;

@@ -21,7 +21,7 @@ before(async () => {
   await provision(
     server,
     ['loft.test'],
-    ['keep@loft.test', 'del@loft.test', 'snap@loft.test', 'drop@loft.test'],
+    ['keep@loft.test', 'del@loft.test', 'snap@loft.test', 'drop@loft.test', 'many@loft.test'],
   );
 });
 after(() => server.close());
@@ -200,5 +200,24 @@ describe('restarts and shutdown', () => {
       await rm(other.dataDir, { recursive: true, force: true });
       if (!stopped) await other.stop();
     }
+  });
+});
+
+describe('downloading a large maildrop (bodies read ahead by windows of 32)', () => {
+  test('pipelined in order, then out of order and around deleted messages: every body is its own', async () => {
+    await deliverMany(server, 'many@loft.test', 100, 'many');
+    const pop = await Pop3Dialog.login(server.ports.pop3!, 'many@loft.test');
+    const subject = (content: Buffer) => /Subject: (many \d+)/.exec(content.toString())?.[1];
+    for (let n = 1; n <= 100; n++) pop.send(`RETR ${n}`);
+    for (let n = 1; n <= 100; n++) assert.equal(subject((await pop.multiline()).content), `many ${n}`);
+    await pop.command('DELE 34', true);
+    await pop.command('DELE 65', true);
+    for (const n of [99, 3, 33, 35, 36, 64, 66, 100, 1]) {
+      assert.equal(subject((await pop.multi(`RETR ${n}`)).content), `many ${n}`);
+    }
+    await pop.command('RETR 34', false);
+    await pop.command('RSET', true);
+    assert.equal(subject((await pop.multi('RETR 34')).content), 'many 34');
+    await pop.quit();
   });
 });

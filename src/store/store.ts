@@ -89,7 +89,9 @@ export interface Store {
   /**
    * A number that changes whenever a domain, account, alias or mailbox name changes, by any
    * process, and at no other time (deliveries and flag changes leave it): while it stays, routes
-   * looked up before still hold.
+   * looked up before still hold. Only equality means anything. On PostgreSQL, while the store
+   * follows the change feed (`watch`), a change by another process counts once its notification
+   * has arrived, milliseconds after its commit.
    */
   directoryVersion(): Promise<number>;
 

@@ -415,13 +415,13 @@ export function storeContract(name: string, factory: StoreFactory): void {
       assert.equal(rows[0]!.modseq, second[0]!.modseq);
     });
 
-    test('directoryVersion: raised by directory changes, not by mail', async () => {
+    test('directoryVersion: changed by directory changes, not by mail', async () => {
       assert.equal(typeof (await store.directoryVersion()), 'number', 'both backends keep one');
       const version = async () => (await store.directoryVersion())!;
       let last = await version();
       const raised = async (what: string) => {
         const now = await version();
-        assert.ok(now > last, `${what} raises the version`);
+        assert.notEqual(now, last, `${what} changes the version`);
         last = now;
       };
       const domain = await store.addDomain('dv.test');

@@ -158,3 +158,20 @@ test('decodeNotification skips its own origin and malformed payloads', () => {
   ]);
   assert.deepEqual(decodeNotification('not json', 'me'), []);
 });
+
+test('a directory change by another process reaches the directory version of a store following the feed', async () => {
+  const before = await b.directoryVersion();
+  assert.equal(await b.directoryVersion(), before, 'mail alone changes nothing');
+  await deliver(a);
+  assert.equal(await b.directoryVersion(), before, 'a delivery changes nothing');
+  await a.addAlias('feed-alias@feed.test', 'u@feed.test');
+  try {
+    const deadline = Date.now() + 5000;
+    while ((await b.directoryVersion()) === before && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.notEqual(await b.directoryVersion(), before, 'the notification arrived');
+  } finally {
+    await a.removeAlias('feed-alias@feed.test');
+  }
+});

@@ -18,6 +18,9 @@ const MAX_PAYLOAD = 7800;
 const KIND_CODES = { append: 'a', flags: 'f', expunge: 'e' } as const;
 const KINDS: Record<string, MailboxChange['kind']> = { a: 'append', f: 'flags', e: 'expunge' };
 
+/** Where the directory triggers announce a change (PostgreSQL migration 9), for every schema. */
+const DIRECTORY_CHANNEL = 'loft_directory';
+
 /** The channel of a schema: processes on different schemas never hear each other. */
 export function channelOf(schema: string): string {
   return `loft_changes_${schema}`;
@@ -84,6 +87,11 @@ export interface ChangeFeedOptions {
   onChange: (change: MailboxChange) => void;
   /** Called after the listening connection was lost and is back: notifications may be missing. */
   onResync: () => void;
+  /**
+   * Told when a transaction of `schema` that changed domains, accounts, aliases or mailbox names
+   * committed (PostgreSQL migration 9 announces them on one channel for every schema).
+   */
+  directory?: { schema: string; onChange: () => void };
   /** Longest wait between reconnection attempts (default 5 s). */
   maxBackoffMs?: number;
 }
@@ -110,11 +118,17 @@ export class ChangeFeed {
     client.on('error', () => this.#lost(client));
     client.on('end', () => this.#lost(client));
     client.on('notification', (message) => {
+      if (message.channel === DIRECTORY_CHANNEL) {
+        const directory = this.#options.directory;
+        if (directory && message.payload === directory.schema) directory.onChange();
+        return;
+      }
       if (message.channel !== this.#options.channel || !message.payload) return;
       for (const change of decodeNotification(message.payload, this.#options.origin))
         this.#options.onChange(change);
     });
     await client.connect();
+    if (this.#options.directory) await client.query(`LISTEN ${DIRECTORY_CHANNEL}`);
     await client.query(`LISTEN "${this.#options.channel}"`);
     if (this.#closed) {
       await client.end().catch(() => {});

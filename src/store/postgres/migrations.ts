@@ -190,4 +190,14 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER mailboxes_version AFTER INSERT OR DELETE OR UPDATE OF name, account_id ON mailboxes
     FOR EACH STATEMENT EXECUTE FUNCTION directory_changed();
   `,
+  // 9: a change of the directory is also announced (at commit) on the channel loft_directory, so
+  // that a process following the change feed knows the directory's version without asking.
+  `
+  CREATE OR REPLACE FUNCTION directory_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    UPDATE directory_version SET version = version + 1 WHERE id = 1;
+    PERFORM pg_notify('loft_directory', current_schema());
+    RETURN NULL;
+  END $$;
+  `,
 ];

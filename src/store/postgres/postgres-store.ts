@@ -97,6 +97,8 @@ export class PostgresStore implements Store {
   /** This store's id in notifications, so its own changes are not published twice. */
   readonly #origin = newOrigin();
   #feed: ChangeFeed | undefined;
+  /** The directory's version as the change feed tells it (see directoryVersion). */
+  #directoryVersion = 0;
   readonly #deliveries: DeliveryWriter;
 
   private constructor(db: PgDatabase, url: string, folds: boolean) {
@@ -125,7 +127,16 @@ export class PostgresStore implements Store {
       channel: this.#channel,
       origin: this.#origin,
       onChange: (change) => events.publish(change),
-      onResync: () => events.resyncAll(),
+      onResync: () => {
+        this.#directoryVersion++;
+        events.resyncAll();
+      },
+      directory: {
+        schema: this.#db.schema,
+        onChange: () => {
+          this.#directoryVersion++;
+        },
+      },
     });
     await feed.start().catch((err: unknown) => {
       throw mapPgError(err, 'listening for changes');
@@ -205,10 +216,18 @@ export class PostgresStore implements Store {
     return this.#db.read('looking up address', (db) => lookupAddress(db, domain, candidates));
   }
 
+  /**
+   * While the store follows the change feed, the version it keeps from the feed's notifications,
+   * without a round trip: a change by another process counts once its notification arrives
+   * (milliseconds after its commit), and a reconnection counts as a change. Otherwise, the
+   * version stored in the database.
+   */
   async directoryVersion(): Promise<number> {
+    if (this.#feed?.listening) return this.#directoryVersion;
+    // Not listening: the stored version, negative so it never equals one kept from the feed.
     return this.#db.read('reading the directory version', async (db) => {
       const { rows } = await db.query('SELECT version FROM directory_version WHERE id = 1');
-      return (rows[0] as { version: number }).version;
+      return -1 - (rows[0] as { version: number }).version;
     });
   }
 

@@ -19,11 +19,5 @@ setFlagsFromString('--no-flush-bytecode');
 // LOGIN took 0.6-0.8 ms; with baseline code 0.4-0.5 ms. Baseline code is quick to make and
 // small next to the server's memory; hot code is optimized further as before.
 setFlagsFromString('--always-sparkplug');
-// Memory outside V8's heap (message bodies and socket reads, as ArrayBuffers) counts toward the
-// heap's own growing limits instead of a fixed 64 MB step: each accepted 100 KB message adds about
-// 200 KB of it, and at c=50 V8 ran a full collection every few hundred messages, its marking
-// threads using 220-340 µs per message. With this, 60-130 µs, and 15-25 % more 100 KB messages
-// per second; the peak resident memory of such a run is 60-100 MB higher (about 490 MB).
-setFlagsFromString('--external-memory-accounted-in-global-limit');
 
 process.exitCode = await runCli(process.argv.slice(2));

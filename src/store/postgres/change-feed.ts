@@ -88,10 +88,11 @@ export interface ChangeFeedOptions {
   /** Called after the listening connection was lost and is back: notifications may be missing. */
   onResync: () => void;
   /**
-   * Told when a transaction of `schema` that changed domains, accounts, aliases or mailbox names
-   * committed (PostgreSQL migration 9 announces them on one channel for every schema).
+   * The schema whose directory changes to count in {@link ChangeFeed.directoryVersion}: each
+   * transaction that changed its domains, accounts, aliases or mailbox names (PostgreSQL
+   * migration 9 announces them on one channel for every schema).
    */
-  directory?: { schema: string; onChange: () => void };
+  directorySchema?: string;
   /** Longest wait between reconnection attempts (default 5 s). */
   maxBackoffMs?: number;
 }
@@ -103,6 +104,7 @@ export class ChangeFeed {
   #closed = false;
   #timer: NodeJS.Timeout | undefined;
   #backoff = 100;
+  #directoryVersion = 0;
 
   constructor(options: ChangeFeedOptions) {
     this.#options = options;
@@ -119,8 +121,7 @@ export class ChangeFeed {
     client.on('end', () => this.#lost(client));
     client.on('notification', (message) => {
       if (message.channel === DIRECTORY_CHANNEL) {
-        const directory = this.#options.directory;
-        if (directory && message.payload === directory.schema) directory.onChange();
+        if (message.payload === this.#options.directorySchema) this.#directoryVersion++;
         return;
       }
       if (message.channel !== this.#options.channel || !message.payload) return;
@@ -128,7 +129,7 @@ export class ChangeFeed {
         this.#options.onChange(change);
     });
     await client.connect();
-    if (this.#options.directory) await client.query(`LISTEN ${DIRECTORY_CHANNEL}`);
+    if (this.#options.directorySchema) await client.query(`LISTEN ${DIRECTORY_CHANNEL}`);
     await client.query(`LISTEN "${this.#options.channel}"`);
     if (this.#closed) {
       await client.end().catch(() => {});
@@ -152,6 +153,7 @@ export class ChangeFeed {
       try {
         await this.#connect();
         // Whatever was committed while no one listened must be read from the store.
+        this.#directoryVersion++;
         this.#options.onResync();
       } catch {
         this.#backoff = Math.min(this.#backoff * 2, this.#options.maxBackoffMs ?? 5000);
@@ -164,6 +166,15 @@ export class ChangeFeed {
   /** True while the listening connection is up. */
   get listening(): boolean {
     return this.#client !== undefined;
+  }
+
+  /**
+   * A count of the directory changes heard of (and of reconnections, after which some may have
+   * been missed): while listening, it changes when the directory has changed, milliseconds
+   * after the commit.
+   */
+  get directoryVersion(): number {
+    return this.#directoryVersion;
   }
 
   async close(): Promise<void> {

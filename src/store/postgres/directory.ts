@@ -187,3 +187,9 @@ export async function lookupAddress(
   const { rows } = await db.query(LOOKUP_ADDRESS, [domain, ...candidateParams(candidates)]);
   return addressLookupOf(rows as unknown as AddressLookupRow[]);
 }
+
+/** The directory's version as stored (migration 8). */
+export async function storedDirectoryVersion(db: Queryable): Promise<number> {
+  const { rows } = await db.query('SELECT version FROM directory_version WHERE id = 1');
+  return (rows[0] as { version: number }).version;
+}

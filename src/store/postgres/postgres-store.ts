@@ -54,6 +54,7 @@ import {
   removeAlias,
   removeDomain,
   setPassword,
+  storedDirectoryVersion,
 } from './directory.ts';
 import { addDkimKeys, listDkimKeys } from './dkim-keys.ts';
 import { importMailbox, importMessages } from './imports.ts';
@@ -97,8 +98,6 @@ export class PostgresStore implements Store {
   /** This store's id in notifications, so its own changes are not published twice. */
   readonly #origin = newOrigin();
   #feed: ChangeFeed | undefined;
-  /** The directory's version as the change feed tells it (see directoryVersion). */
-  #directoryVersion = 0;
   readonly #deliveries: DeliveryWriter;
 
   private constructor(db: PgDatabase, url: string, folds: boolean) {
@@ -127,16 +126,8 @@ export class PostgresStore implements Store {
       channel: this.#channel,
       origin: this.#origin,
       onChange: (change) => events.publish(change),
-      onResync: () => {
-        this.#directoryVersion++;
-        events.resyncAll();
-      },
-      directory: {
-        schema: this.#db.schema,
-        onChange: () => {
-          this.#directoryVersion++;
-        },
-      },
+      onResync: () => events.resyncAll(),
+      directorySchema: this.#db.schema,
     });
     await feed.start().catch((err: unknown) => {
       throw mapPgError(err, 'listening for changes');
@@ -223,12 +214,9 @@ export class PostgresStore implements Store {
    * version stored in the database.
    */
   async directoryVersion(): Promise<number> {
-    if (this.#feed?.listening) return this.#directoryVersion;
+    if (this.#feed?.listening) return this.#feed.directoryVersion;
     // Not listening: the stored version, negative so it never equals one kept from the feed.
-    return this.#db.read('reading the directory version', async (db) => {
-      const { rows } = await db.query('SELECT version FROM directory_version WHERE id = 1');
-      return -1 - (rows[0] as { version: number }).version;
-    });
+    return -1 - (await this.#db.read('reading the directory version', storedDirectoryVersion));
   }
 
   async listMailboxes(accountId: number): Promise<MailboxRecord[]> {

@@ -12,7 +12,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { ErrorCode } from '../../core/errors.ts';
 import type { DeliveryCommit, DeliveryResult } from '../store.ts';
-import { mapSqliteError } from './database.ts';
+import { inSavepoint, mapSqliteError } from './database.ts';
 import { applyDelivery } from './deliveries.ts';
 import { applyWriterOp, type WriterOp, type WriterOpResult } from './writer-ops.ts';
 
@@ -34,12 +34,9 @@ export function applyBatch(
   batch: readonly (readonly DeliveryCommit[])[],
   ops: readonly WriterOp[] = [],
 ): BatchOutcome {
-  const fail = (err: unknown, what: string) => {
-    const mapped = mapSqliteError(err, what);
-    return { ok: false as const, error: { code: mapped.code, message: mapped.message } };
-  };
   const failAll = (err: unknown, what: string): BatchOutcome => {
-    const outcome = fail(err, what);
+    const mapped = mapSqliteError(err, what);
+    const outcome = { ok: false as const, error: { code: mapped.code, message: mapped.message } };
     return { deliveries: batch.map(() => outcome), ops: ops.map(() => outcome) };
   };
   try {
@@ -61,7 +58,7 @@ export function applyBatch(
       return failAll(err, 'storing message');
     }
     try {
-      deliveries = batch.map((group) => applyGroup(db, group, fail));
+      deliveries = batch.map((group) => applyGroup(db, group));
     } catch (err) {
       return failAll(err, 'storing message');
     }
@@ -108,21 +105,7 @@ function applyAllGroups(
  * One group in a savepoint of its own: a failure undoes only this group and is its outcome.
  * Throws when the failure ended the whole transaction.
  */
-function applyGroup(
-  db: DatabaseSync,
-  group: readonly DeliveryCommit[],
-  fail: (err: unknown, what: string) => DeliveryOutcome,
-): DeliveryOutcome {
-  db.exec('SAVEPOINT delivery');
-  try {
-    const results = group.map((delivery) => applyDelivery(db, delivery));
-    db.exec('RELEASE delivery');
-    return { ok: true, results };
-  } catch (err) {
-    // After some errors SQLite has rolled back the whole transaction: nothing to go back to.
-    if (!db.isTransaction) throw err;
-    db.exec('ROLLBACK TO delivery');
-    db.exec('RELEASE delivery');
-    return fail(err, 'storing message');
-  }
+function applyGroup(db: DatabaseSync, group: readonly DeliveryCommit[]): DeliveryOutcome {
+  const done = inSavepoint(db, 'storing message', () => group.map((delivery) => applyDelivery(db, delivery)));
+  return done.ok ? { ok: true, results: done.value } : done;
 }

@@ -101,6 +101,31 @@ export function immediateTransaction<T>(db: DatabaseSync, what: string, fn: () =
   }
 }
 
+/** What {@link inSavepoint} gives back: the value, or the failure as it crosses the worker boundary. */
+export type SavepointResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; error: { code: LoftError['code']; message: string } };
+
+/**
+ * Runs `fn` in a savepoint of the caller's transaction: a failure undoes only what `fn` did and
+ * is returned (mapped, as `what`). Throws when the failure ended the whole transaction: after
+ * some errors (a full disk, I/O) SQLite rolls it back itself, and there is nothing to go back to.
+ */
+export function inSavepoint<T>(db: DatabaseSync, what: string, fn: () => T): SavepointResult<T> {
+  db.exec('SAVEPOINT part');
+  try {
+    const value = fn();
+    db.exec('RELEASE part');
+    return { ok: true, value };
+  } catch (err) {
+    if (!db.isTransaction) throw err;
+    db.exec('ROLLBACK TO part');
+    db.exec('RELEASE part');
+    const mapped = mapSqliteError(err, what);
+    return { ok: false, error: { code: mapped.code, message: mapped.message } };
+  }
+}
+
 /** Runs `fn` (reads outside a transaction), mapping SQLite errors to domain errors. */
 export function mappingErrors<T>(what: string, fn: () => T): T {
   try {

@@ -6,9 +6,8 @@
  * one WAL fsync for all of them, off the event loop.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import type { ErrorCode } from '../../core/errors.ts';
 import type { FlagChange, FlagUpdate, QueueBatch, QueueOutcome } from '../store.ts';
-import { mapSqliteError, statementCache } from './database.ts';
+import { inSavepoint, type SavepointResult, statementCache } from './database.ts';
 import { type Prepare, updateFlags } from './messages.ts';
 import { claimQueue, recordOutcomes, renewLease } from './queue.ts';
 
@@ -31,9 +30,7 @@ export interface WriterOpValues {
 }
 
 /** The result of one operation, as it crosses the worker boundary. */
-export type WriterOpResult =
-  | { ok: true; value: WriterOpValues[WriterOp['kind']] }
-  | { ok: false; error: { code: ErrorCode; message: string } };
+export type WriterOpResult = SavepointResult<WriterOpValues[WriterOp['kind']]>;
 
 const WHAT: Record<WriterOp['kind'], string> = {
   claim: 'claiming queued messages',
@@ -60,19 +57,7 @@ function preparer(db: DatabaseSync): Prepare {
  */
 export function applyWriterOp(db: DatabaseSync, op: WriterOp): WriterOpResult {
   const prepare = preparer(db);
-  db.exec('SAVEPOINT writer_op');
-  try {
-    const value = run(prepare, op);
-    db.exec('RELEASE writer_op');
-    return { ok: true, value };
-  } catch (err) {
-    // After some errors (a full disk, I/O) SQLite has rolled back the whole transaction itself.
-    if (!db.isTransaction) throw err;
-    db.exec('ROLLBACK TO writer_op');
-    db.exec('RELEASE writer_op');
-    const mapped = mapSqliteError(err, WHAT[op.kind]);
-    return { ok: false, error: { code: mapped.code, message: mapped.message } };
-  }
+  return inSavepoint(db, WHAT[op.kind], () => run(prepare, op));
 }
 
 function run(prepare: Prepare, op: WriterOp): WriterOpValues[WriterOp['kind']] {

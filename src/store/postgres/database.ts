@@ -86,9 +86,13 @@ export class PgDatabase implements Queryable {
   static async open(url: string, options: PgOptions = {}): Promise<PgDatabase> {
     const schema = options.schema ?? 'public';
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new LoftError('INVALID', `bad schema name ${schema}`);
+    const max = options.max ?? 10;
     const pool = new pg.Pool({
       connectionString: url,
-      max: options.max ?? 10,
+      max,
+      // Connections above these two close after 10 s idle; these stay, so that the first command
+      // after a quiet spell does not wait for a new connection and its statements' planning.
+      min: Math.min(2, max),
       types: TYPES,
       // Every connection sees Loft's tables first, and public's (pg_trgm) after them.
       options: `-c search_path=${schema},public`,

@@ -96,7 +96,8 @@ export class DeliveryService {
    */
   async deliver(message: InboundMessage, id = DeliveryService.newId()): Promise<DeliveryReceipt> {
     const date = this.#now();
-    if (countReceived(message.content) >= MAX_HOPS) {
+    const { head, rest } = splitHead(message.content);
+    if (countReceived(head) >= MAX_HOPS) {
       throw new LoftError('PERM', 'too many hops: mail loop detected');
     }
     const accountIds = unique(message.recipients.flatMap((r) => r.accounts));
@@ -115,7 +116,7 @@ export class DeliveryService {
     let content = message.content;
     let authResults = Buffer.alloc(0);
     if (message.authResults !== undefined) {
-      content = [removeForgedAuthResults(Buffer.concat(content), message.trace.hostname)];
+      content = [removeForgedAuthResults(head, message.trace.hostname), ...rest];
       authResults = Buffer.from(message.authResults);
     }
     // RFC 6376 §5: what a user submits for remote recipients is signed before it is queued.
@@ -272,16 +273,33 @@ function unique(values: number[]): number[] {
   return [...new Set(values)];
 }
 
-/** Counts Received header fields in the header section of the content (RFC 5321 §6.3 loop detection). */
-export function countReceived(content: readonly Buffer[]): number {
-  const parts: Buffer[] = [];
-  let length = 0;
-  for (const chunk of content) {
-    if (length >= 256 * 1024) break;
-    parts.push(chunk);
-    length += chunk.length;
+const CRLF_CRLF = Buffer.from('\r\n\r\n');
+
+/**
+ * The content split after its header section: `head` holds the whole header section, the empty
+ * line and whatever else shared their chunks (one copy of the chunks the header spans; a large
+ * body is not copied to read its header); `rest` are the chunks after it, unchanged.
+ */
+export function splitHead(content: readonly Buffer[]): { head: Buffer; rest: readonly Buffer[] } {
+  // The last octets before the chunk at hand, for an empty line split across chunks. The content
+  // follows a virtual CRLF, so that an empty line first ends an empty header section.
+  let tail: Buffer = Buffer.from('\r\n');
+  for (let i = 0; i < content.length; i++) {
+    const chunk = content[i]!;
+    const seam = Buffer.concat([tail, chunk.subarray(0, 3)]);
+    if (seam.includes(CRLF_CRLF) || chunk.includes(CRLF_CRLF)) {
+      const head = i === 0 ? chunk : Buffer.concat(content.slice(0, i + 1));
+      return { head, rest: content.slice(i + 1) };
+    }
+    tail = chunk.length >= 3 ? chunk.subarray(-3) : Buffer.concat([tail, chunk]).subarray(-3);
   }
-  const head = Buffer.concat(parts);
+  return { head: Buffer.concat(content), rest: [] };
+}
+
+/** Counts Received header fields in the header section (RFC 5321 §6.3 loop detection). */
+export function countReceived(head: Buffer): number {
+  // An empty line first: no header section at all.
+  if (head.length >= 2 && head[0] === 0x0d && head[1] === 0x0a) return 0;
   const end = head.indexOf('\r\n\r\n');
   const header = (end === -1 ? head : head.subarray(0, end)).toString('latin1');
   let count = 0;

@@ -49,7 +49,8 @@ export function encodeReply(reply: Reply): Buffer {
     if (/[\r\n\0]/.test(line)) throw new RangeError('SMTP reply text contains CR, LF or NUL');
     const last = i === lines.length - 1;
     const parts = [reply.enhanced, line].filter((p): p is string => p !== undefined && p !== '').join(' ');
-    if (last) out += parts === '' ? `${reply.code}\r\n` : `${reply.code} ${parts}\r\n`;
+    // RFC 4954 §8: `continue-req = "334" SP [base64] CRLF`, the space kept before an empty challenge.
+    if (last) out += parts === '' && reply.code !== 334 ? `${reply.code}\r\n` : `${reply.code} ${parts}\r\n`;
     else out += `${reply.code}-${parts}\r\n`;
   }
   return Buffer.from(out, 'utf8');

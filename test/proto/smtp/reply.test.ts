@@ -25,6 +25,8 @@ describe('encodeReply (RFC 5321 §4.2.1, RFC 2034 §4)', () => {
 
   it('writes the code alone for empty text', () => {
     assert.equal(text(encodeReply({ code: 354, lines: [] })), '354\r\n');
+    // RFC 4954 §8: an AUTH challenge keeps its space even when empty.
+    assert.equal(text(encodeReply({ code: 334, lines: [''] })), '334 \r\n');
     assert.equal(text(encodeReply({ code: 250, enhanced: '2.0.0', lines: [''] })), '250 2.0.0\r\n');
     assert.equal(text(encodeReply({ code: 250, lines: ['', 'x'] })), '250-\r\n250 x\r\n');
   });

@@ -22,6 +22,26 @@ import type { ForwardPath, Mailbox } from './address.ts';
 /** RFC 5321 §4.5.3.1.4: a command line, with its CRLF, is at most 512 octets (extensions add to it). */
 export const MAX_COMMAND_LINE_OCTETS = 512;
 
+/**
+ * Octets a MAIL or RCPT line may have beyond the command line limit, for the parameters of the
+ * extensions Loft offers (RFC 5321 §4.5.3.1.4: "extensions may raise it"). MAIL: SIZE 26
+ * (RFC 1870 §3), BODY 16 (RFC 6152 §2), RET and ENVID 100 (RFC 3461 §4), AUTH 500 (RFC 4954 §5),
+ * SMTPUTF8 10 (RFC 6531 §3.4) and REQUIRETLS 11 (RFC 8689, the keyword and its space). RCPT:
+ * NOTIFY and ORCPT 500 (RFC 3461 §4).
+ */
+const EXTENSION_OCTETS: Readonly<Record<string, number>> = { MAIL: 26 + 16 + 100 + 500 + 10 + 11, RCPT: 500 };
+
+/** The most any command line may exceed the base limit by ({@link commandLineLimit}). */
+export const MAX_EXTENSION_OCTETS = Math.max(...Object.values(EXTENSION_OCTETS));
+
+/** The longest line, CRLF included, allowed for the command `line` starts, given the base limit. */
+export function commandLineLimit(base: number, line: Uint8Array): number {
+  if (line.length < 4) return base;
+  // The verb's four letters, upper-cased (ASCII).
+  const verb = String.fromCharCode(line[0]! & 0xdf, line[1]! & 0xdf, line[2]! & 0xdf, line[3]! & 0xdf);
+  return base + (EXTENSION_OCTETS[verb] ?? 0);
+}
+
 /** Options for {@link parseCommand}. */
 export interface CommandOptions {
   /**

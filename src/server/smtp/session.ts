@@ -6,7 +6,12 @@
 import { type Logger, type TraceLevel, traceAllows } from '../../core/log.ts';
 import type { Mailbox } from '../../proto/smtp/address.ts';
 import { decodeCommandLine, parseCommand } from '../../proto/smtp/command.ts';
-import type { Command, MailParams } from '../../proto/smtp/command-types.ts';
+import {
+  type Command,
+  commandLineLimit,
+  MAX_EXTENSION_OCTETS,
+  type MailParams,
+} from '../../proto/smtp/command-types.ts';
 import { encodeReply } from '../../proto/smtp/reply.ts';
 import { type Connection, ConnectionClosed, isLoopback } from '../net/connection.ts';
 import type { BdatState } from './commands/bdat.ts';
@@ -117,9 +122,15 @@ export class SmtpSession {
     try {
       this.reply(220, undefined, `${this.settings.hostname} ESMTP Loft ready`);
       while (!this.ending) {
-        const read = await this.conn.readLine(this.settings.maxCommandLine, this.settings.commandTimeoutMs);
+        const read = await this.conn.readLine(
+          this.settings.maxCommandLine + MAX_EXTENSION_OCTETS,
+          this.settings.commandTimeoutMs,
+        );
         if (this.ending) break;
-        if (read.kind === 'too-long') {
+        if (
+          read.kind === 'too-long' ||
+          read.line.length + 2 > commandLineLimit(this.settings.maxCommandLine, read.line)
+        ) {
           this.reply(500, '5.5.2', 'Line too long');
         } else if (read.bareLineEnd) {
           // RFC 5321 §2.3.8: only CRLF ends a line; a command containing bare CR or LF is refused.

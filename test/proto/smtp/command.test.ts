@@ -8,6 +8,7 @@ import {
   decodeCommandLine,
   parseCommand,
 } from '../../../src/proto/smtp/command.ts';
+import { commandLineLimit } from '../../../src/proto/smtp/command-types.ts';
 
 function ok(line: string, opts?: CommandOptions): Command {
   const r = parseCommand(line, opts);
@@ -360,5 +361,21 @@ describe('properties', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('command line limits with extensions (RFC 5321 §4.5.3.1.4)', () => {
+  const limit = (line: string) => commandLineLimit(512, Buffer.from(line, 'latin1'));
+  it('MAIL may be longer by the parameters of SIZE, BODY, DSN, AUTH, SMTPUTF8 and REQUIRETLS', () => {
+    assert.equal(limit('MAIL FROM:<a@b.example> SIZE=1'), 512 + 26 + 16 + 100 + 500 + 10 + 11);
+    assert.equal(limit('mail from:<a@b.example>'), limit('MAIL FROM:<a@b.example>'));
+  });
+  it('RCPT may be longer by 500 for NOTIFY and ORCPT (RFC 3461 §4)', () => {
+    assert.equal(limit('RCPT TO:<a@b.example> NOTIFY=NEVER'), 1012);
+    assert.equal(limit('Rcpt TO:<a@b.example>'), 1012);
+  });
+  it('other commands keep the base limit', () => {
+    for (const line of ['EHLO client.example', 'DATA', 'VRFY x', 'RSET', 'QUI', ''])
+      assert.equal(limit(line), 512);
   });
 });

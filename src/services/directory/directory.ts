@@ -179,8 +179,12 @@ export class Directory implements SaslCredentials {
       return undefined;
     }
     const result: Resolution = { accounts: [], remote: [], inboxes: new Map() };
-    const found = await this.#expand(normalized.address, result, new Set(), 0);
-    return found ? result : undefined;
+    if (await this.#expand(normalized.address, result, new Set(), 0)) return result;
+    // Not found is a local domain's (a remote address always resolves): its postmaster, maybe.
+    const postmaster = await this.#defaultPostmaster(normalized.address);
+    if (postmaster === undefined) return undefined;
+    result.accounts.push(postmaster);
+    return result;
   }
 
   /**
@@ -212,7 +216,25 @@ export class Directory implements SaslCredentials {
     if (!lookup.found.localDomain) return { kind: 'remote' };
     const resolution: Resolution = { accounts: [], remote: [], inboxes: new Map() };
     const found = await this.#expandFound(normalized, lookup, resolution, new Set(), 0);
-    return found ? { kind: 'local', resolution } : { kind: 'unknown' };
+    if (found) return { kind: 'local', resolution };
+    const postmaster = await this.#defaultPostmaster(normalized);
+    if (postmaster === undefined) return { kind: 'unknown' };
+    resolution.accounts.push(postmaster);
+    return { kind: 'local', resolution };
+  }
+
+  /**
+   * RFC 5321 §4.5.1: postmaster at every local domain MUST be accepted. Unless an alias, an
+   * account or a catch-all of the domain takes it, it goes to the domain's first account (the
+   * lowest id: usually whoever set the domain up), or to the first account of all when the
+   * domain has none. Undefined when the address is not a postmaster or there are no accounts.
+   */
+  async #defaultPostmaster(address: string): Promise<number | undefined> {
+    const { localPart, domain } = splitAddress(address);
+    if (localPart !== 'postmaster') return undefined;
+    const first = (accounts: AccountRecord[]): number | undefined =>
+      accounts.length === 0 ? undefined : Math.min(...accounts.map((a) => a.id));
+    return first(await this.#store.listAccounts(domain)) ?? first(await this.#store.listAccounts());
   }
 
   async #expand(address: string, into: Resolution, seen: Set<string>, depth: number): Promise<boolean> {

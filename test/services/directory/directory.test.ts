@@ -172,3 +172,38 @@ describe('RouteCache', () => {
     assert.deepEqual(cache.get('b@d.test', 4), { kind: 'unknown' });
   });
 });
+
+describe('postmaster (RFC 5321 §4.5.1: MUST be accepted at every local domain)', () => {
+  test('without an alias or account of its own, postmaster goes to the domain’s first account', async () => {
+    for (const address of ['postmaster@d.test', 'PostMaster@D.TEST']) {
+      const route = await s.directory.route(address);
+      assert.equal(route.kind, 'local', address);
+      assert.deepEqual(route.kind === 'local' && route.resolution.accounts, [ids['ann@d.test']!.account]);
+      assert.deepEqual(await s.directory.resolve(address), route.kind === 'local' && route.resolution);
+    }
+  });
+
+  test('an explicit alias, or the domain’s catch-all, takes precedence', async () => {
+    await s.directory.addAlias('postmaster@d.test', ['bo@d.test']);
+    try {
+      const route = await s.directory.route('postmaster@d.test');
+      assert.deepEqual(route.kind === 'local' && route.resolution.accounts, [ids['bo@d.test']!.account]);
+    } finally {
+      await s.directory.removeAlias('postmaster@d.test', []);
+    }
+    const caught = await s.directory.route('postmaster@catch.test');
+    assert.deepEqual(caught.kind === 'local' && caught.resolution.accounts, [ids['cy@catch.test']!.account]);
+  });
+
+  test('a local domain without accounts hands it to the first account of all; other names stay unknown', async () => {
+    await s.directory.addDomain('empty.test');
+    try {
+      const route = await s.directory.route('postmaster@empty.test');
+      assert.deepEqual(route.kind === 'local' && route.resolution.accounts, [ids['ann@d.test']!.account]);
+      assert.deepEqual(await s.directory.route('nobody@empty.test'), { kind: 'unknown' });
+      assert.deepEqual(await s.directory.route('postmaster@far.example'), { kind: 'remote' });
+    } finally {
+      await s.directory.removeDomain('empty.test');
+    }
+  });
+});

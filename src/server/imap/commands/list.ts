@@ -15,17 +15,20 @@ export async function list(session: ImapSession, _tag: string, command: ListComm
   if (reference === undefined || patterns.some((p) => p === undefined)) {
     return { kind: 'NO', text: 'Invalid mailbox name', code: { name: 'CANNOT' } };
   }
-  // RFC 9051 §6.3.9: an empty pattern asks for the hierarchy delimiter.
-  if (patterns.length === 1 && patterns[0] === '') {
+  // RFC 9051 §6.3.9: an empty pattern asks for the hierarchy delimiter; in the extended syntax,
+  // empty patterns are ignored instead (RFC 5258 §3).
+  if (!command.extended && patterns.length === 1 && patterns[0] === '') {
     session.untagged(atom('LIST'), [atom('\\Noselect')], DELIMITER, '');
     return { kind: 'OK', text: 'LIST completed' };
   }
+  const wanted = (patterns as string[]).filter((p) => p !== '');
+  if (wanted.length === 0) return { kind: 'OK', text: 'LIST completed' };
   const accountId = session.account!.id;
   const mailboxes = await session.services.mailboxes.listMailboxes(accountId);
   const byName = new Map(mailboxes.map((m) => [m.name, m]));
   const subscribed = new Set(await session.services.mailboxes.subscriptions(accountId));
   const { selection, returns } = command;
-  const matchers = (patterns as string[]).map((p) => patternMatcher(reference, p));
+  const matchers = wanted.map((p) => patternMatcher(reference, p));
   const matches = (name: string): boolean => matchers.some((m) => m(name));
 
   // Candidate names: existing mailboxes, their missing parents, and (SUBSCRIBED) subscribed names.
@@ -72,11 +75,21 @@ export async function lsub(session: ImapSession, _tag: string, command: LsubComm
     (await session.services.mailboxes.listMailboxes(accountId)).map((m) => [m.name, m]),
   );
   const match = patternMatcher(reference, pattern);
-  for (const name of (await session.services.mailboxes.subscriptions(accountId)).sort(inboxFirst)) {
-    if (!match(name)) continue;
+  const subscribed = new Set(await session.services.mailboxes.subscriptions(accountId));
+  // Each name to answer, and whether it is \Noselect.
+  const answers = new Map<string, boolean>();
+  for (const name of subscribed) {
+    if (match(name)) answers.set(name, !existing.has(name));
+    // RFC 3501 §6.3.9: with "%", a subscribed "foo/bar" whose parent "foo" is not subscribed
+    // answers "foo", flagged \Noselect.
+    else
+      for (const parent of ancestors(name))
+        if (!subscribed.has(parent) && match(parent)) answers.set(parent, true);
+  }
+  for (const name of [...answers.keys()].sort(inboxFirst)) {
     session.untagged(
       atom('LSUB'),
-      existing.has(name) ? [] : [atom('\\Noselect')],
+      answers.get(name) ? [atom('\\Noselect')] : [],
       DELIMITER,
       session.wireName(name),
     );

@@ -51,7 +51,8 @@ export async function select(
     if (firstUnseen !== undefined)
       session.untaggedStatus('OK', 'First unseen', { name: 'UNSEEN', args: [firstUnseen] });
   }
-  if (session.rev2 && mailbox.name !== 'INBOX') {
+  // RFC 9051 §6.3.2: "The server MUST return a LIST response with the mailbox name" (INBOX too).
+  if (session.rev2) {
     session.untagged(atom('LIST'), listAttributes(mailbox.specialUse), '/', mailbox.name);
   }
   // RFC 7162 §3.2.5: with a UIDVALIDITY that no longer holds, a plain SELECT.

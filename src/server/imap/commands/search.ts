@@ -9,8 +9,8 @@
 import type { SearchCommand } from '../../../proto/imap/parse/index.ts';
 import { atom } from '../../../proto/imap/value.ts';
 import { enableCondstore } from '../condstore.ts';
-import type { SearchHit } from '../search/evaluate.ts';
 import { runSearch } from '../search/evaluate.ts';
+import { modseqResult } from '../search/modseq.ts';
 import { compileSearch, usesModseq } from '../search/query.ts';
 import { esearchResponse, RETURN_ALL, savedUids, searchResponse } from '../search/response.ts';
 import { SEARCH_CHARSETS } from '../search/text.ts';
@@ -59,35 +59,16 @@ export async function search(session: ImapSession, tag: string, command: SearchC
   if (returns === null) {
     const values = searchResponse(hits, command.uid);
     // RFC 7162 §3.1.5: `(MODSEQ n)`, the highest of the messages returned; none when none match.
-    if (modseq && hits.length > 0) values.push([atom('MODSEQ'), await highestModseq(session, hits)]);
+    if (modseq) {
+      const result = await modseqResult(session, hits, null);
+      if (result.length > 0) values.push(result);
+    }
     session.untagged(...values);
   } else {
     const esearch = esearchResponse(tag, hits, command.uid, returns);
-    if (esearch && modseq && hits.length > 0) {
-      // RFC 4731 §3.2 with RFC 7162 §3.1.5: MIN/MAX alone report the MODSEQ of those messages.
-      const returned =
-        returns.all || returns.count
-          ? hits
-          : [...new Set([returns.min ? hits[0]! : hits.at(-1)!, returns.max ? hits.at(-1)! : hits[0]!])];
-      esearch.push(atom('MODSEQ'), await highestModseq(session, returned));
-    }
+    if (esearch && modseq) esearch.push(...(await modseqResult(session, hits, returns)));
     if (esearch) session.untagged(...esearch);
     if (returns.save) saveResult(selected, savedUids(hits, returns));
   }
   return { kind: 'OK', text: `${command.uid ? 'UID SEARCH' : 'SEARCH'} completed` };
-}
-
-/** The highest MODSEQ of these messages (read in slices). */
-async function highestModseq(session: ImapSession, hits: readonly SearchHit[]): Promise<number> {
-  const access = session.services.mailboxes;
-  const mailboxId = session.selected!.mailbox.id;
-  let highest = 0;
-  for (let i = 0; i < hits.length; i += 1000) {
-    const rows = await access.messagesByUid(
-      mailboxId,
-      hits.slice(i, i + 1000).map((h) => h.uid),
-    );
-    for (const row of rows) highest = Math.max(highest, row.modseq);
-  }
-  return highest;
 }

@@ -6,8 +6,10 @@
  */
 import type { SortCommand } from '../../../proto/imap/parse/index.ts';
 import { atom } from '../../../proto/imap/value.ts';
+import { enableCondstore } from '../condstore.ts';
 import { runSearch } from '../search/evaluate.ts';
-import { compileSearch } from '../search/query.ts';
+import { modseqResult } from '../search/modseq.ts';
+import { compileSearch, usesModseq } from '../search/query.ts';
 import { esearchResponse, savedUids } from '../search/response.ts';
 import { sortHits } from '../search/sort.ts';
 import { SEARCH_CHARSETS } from '../search/text.ts';
@@ -37,6 +39,8 @@ export async function sort(session: ImapSession, tag: string, command: SortComma
     maxUid: selected.lastUid ?? 0,
   });
   if (!compiled.ok) return badCharset();
+  const modseq = usesModseq(compiled.query);
+  if (modseq) await enableCondstore(session); // RFC 7162 §3.1
   let sorted: Awaited<ReturnType<typeof sortHits>>;
   try {
     const access = session.services.mailboxes;
@@ -52,12 +56,17 @@ export async function sort(session: ImapSession, tag: string, command: SortComma
   }
   const returns = command.returns;
   if (returns === null) {
-    // RFC 5256 §4: `* SORT` with the numbers in sort order.
-    session.untagged(atom('SORT'), ...sorted.map((h) => (command.uid ? h.uid : h.seq)));
+    // RFC 5256 §4: `* SORT` with the numbers in sort order; RFC 7162 §3.1.9: `(MODSEQ n)` after
+    // them when the criteria use MODSEQ and something matched.
+    const numbers = sorted.map((h) => (command.uid ? h.uid : h.seq));
+    const result = modseq ? await modseqResult(session, sorted, null) : [];
+    session.untagged(atom('SORT'), ...numbers, ...(result.length > 0 ? [result] : []));
     return { kind: 'OK', text: done };
   }
   // RFC 5267 §3.2: ESEARCH with MIN and MAX the first and last in sort order, ALL in sort order.
   const esearch = esearchResponse(tag, sorted, command.uid, returns);
+  // RFC 7162 §3.1.10: and the MODSEQ result option.
+  if (esearch && modseq) esearch.push(...(await modseqResult(session, sorted, returns)));
   if (esearch) session.untagged(...esearch);
   // RFC 5182 §2.4: `$` keeps the messages, not their order.
   if (returns.save)

@@ -37,6 +37,8 @@ export function parseStore(uid: boolean): (c: Cursor) => StoreCommand {
         () => {
           const mod = c.atom('a STORE modifier').toUpperCase();
           if (mod !== 'UNCHANGEDSINCE') c.fail(`Unknown STORE modifier ${mod}`);
+          // RFC 7162 §7: "Only a single UNCHANGEDSINCE may be specified in a STORE operation."
+          if (unchangedSince !== null) c.fail('UNCHANGEDSINCE given twice');
           c.SP();
           unchangedSince = c.modSequence(true);
         },

@@ -47,6 +47,8 @@ describe('STORE (RFC 9051 §6.4.6)', () => {
     });
     const zero = ok('a STORE 1 (UNCHANGEDSINCE 0) FLAGS ()');
     assert.equal(zero.name === 'STORE' && zero.unchangedSince, 0n);
+    // RFC 7162 §7: only a single UNCHANGEDSINCE per STORE.
+    assert.match(bad('a STORE 1 (UNCHANGEDSINCE 2 UNCHANGEDSINCE 2) +FLAGS (\\Seen)'), /twice/);
   });
 
   it('refuses malformed commands', () => {

@@ -39,6 +39,8 @@ export type {
 /** What a COPY or MOVE did: the UID pairs copied (source, target), in the order given. */
 export interface CopyResult {
   copied: [number, number][];
+  /** For a MOVE that removed messages: the source mailbox's MODSEQ of their removal. */
+  expungeModseq?: number | undefined;
 }
 
 export class MailboxService {
@@ -282,7 +284,7 @@ export class MailboxService {
           modseq: result.expungeModseq,
         });
     }
-    return { copied: result.copied };
+    return { copied: result.copied, expungeModseq: move ? result.expungeModseq : undefined };
   }
 
   /**

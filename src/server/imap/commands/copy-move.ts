@@ -32,7 +32,7 @@ export async function copyMove(
   if (targets.length === 0) return { kind: 'OK', text: `${done}, no messages` };
   // MOVE reports earlier changes first, so the sequence numbers of its EXPUNGEs are the client's.
   if (move) await session.reportUpdates(true);
-  const { copied } = await access.copy(
+  const { copied, expungeModseq } = await access.copy(
     selected.mailbox.id,
     targets.map((t) => t.uid),
     target.id,
@@ -55,6 +55,9 @@ export async function copyMove(
   session.reportExpunged(sources);
   selected.forget(sources);
   selected.dropFlagChanges(sources);
+  // RFC 6851 §4.4: with QRESYNC (or CONDSTORE) on, the source's new HIGHESTMODSEQ, as EXPUNGE tells it.
+  if (expungeModseq !== undefined && session.condstore)
+    return { kind: 'OK', text: done, code: { name: 'HIGHESTMODSEQ', args: [expungeModseq] } };
   return { kind: 'OK', text: done };
 }
 

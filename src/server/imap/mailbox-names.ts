@@ -17,8 +17,9 @@ export const MAX_NAME_LEVELS = 16;
 /** A checked name, or why it was refused. */
 export type NameCheck = { ok: true; name: string } | { ok: false; reason: string };
 
-// C0 controls, DEL and C1 controls (RFC 9051 §5.1: names should be printable).
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
+// C0 controls, DEL and C1 controls (RFC 9051 §5.1: names should be printable), and the line and
+// paragraph separators U+2028 and U+2029 (RFC 6855 §3 MUST NOT, Net-Unicode of RFC 5198 §2).
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 // RFC 9051 §5.1: `%` and `*` are LIST wildcards; a name containing them could not be listed alone.
 const WILDCARD = /[%*]/;
 

@@ -113,10 +113,10 @@ function collect(raw: Buffer, part: MimePart, sink: TextSink): void {
   if (part.children !== undefined) {
     if (part.subtype === 'alternative' && part.children.length > 0) {
       const plain = part.children.find((c) => c.type === 'text' && c.subtype === 'plain');
-      collect(raw, plain ?? part.children[part.children.length - 1]!, sink);
+      collectPart(raw, plain ?? part.children[part.children.length - 1]!, sink);
       return;
     }
-    for (const child of part.children) collect(raw, child, sink);
+    for (const child of part.children) collectPart(raw, child, sink);
     return;
   }
   if (part.message !== undefined) {
@@ -125,6 +125,16 @@ function collect(raw: Buffer, part: MimePart, sink: TextSink): void {
     return;
   }
   if (part.type === 'text') sink.add(partText(raw, part, sink.max - sink.length));
+}
+
+/**
+ * A body part of a multipart: its MIME header fields, then its content. The part's header is
+ * text of the message body, so SEARCH TEXT and BODY find an attachment's file name or any other
+ * field of it (RFC 9051 §6.4.4: TEXT is "the header (including MIME header fields) or body").
+ */
+function collectPart(raw: Buffer, part: MimePart, sink: TextSink): void {
+  if (part.bodyStart > part.headerStart) sink.add(headerText(raw, part, sink.max));
+  collect(raw, part, sink);
 }
 
 /** The decoded text of one text/* leaf, reading no more bytes than `room` characters can need. */

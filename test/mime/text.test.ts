@@ -35,16 +35,45 @@ describe('extractText', () => {
   it('decodes headers and quoted-printable text; prefers text/plain in an alternative', () => {
     const t = textOf('nested.eml');
     assert.equal(t.headers.split('\n')[2], 'Subject: nested');
-    assert.equal(t.body, 'Café au lait');
+    // Each body part's MIME header fields, then its text (RFC 9051 §6.4.4: TEXT searches MIME header fields).
+    assert.equal(
+      t.body,
+      [
+        'Content-Type: multipart/alternative; boundary="alt-1"',
+        'Content-Type: text/plain; charset=utf-8',
+        'Content-Transfer-Encoding: quoted-printable',
+        'Café au lait',
+        'Content-Type: application/pdf; name="report.pdf"',
+        'Content-Transfer-Encoding: base64',
+        'Content-Disposition: attachment; filename="report.pdf"; size=4',
+        'Content-Description: Quarterly report',
+        'Content-Language: en',
+      ].join('\n'),
+    );
   });
 
   it('includes the header and the text parts of an attached message, charsets converted', () => {
     const t = textOf('rfc822-attachment.eml');
     assert.equal(
       t.body,
-      'See attached.\nFrom: Original Sender <orig@example.net>\nTo: fwd@example.org\nSubject: report\n' +
-        'Date: Tue, 2 Jan 2024 08:00:00 -0500\nMessage-ID: <orig@example.net>\n' +
-        'Content-Type: multipart/mixed; boundary=inner\nVoilà le rapport.\na,b\r\n1,2',
+      [
+        'Content-Type: text/plain',
+        'See attached.',
+        'Content-Type: message/rfc822',
+        'Content-Disposition: attachment',
+        'From: Original Sender <orig@example.net>',
+        'To: fwd@example.org',
+        'Subject: report',
+        'Date: Tue, 2 Jan 2024 08:00:00 -0500',
+        'Message-ID: <orig@example.net>',
+        'Content-Type: multipart/mixed; boundary=inner',
+        'Content-Type: text/plain; charset=iso-8859-1',
+        'Content-Transfer-Encoding: 8bit',
+        'Voilà le rapport.',
+        'Content-Type: text/csv; name=data.csv',
+        'Content-Disposition: attachment; filename=data.csv',
+        'a,b\r\n1,2',
+      ].join('\n'),
     );
   });
 
@@ -66,11 +95,19 @@ describe('extractText', () => {
         'Content-Transfer-Encoding: base64\r\n\r\n' +
         `${Buffer.from('<p>Hello <b>wörld</b></p>').toString('base64')}\r\n--x--\r\n`,
     );
-    assert.equal(extractText(raw, indexMessage(raw)).body, 'Hello wörld');
+    assert.equal(
+      extractText(raw, indexMessage(raw)).body,
+      'Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: base64\nHello wörld',
+    );
   });
 
   it('skips non-text parts and caps both outputs', () => {
-    assert.equal(textOf('rfc2231.eml').body, 'x');
+    const parts = textOf('rfc2231.eml').body.split('\n');
+    // The application/octet-stream part's header fields are there, its content is not.
+    assert.equal(parts.length, 5);
+    assert.match(parts[0]!, /^Content-Type: application\/octet-stream;/);
+    assert.equal(parts[2], 'Content-Transfer-Encoding: base64');
+    assert.equal(parts[4], 'x');
     const t = textOf('simple-text.eml', 20);
     assert.equal(t.headers.length, 20);
     assert.equal(t.body, 'Hi Bob,\r\n\r\nLunch on ');

@@ -218,4 +218,15 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER mailboxes_update_version AFTER UPDATE OF name, account_id ON mailboxes
     BEGIN UPDATE directory_version SET version = version + 1; END;
   `,
+  // 12: the indexed text now holds each body part's MIME header fields (SEARCH TEXT and BODY find
+  // an attachment's file name, RFC 9051 §6.4.4): every message is indexed again. Until it is, a
+  // search reads it instead, as for any message not yet indexed.
+  `
+  DELETE FROM search_text;
+  DELETE FROM search_docs;
+  INSERT OR IGNORE INTO search_pending (blob_id)
+    SELECT b.id FROM blobs b
+    WHERE EXISTS (SELECT 1 FROM messages m WHERE m.blob_id = b.id)
+    ORDER BY b.id;
+  `,
 ];

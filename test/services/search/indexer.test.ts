@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, test } from 'node:test';
 import { type LoftServices, openServices } from '../../../src/open-services.ts';
 import { SearchIndexer } from '../../../src/services/search/indexer.ts';
@@ -134,4 +135,36 @@ test('a body that cannot be read leaves the backlog unindexed; search still read
     [placed.uid, kept.uid],
     'the unreadable one is a candidate, the other matched',
   );
+});
+
+test('upgrading to the part-header index (SQLite migration 12) indexes every message again, and searches find them meanwhile', async () => {
+  const { s, dir } = await services();
+  const inbox = await inboxOf(s);
+  const raw = Buffer.from(
+    'Subject: report\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n' +
+      'see the file\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="q3-numbers.pdf"\r\n' +
+      'Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--b--\r\n',
+  );
+  const { uid } = await s.delivery.append(inbox, raw);
+  await s.search.flush();
+  const blob = await blobOf(s, inbox, uid);
+  assert.match((await s.store.getSearchText(blob))!.body, /q3-numbers\.pdf/, 'the part header is indexed');
+  await s.search.stop();
+  await s.store.close();
+  open.splice(open.indexOf(s), 1);
+  // As a database of the version before: migration 12 runs again when it is opened.
+  const db = new DatabaseSync(path.join(dir, 'loft.db'));
+  db.exec('PRAGMA user_version = 11');
+  db.close();
+  const { s: again } = await services(dir);
+  assert.equal(await again.store.getSearchText(blob), undefined, 'the old text is gone');
+  assert.deepEqual(
+    (await again.store.searchBacklog(10)).map((item) => item.blobId),
+    [blob],
+  );
+  const needles = [{ field: 'text' as const, needle: 'q3-numbers' }];
+  assert.deepEqual(await again.store.searchCandidates(inbox, needles), [uid], 'unindexed: a candidate still');
+  await again.search.flush();
+  assert.deepEqual(await again.store.searchCandidates(inbox, needles), [uid], 'indexed again');
+  assert.match((await again.store.getSearchText(blob))!.body, /q3-numbers\.pdf/);
 });

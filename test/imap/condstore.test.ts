@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { provision, startTestServer, type TestServer } from '../helpers/server.ts';
 import { deliverMany } from '../pop3/support.ts';
 import { ImapDialog } from './dialog.ts';
+import { highestModseq, modseqs } from './responses.ts';
 
 let server: TestServer;
 const USERS = ['caps', 'select', 'fetch', 'store', 'race', 'search', 'others', 'bad', 'seen', 'gone'].map(
@@ -25,23 +26,6 @@ after(() => server.close());
 
 async function login(user: string): Promise<ImapDialog> {
   return ImapDialog.login(server.ports.imap!, `${user}@loft.test`);
-}
-
-/** The number in `* OK [HIGHESTMODSEQ n]` among these lines. */
-function highestModseq(lines: readonly string[]): number {
-  const line = lines.find((l) => l.startsWith('* OK [HIGHESTMODSEQ '));
-  assert.ok(line, `no HIGHESTMODSEQ in ${lines.join(' | ')}`);
-  return Number(/HIGHESTMODSEQ (\d+)/.exec(line)![1]);
-}
-
-/** The MODSEQ of each `* n FETCH` line, by sequence number. */
-function modseqs(lines: readonly string[]): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const line of lines) {
-    const m = /^\* (\d+) FETCH .*MODSEQ \((\d+)\)/.exec(line);
-    if (m) out.set(Number(m[1]), Number(m[2]));
-  }
-  return out;
 }
 
 describe('capability, ENABLE and HIGHESTMODSEQ', () => {

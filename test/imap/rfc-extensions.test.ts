@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { provision, startTestServer, type TestServer } from '../helpers/server.ts';
 import { ImapDialog } from './dialog.ts';
+import { highestModseq, modseqs } from './responses.ts';
 
 const USER = 'ext@loft.test';
 let server: TestServer;
@@ -83,27 +84,10 @@ function expand(set: string): number[] {
   return out;
 }
 
-/** The number in an `[HIGHESTMODSEQ n]` response code among these lines. */
-function highestModseq(lines: readonly string[]): number {
-  const line = lines.find((l) => /^\* OK \[HIGHESTMODSEQ \d+\]/.test(l));
-  assert.ok(line, `no HIGHESTMODSEQ in ${lines.join(' | ')}`);
-  return Number(/HIGHESTMODSEQ (\d+)/.exec(line)![1]);
-}
-
 function uidValidity(lines: readonly string[]): number {
   const line = lines.find((l) => l.startsWith('* OK [UIDVALIDITY '));
   assert.ok(line, `no UIDVALIDITY in ${lines.join(' | ')}`);
   return Number(/UIDVALIDITY (\d+)/.exec(line)![1]);
-}
-
-/** MODSEQ by sequence number, from `* n FETCH (… MODSEQ (m) …)` lines. */
-function modseqs(lines: readonly string[]): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const line of lines) {
-    const m = /^\* (\d+) FETCH .*MODSEQ \((\d+)\)/.exec(line);
-    if (m) out.set(Number(m[1]), Number(m[2]));
-  }
-  return out;
 }
 
 /** The UIDs of every VANISHED response (with or without EARLIER) among these lines. */

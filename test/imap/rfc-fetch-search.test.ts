@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { provision, startTestServer, type TestServer } from '../helpers/server.ts';
 import { ImapDialog } from './dialog.ts';
+import { esearch } from './responses.ts';
 
 const USER = 'fresh@loft.test';
 const crlf = (lines: string[]): string => lines.join('\r\n');
@@ -251,20 +252,6 @@ async function searched(imap: ImapDialog, command: string): Promise<number[]> {
   const lines = untagged.filter((l) => /^\* SEARCH\b/.test(l));
   assert.equal(lines.length, 1, `${command}: ${untagged.join(' | ')}`);
   return lines[0]!.slice('* SEARCH'.length).trim().split(' ').filter(Boolean).map(Number);
-}
-
-/** The one `* ESEARCH` line of a command, after its `(TAG "tag")` correlator. */
-async function esearch(imap: ImapDialog, command: string): Promise<string> {
-  const tag = imap.nextTag();
-  imap.send(`${tag} ${command}`);
-  const { untagged, tagged } = await imap.until(tag);
-  assert.match(tagged, new RegExp(`^${tag} OK`), `${command} → ${tagged}`);
-  const lines = untagged.filter((l) => l.startsWith('* ESEARCH'));
-  assert.equal(lines.length, 1, `${command}: ${untagged.join(' | ')}`);
-  // RFC 4731 §3.1 / RFC 9051 §7.3.4: the correlator names the command's tag.
-  const prefix = `* ESEARCH (TAG "${tag}")`;
-  assert.ok(lines[0]!.startsWith(prefix), lines[0]);
-  return lines[0]!.slice(prefix.length).trim();
 }
 
 const lineCount = (s: string): number => s.split('\r\n').length - 1;

@@ -24,6 +24,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { provision, startTestServer, type TestServer } from '../helpers/server.ts';
 import { sendOne } from '../helpers/smtp-send.ts';
 import { ImapDialog } from './dialog.ts';
+import { esearch } from './responses.ts';
 
 let server: TestServer;
 
@@ -88,19 +89,6 @@ async function found(imap: ImapDialog, command: string): Promise<number[]> {
     .split(' ')
     .filter((x) => x !== '')
     .map(Number);
-}
-
-/** The one `* ESEARCH` response line of a command, without the tag correlator. */
-async function esearch(imap: ImapDialog, command: string): Promise<string> {
-  const tag = imap.nextTag();
-  imap.send(`${tag} ${command}`);
-  const { untagged, tagged } = await imap.until(tag);
-  assert.match(tagged, new RegExp(`^${tag} OK`), `${command} → ${tagged}`);
-  const lines = untagged.filter((l) => l.startsWith('* ESEARCH'));
-  assert.equal(lines.length, 1, `${command}: ${untagged.join(' | ')}`);
-  const prefix = `* ESEARCH (TAG "${tag}")`;
-  assert.ok(lines[0]!.startsWith(prefix), lines[0]);
-  return lines[0]!.slice(prefix.length).trim();
 }
 
 function utcDate(offsetDays: number): string {

@@ -24,6 +24,12 @@ export interface DsnRecipient {
   remoteMta?: string | undefined;
   /** The remote server's reply, e.g. `550 5.1.1 No such user` (Diagnostic-Code, §2.3.6). */
   diagnostic?: string | undefined;
+  /**
+   * The diagnostic's type (§2.3.6): `smtp` (the default) for a remote server's reply; Loft's own
+   * reason for a failure it decided itself (null MX, no such domain, a loop) is of type `X-Loft`,
+   * as Postfix writes `X-Postfix`, since no SMTP server issued it.
+   */
+  diagnosticType?: 'smtp' | 'X-Loft' | undefined;
   lastAttempt?: Date | undefined;
   /** For `delayed`: until when Loft keeps trying (§2.3.9). */
   willRetryUntil?: Date | undefined;
@@ -104,7 +110,7 @@ export function buildDsn(input: DsnInput): Buffer {
     lines.push(`Action: ${r.action}`);
     lines.push(`Status: ${r.status}`);
     if (r.remoteMta) lines.push(`Remote-MTA: dns; ${clean(r.remoteMta)}`);
-    if (r.diagnostic) lines.push(`Diagnostic-Code: smtp; ${clean(r.diagnostic)}`);
+    if (r.diagnostic) lines.push(`Diagnostic-Code: ${r.diagnosticType ?? 'smtp'}; ${clean(r.diagnostic)}`);
     if (r.lastAttempt) lines.push(`Last-Attempt-Date: ${rfc5322Date(r.lastAttempt)}`);
     if (r.willRetryUntil) lines.push(`Will-Retry-Until: ${rfc5322Date(r.willRetryUntil)}`);
     return lines.join('\r\n');

@@ -85,7 +85,7 @@ export function decide(
           ...base,
           // RFC 3463 §3.5: 4.4.7 delivery time expired.
           status: expired ? '4.4.7' : base.status.replace(/^4/, '5'),
-          diagnostic: base.diagnostic ?? error,
+          ...diagnosticOf(base, error),
         });
       }
       return;
@@ -103,12 +103,22 @@ export function decide(
       decision.delayed.push({
         ...base,
         action: 'delayed',
-        diagnostic: base.diagnostic ?? text,
+        ...diagnosticOf(base, text),
         willRetryUntil: new Date(message.createdAt + schedule.maxAge),
       });
     }
   });
   return decision;
+}
+
+/** The remote server's reply when there was one, else Loft's own reason (RFC 3464 §2.3.6). */
+function diagnosticOf(
+  base: DsnRecipient,
+  reason: string,
+): Pick<DsnRecipient, 'diagnostic' | 'diagnosticType'> {
+  return base.diagnostic !== undefined
+    ? { diagnostic: base.diagnostic, diagnosticType: 'smtp' }
+    : { diagnostic: reason, diagnosticType: 'X-Loft' };
 }
 
 function formatAge(ms: number): string {

@@ -30,6 +30,13 @@ function report(overrides: Partial<Parameters<typeof buildDsn>[0]> = {}): Buffer
         lastAttempt: new Date(Date.UTC(2026, 10, 28, 1)),
       },
       { address: 'carol@b.test', action: 'failed', status: '5.2.2', diagnostic: '552 5.2.2 Full' },
+      {
+        address: 'dan@c.test',
+        action: 'failed',
+        status: '5.1.10',
+        diagnostic: 'Domain c.test accepts no mail (null MX, RFC 7505)',
+        diagnosticType: 'X-Loft',
+      },
     ],
     original,
     returnContent: 'full',
@@ -61,6 +68,11 @@ test('a failure report: multipart/report with the RFC 3464 fields, the message r
     'last-attempt-date': 'Sat, 28 Nov 2026 01:00:00 +0000',
   });
   assert.equal(dsn.recipients[1]!.get('final-recipient'), 'rfc822;carol@b.test');
+  // RFC 3464 §2.3.6: a failure no SMTP server reported carries Loft's own diagnostic type.
+  assert.equal(
+    dsn.recipients[2]!.get('diagnostic-code'),
+    'X-Loft; Domain c.test accepts no mail (null MX, RFC 7505)',
+  );
   assert.equal(dsn.returned?.type, 'message/rfc822');
   assert.equal(dsn.returned?.content, `${original.toString()}`);
   // The MIME indexer sees three parts under multipart/report.

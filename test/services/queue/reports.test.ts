@@ -156,3 +156,25 @@ test('a failure without a server reply (a check, DNS) keeps its enhanced code an
   assert.equal(d.failed[0]!.remoteMta, undefined);
   assert.equal(d.failed[0]!.diagnostic, '5.1.10 b.test accepts no mail (null MX)');
 });
+
+test('Diagnostic-Code: a remote reply is of type smtp; a failure Loft decided itself (null MX) is X-Loft (RFC 3464 §2.3.6)', () => {
+  const nullMx = {
+    status: 'permanent' as const,
+    code: null,
+    enhanced: '5.1.10',
+    text: 'Domain b.test accepts no mail (null MX, RFC 7505)',
+  };
+  const d = decide(message, [recipient(1), recipient(2)], [nullMx, refused], {
+    now: MIN,
+    schedule,
+    remoteMta: 'mx.b.test',
+    dsn: false,
+  });
+  assert.deepEqual(
+    d.failed.map((r) => [r.diagnosticType, r.diagnostic, r.remoteMta]),
+    [
+      ['X-Loft', '5.1.10 Domain b.test accepts no mail (null MX, RFC 7505)', undefined],
+      ['smtp', '550 5.1.1 unknown', 'mx.b.test'],
+    ],
+  );
+});

@@ -25,10 +25,17 @@ describe('checkMailboxName', () => {
   });
 
   test('drops one trailing delimiter only when asked', () => {
-    assert.deepEqual(checkMailboxName('a/', { trailingDelimiter: true }), { ok: true, name: 'a' });
+    assert.deepEqual(checkMailboxName('a/', { newName: true }), { ok: true, name: 'a' });
     assert.equal(checkMailboxName('a/').ok, false);
-    assert.equal(checkMailboxName('a//', { trailingDelimiter: true }).ok, false);
-    assert.equal(checkMailboxName('/', { trailingDelimiter: true }).ok, false);
+    assert.equal(checkMailboxName('a//', { newName: true }).ok, false);
+    assert.equal(checkMailboxName('/', { newName: true }).ok, false);
+  });
+
+  test('refuses the line and paragraph separators in new names only (RFC 6855 §3), so old ones can still be removed', () => {
+    for (const name of ['a\u2028b', 'a\u2029b']) {
+      assert.equal(checkMailboxName(name, { newName: true }).ok, false);
+      assert.equal(checkMailboxName(name).ok, true);
+    }
   });
 
   test('refuses empty levels, dot levels, controls, wildcards, and oversized names', () => {

@@ -17,9 +17,11 @@ export const MAX_NAME_LEVELS = 16;
 /** A checked name, or why it was refused. */
 export type NameCheck = { ok: true; name: string } | { ok: false; reason: string };
 
-// C0 controls, DEL and C1 controls (RFC 9051 §5.1: names should be printable), and the line and
-// paragraph separators U+2028 and U+2029 (RFC 6855 §3 MUST NOT, Net-Unicode of RFC 5198 §2).
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
+// C0 controls, DEL and C1 controls (RFC 9051 §5.1: names should be printable).
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
+// The line and paragraph separators (RFC 6855 §3 MUST NOT, Net-Unicode of RFC 5198 §2): refused
+// in new names only, so that a mailbox made before they were can still be renamed or deleted.
+const SEPARATOR = /[\u2028\u2029]/u;
 // RFC 9051 §5.1: `%` and `*` are LIST wildcards; a name containing them could not be listed alone.
 const WILDCARD = /[%*]/;
 
@@ -36,14 +38,16 @@ export function canonicalName(name: string): string {
  * returns its canonical spelling ({@link canonicalName}). Refused: the empty name, empty
  * hierarchy levels (`a//b`, `/a`, `a/`), levels `.` or `..`, control characters, `%` and `*`,
  * more than {@link MAX_NAME_OCTETS} octets or {@link MAX_NAME_LEVELS} levels. With
- * `trailingDelimiter`, one trailing delimiter is dropped first (RFC 9051 §6.3.4: CREATE `a/`
- * declares an intent to create names below `a`, and creates `a`).
+ * `newName` (CREATE, RENAME's target), one trailing delimiter is dropped first (RFC 9051 §6.3.4:
+ * CREATE `a/` declares an intent to create names below `a`, and creates `a`), and the line and
+ * paragraph separators are refused.
  */
-export function checkMailboxName(raw: string, options: { trailingDelimiter?: boolean } = {}): NameCheck {
+export function checkMailboxName(raw: string, options: { newName?: boolean } = {}): NameCheck {
   let name = canonicalName(raw);
-  if (options.trailingDelimiter && name.length > 1 && name.endsWith(DELIMITER)) name = name.slice(0, -1);
+  if (options.newName && name.length > 1 && name.endsWith(DELIMITER)) name = name.slice(0, -1);
   if (name === '') return { ok: false, reason: 'Empty mailbox name' };
-  if (CONTROL.test(name)) return { ok: false, reason: 'Control characters are not allowed in mailbox names' };
+  if (CONTROL.test(name) || (options.newName && SEPARATOR.test(name)))
+    return { ok: false, reason: 'Control characters are not allowed in mailbox names' };
   if (WILDCARD.test(name)) return { ok: false, reason: 'Mailbox names may not contain % or *' };
   if (Buffer.byteLength(name, 'utf8') > MAX_NAME_OCTETS)
     return { ok: false, reason: 'Mailbox name too long' };
@@ -68,7 +72,7 @@ export type ResolvedName = { ok: true; name: string } | { ok: false; completion:
 export function resolveMailboxName(
   session: ImapSession,
   given: MailboxName,
-  options: { trailingDelimiter?: boolean } = {},
+  options: { newName?: boolean } = {},
 ): ResolvedName {
   const name = session.mailboxName(given);
   if (name === undefined) return cannot('Invalid modified UTF-7 in mailbox name');

@@ -96,7 +96,9 @@ export class DeliveryService {
    */
   async deliver(message: InboundMessage, id = DeliveryService.newId()): Promise<DeliveryReceipt> {
     const date = this.#now();
-    const { head, rest } = splitHead(message.content);
+    // Loop detection reads at most the first 256 KiB; a header without its empty line by then is
+    // read whole only to remove forged results, below.
+    let { head, rest, complete } = splitHead(message.content, HEAD_SCAN_LIMIT);
     if (countReceived(head) >= MAX_HOPS) {
       throw new LoftError('PERM', 'too many hops: mail loop detected');
     }
@@ -116,6 +118,7 @@ export class DeliveryService {
     let content = message.content;
     let authResults = Buffer.alloc(0);
     if (message.authResults !== undefined) {
+      if (!complete) ({ head, rest } = splitHead(message.content));
       content = [removeForgedAuthResults(head, message.trace.hostname), ...rest];
       authResults = Buffer.from(message.authResults);
     }
@@ -275,25 +278,35 @@ function unique(values: number[]): number[] {
 
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
 
+/** How much of the content loop detection reads, at most, for the header section. */
+const HEAD_SCAN_LIMIT = 256 * 1024;
+
 /**
  * The content split after its header section: `head` holds the whole header section, the empty
  * line and whatever else shared their chunks (one copy of the chunks the header spans; a large
- * body is not copied to read its header); `rest` are the chunks after it, unchanged.
+ * body is not copied to read its header); `rest` are the chunks after it, unchanged. `complete`
+ * is false when no empty line came within `limit` octets: `head` then holds the chunks read.
  */
-export function splitHead(content: readonly Buffer[]): { head: Buffer; rest: readonly Buffer[] } {
+export function splitHead(
+  content: readonly Buffer[],
+  limit = Number.POSITIVE_INFINITY,
+): { head: Buffer; rest: readonly Buffer[]; complete: boolean } {
   // The last octets before the chunk at hand, for an empty line split across chunks. The content
   // follows a virtual CRLF, so that an empty line first ends an empty header section.
   let tail: Buffer = Buffer.from('\r\n');
+  let read = 0;
   for (let i = 0; i < content.length; i++) {
     const chunk = content[i]!;
     const seam = Buffer.concat([tail, chunk.subarray(0, 3)]);
-    if (seam.includes(CRLF_CRLF) || chunk.includes(CRLF_CRLF)) {
+    const found = seam.includes(CRLF_CRLF) || chunk.includes(CRLF_CRLF);
+    read += chunk.length;
+    if (found || read >= limit) {
       const head = i === 0 ? chunk : Buffer.concat(content.slice(0, i + 1));
-      return { head, rest: content.slice(i + 1) };
+      return { head, rest: content.slice(i + 1), complete: found };
     }
     tail = chunk.length >= 3 ? chunk.subarray(-3) : Buffer.concat([tail, chunk]).subarray(-3);
   }
-  return { head: Buffer.concat(content), rest: [] };
+  return { head: Buffer.concat(content), rest: [], complete: false };
 }
 
 /** Counts Received header fields in the header section (RFC 5321 §6.3 loop detection). */

@@ -232,8 +232,11 @@ export class Directory implements SaslCredentials {
   async #defaultPostmaster(address: string): Promise<number | undefined> {
     const { localPart, domain } = splitAddress(address);
     if (localPart !== 'postmaster') return undefined;
-    const first = (accounts: AccountRecord[]): number | undefined =>
-      accounts.length === 0 ? undefined : Math.min(...accounts.map((a) => a.id));
+    const first = (accounts: AccountRecord[]): number | undefined => {
+      let lowest: number | undefined;
+      for (const { id } of accounts) if (lowest === undefined || id < lowest) lowest = id;
+      return lowest;
+    };
     return first(await this.#store.listAccounts(domain)) ?? first(await this.#store.listAccounts());
   }
 

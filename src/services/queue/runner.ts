@@ -266,9 +266,10 @@ export class QueueRunner {
         accepted.push({ address: r.address, orcpt: r.orcpt, notify: r.notify, ...resolved });
         outcomes.push({ status: 'delivered', code: 250, enhanced: '2.0.0', text: 'Delivered locally' });
       } else {
+        // Loft's own decisions, not an SMTP server's replies: no reply code (X-Loft in a report).
         outcomes.push({
           status: 'permanent',
-          code: 550,
+          code: null,
           enhanced: '5.1.1',
           text: `No such user here: ${r.address}`,
         });
@@ -285,8 +286,8 @@ export class QueueRunner {
       } catch (err) {
         const permanent = isLoftError(err) && err.code === 'PERM';
         const failed: OutboundOutcome = permanent
-          ? { status: 'permanent', code: 554, enhanced: '5.4.6', text: (err as Error).message }
-          : { status: 'temporary', code: 451, enhanced: '4.3.0', text: 'Local delivery failed' };
+          ? { status: 'permanent', code: null, enhanced: '5.4.6', text: (err as Error).message }
+          : { status: 'temporary', code: null, enhanced: '4.3.0', text: 'Local delivery failed' };
         for (let i = 0; i < outcomes.length; i++)
           if (outcomes[i]!.status === 'delivered') outcomes[i] = failed;
       }

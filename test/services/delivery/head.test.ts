@@ -73,10 +73,23 @@ test('an empty line first is an empty header section, even split across chunks; 
 
 test('content without an empty line is all header', () => {
   const text = 'Received: from a by b\r\nReceived: from c by d\r\nSubject: no body';
-  const { head, rest } = splitHead(chunks(text, [5, 30]));
+  const { head, rest, complete } = splitHead(chunks(text, [5, 30]));
   assert.equal(head.toString('latin1'), text);
   assert.deepEqual(rest, []);
+  assert.equal(complete, false);
   assert.equal(countReceived(head), 2);
+});
+
+test('with a limit, reading stops at the chunk that reaches it: the rest is not copied', () => {
+  const text = `Received: from a by b\r\n${'X-Long: y\r\n'.repeat(100)}`;
+  const content = chunks(text, [100, 200, 300, 400]);
+  const { head, rest, complete } = splitHead(content, 150);
+  assert.equal(complete, false);
+  assert.equal(head.toString('latin1'), text.slice(0, 200));
+  assert.deepEqual(rest, content.slice(2));
+  assert.equal(countReceived(head), 1);
+  // An empty line within the limit is found as without one.
+  assert.equal(splitHead(chunks(MESSAGE, [50, 300]), 100_000).complete, true);
 });
 
 test('a forged Authentication-Results field is removed from the head, and the chunks after it follow unchanged', () => {

@@ -22,7 +22,7 @@ export async function create(
   _tag: string,
   command: CreateCommand,
 ): Promise<Completion> {
-  const resolved = resolveMailboxName(session, command.mailbox, { trailingDelimiter: true });
+  const resolved = resolveMailboxName(session, command.mailbox, { newName: true });
   if (!resolved.ok) return resolved.completion;
   const name = resolved.name;
   // RFC 9051 §6.3.4: "It is an error to attempt to create INBOX".

@@ -17,7 +17,7 @@ export async function rename(
 ): Promise<Completion> {
   const from = resolveMailboxName(session, command.from);
   if (!from.ok) return from.completion;
-  const to = resolveMailboxName(session, command.to, { trailingDelimiter: true });
+  const to = resolveMailboxName(session, command.to, { newName: true });
   if (!to.ok) return to.completion;
   const accountId = session.account!.id;
   const access = session.services.mailboxes;

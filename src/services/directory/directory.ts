@@ -179,12 +179,7 @@ export class Directory implements SaslCredentials {
       return undefined;
     }
     const result: Resolution = { accounts: [], remote: [], inboxes: new Map() };
-    if (await this.#expand(normalized.address, result, new Set(), 0)) return result;
-    // Not found is a local domain's (a remote address always resolves): its postmaster, maybe.
-    const postmaster = await this.#defaultPostmaster(normalized.address);
-    if (postmaster === undefined) return undefined;
-    result.accounts.push(postmaster);
-    return result;
+    return (await this.#expand(normalized.address, result, new Set(), 0)) ? result : undefined;
   }
 
   /**
@@ -216,11 +211,7 @@ export class Directory implements SaslCredentials {
     if (!lookup.found.localDomain) return { kind: 'remote' };
     const resolution: Resolution = { accounts: [], remote: [], inboxes: new Map() };
     const found = await this.#expandFound(normalized, lookup, resolution, new Set(), 0);
-    if (found) return { kind: 'local', resolution };
-    const postmaster = await this.#defaultPostmaster(normalized);
-    if (postmaster === undefined) return { kind: 'unknown' };
-    resolution.accounts.push(postmaster);
-    return { kind: 'local', resolution };
+    return found ? { kind: 'local', resolution } : { kind: 'unknown' };
   }
 
   /**
@@ -282,7 +273,11 @@ export class Directory implements SaslCredentials {
         return true;
       }
     }
-    return false;
+    // Unclaimed at a local domain: its postmaster still has a place (also as an alias's target).
+    const postmaster = await this.#defaultPostmaster(address);
+    if (postmaster === undefined) return false;
+    if (!into.accounts.includes(postmaster)) into.accounts.push(postmaster);
+    return true;
   }
 
   // Authentication (SaslCredentials)

@@ -191,6 +191,14 @@ describe('postmaster (RFC 5321 §4.5.1: MUST be accepted at every local domain)'
     } finally {
       await s.directory.removeAlias('postmaster@d.test', []);
     }
+    // As an alias's target too: abuse@ → postmaster@, which nothing else claims.
+    await s.directory.addAlias('abuse@d.test', ['postmaster@d.test']);
+    try {
+      const route = await s.directory.route('abuse@d.test');
+      assert.deepEqual(route.kind === 'local' && route.resolution.accounts, [ids['ann@d.test']!.account]);
+    } finally {
+      await s.directory.removeAlias('abuse@d.test', []);
+    }
     const caught = await s.directory.route('postmaster@catch.test');
     assert.deepEqual(caught.kind === 'local' && caught.resolution.accounts, [ids['cy@catch.test']!.account]);
   });

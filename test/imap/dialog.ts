@@ -176,6 +176,25 @@ export class ImapDialog {
   }
 
   /** Runs a command and asserts its completion kind (and pattern). */
+  /**
+   * APPENDs `message` to `mailbox` with a non-synchronizing literal (LITERAL+, RFC 7888), with
+   * `options` (flags, date) before it; returns the tagged completion without its tag.
+   */
+  async append(mailbox: string, message: string | Buffer, options = ''): Promise<string> {
+    const bytes = Buffer.from(message);
+    const tag = this.nextTag();
+    const opts = options ? `${options} ` : '';
+    this.write(
+      Buffer.concat([
+        Buffer.from(`${tag} APPEND ${mailbox} ${opts}{${bytes.length}+}\r\n`),
+        bytes,
+        Buffer.from('\r\n'),
+      ]),
+    );
+    const { tagged } = await this.until(tag);
+    return tagged.slice(tag.length + 1);
+  }
+
   async expect(line: string, kind: 'OK' | 'NO' | 'BAD', pattern?: RegExp): Promise<Exchange> {
     const exchange = await this.command(line);
     assert.ok(exchange.tagged.startsWith(`${kind} `), `${line} → ${exchange.tagged} (expected ${kind})`);

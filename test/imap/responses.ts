@@ -5,6 +5,17 @@
 import assert from 'node:assert/strict';
 import type { ImapDialog } from './dialog.ts';
 
+/** The numbers of a sequence or UID set such as `1:3,7` (ranges either way round), in order. */
+export function expandSet(set: string): number[] {
+  const out: number[] = [];
+  for (const part of set.split(',')) {
+    const [a, b] = part.split(':').map(Number);
+    if (b === undefined) out.push(a!);
+    else for (let i = Math.min(a!, b); i <= Math.max(a!, b); i++) out.push(i);
+  }
+  return out;
+}
+
 /** The number in `* OK [HIGHESTMODSEQ n]` among these lines. */
 export function highestModseq(lines: readonly string[]): number {
   const line = lines.find((l) => l.startsWith('* OK [HIGHESTMODSEQ '));

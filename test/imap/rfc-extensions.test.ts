@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { provision, startTestServer, type TestServer } from '../helpers/server.ts';
 import { ImapDialog } from './dialog.ts';
-import { highestModseq, modseqs } from './responses.ts';
+import { expandSet, highestModseq, modseqs } from './responses.ts';
 
 const USER = 'ext@loft.test';
 let server: TestServer;
@@ -37,27 +37,6 @@ function session(): Promise<ImapDialog> {
   return ImapDialog.login(port, USER);
 }
 
-/** APPENDs with a non-synchronizing literal; returns the tagged completion. */
-async function append(
-  imap: ImapDialog,
-  mailbox: string,
-  message: string | Buffer,
-  options = '',
-): Promise<string> {
-  const bytes = Buffer.from(message);
-  const tag = imap.nextTag();
-  const opts = options ? `${options} ` : '';
-  imap.write(
-    Buffer.concat([
-      Buffer.from(`${tag} APPEND ${mailbox} ${opts}{${bytes.length}+}\r\n`),
-      bytes,
-      Buffer.from('\r\n'),
-    ]),
-  );
-  const { tagged } = await imap.until(tag);
-  return tagged.slice(tag.length + 1);
-}
-
 type Seed = string | { body: string; options: string };
 
 /** A new mailbox holding `messages` (UIDs 1…n), created and filled by the setup session. */
@@ -67,21 +46,10 @@ async function freshBox(messages: Seed[], prefix = 'Box'): Promise<string> {
   await setup.ok(`CREATE ${name}`);
   for (const m of messages) {
     const tagged =
-      typeof m === 'string' ? await append(setup, name, m) : await append(setup, name, m.body, m.options);
+      typeof m === 'string' ? await setup.append(name, m) : await setup.append(name, m.body, m.options);
     assert.match(tagged, /^OK/, tagged);
   }
   return name;
-}
-
-/** Every number in a sequence set such as `1:3,7`. */
-function expand(set: string): number[] {
-  const out: number[] = [];
-  for (const part of set.split(',')) {
-    const [a, b] = part.split(':').map(Number) as [number, number | undefined];
-    const [lo, hi] = b === undefined ? [a, a] : [Math.min(a, b), Math.max(a, b)];
-    for (let n = lo; n <= hi; n++) out.push(n);
-  }
-  return out;
 }
 
 function uidValidity(lines: readonly string[]): number {
@@ -95,7 +63,7 @@ function vanished(lines: readonly string[], earlier: boolean): number[] {
   const re = earlier ? /^\* VANISHED \(EARLIER\) ([\d:,]+)$/ : /^\* VANISHED ([\d:,]+)$/;
   return lines.flatMap((l) => {
     const m = re.exec(l);
-    return m ? expand(m[1]!) : [];
+    return m ? expandSet(m[1]!) : [];
   });
 }
 
@@ -173,7 +141,7 @@ describe('CONDSTORE STORE UNCHANGEDSINCE (RFC 7162 §3.1.3)', () => {
     // response code (in OK, or NO) lists every message that failed.
     const m = /^(?:OK|NO) \[MODIFIED ([\d:,]+)\]/.exec(reply.tagged);
     assert.ok(m, `expected [MODIFIED 1:3], got ${reply.tagged}`);
-    assert.deepEqual(expand(m[1]!).sort(), [1, 2, 3]);
+    assert.deepEqual(expandSet(m[1]!).sort(), [1, 2, 3]);
     const flags = await imap.ok('FETCH 1:3 (FLAGS)');
     assert.ok(
       flags.untagged.every((l) => !l.includes('\\Flagged')),
@@ -199,7 +167,7 @@ describe('CONDSTORE STORE UNCHANGEDSINCE (RFC 7162 §3.1.3)', () => {
     // messages that failed the UNCHANGEDSINCE test."
     const m = /^(?:OK|NO) \[MODIFIED ([\d:,]+)\]/.exec(reply.tagged);
     assert.ok(m, `expected [MODIFIED 3], got ${reply.tagged}`);
-    assert.deepEqual(expand(m[1]!), [3]);
+    assert.deepEqual(expandSet(m[1]!), [3]);
     // §3.1.3: for each message that passed, "An untagged FETCH response MUST be sent, even if the
     // .SILENT suffix is specified, and the response MUST include the MODSEQ message data item."
     for (const uid of [2, 4]) {
@@ -282,7 +250,7 @@ describe('CONDSTORE mod-sequences (RFC 7162 §3.1)', () => {
     // mailbox, or using an external mechanism), the server generates a new modification sequence
     // that is higher than the highest modification sequence of all messages in the mailbox".
     let before = await targetHighest();
-    const appended = await append(imap, target, short('a1'));
+    const appended = await imap.append(target, short('a1'));
     const appendUid = Number(/APPENDUID \d+ (\d+)/.exec(appended)?.[1]);
     assert.ok((await newestModseq(appendUid)) > before, 'APPEND');
 
@@ -375,7 +343,7 @@ describe('MODSEQ with ESEARCH and SORT (RFC 4731 §3.2, RFC 7162 §3.1.9-3.1.10)
     const esort = (await imap.ok(`SORT RETURN (ALL) (SUBJECT) UTF-8 MODSEQ ${start + 1}`)).untagged;
     const e = /^\* ESEARCH \(TAG "t\d+"\) ALL ([\d:,]+)(?: MODSEQ (\d+))?$/.exec(esort[0] ?? '');
     assert.deepEqual(
-      { sorted, empty, esort: e ? { all: expand(e[1]!), modseq: Number(e[2]) } : esort },
+      { sorted, empty, esort: e ? { all: expandSet(e[1]!), modseq: Number(e[2]) } : esort },
       { sorted: [`* SORT 3 1 (MODSEQ ${m3})`], empty: ['* SORT'], esort: { all: [2, 3, 1], modseq: m2 } },
     );
     await imap.logout();
@@ -520,7 +488,7 @@ describe('ESEARCH (RFC 4731)', () => {
     assert.equal(all.length, 1);
     const m = /^\* ESEARCH \(TAG "x\.1"\) ALL ([\d:,]+)$/.exec(all[0]!);
     assert.ok(m, all[0]);
-    assert.deepEqual(expand(m[1]!).sort(), [1, 2, 3]);
+    assert.deepEqual(expandSet(m[1]!).sort(), [1, 2, 3]);
     // §3.1: MIN, MAX, ALL are left out when nothing matches, "however, it still MUST send the
     // ESEARCH response"; COUNT "MUST always be included"; a UID SEARCH carries the UID indicator.
     assert.deepEqual(await run('x.2', 'SEARCH RETURN (MIN MAX ALL) NOT ALL'), ['* ESEARCH (TAG "x.2")']);
@@ -848,7 +816,7 @@ describe('UIDPLUS (RFC 4315) and MOVE (RFC 6851)', () => {
     // n-th UID of each set belong to the same message.
     const m = /\[COPYUID \d+ ([\d:,]+) ([\d:,]+)\]/.exec(copied.tagged);
     assert.ok(m, copied.tagged);
-    const [src, dst] = [expand(m[1]!), expand(m[2]!)];
+    const [src, dst] = [expandSet(m[1]!), expandSet(m[2]!)];
     assert.equal(src.length, 2);
     assert.equal(dst.length, 2);
     const subjects = new Map<number, string>();
@@ -880,7 +848,7 @@ describe('UIDPLUS (RFC 4315) and MOVE (RFC 6851)', () => {
     const multi = (await imap.until('M1')).tagged;
     const am = /^M1 OK \[APPENDUID \d+ ([\d:,]+)\]/.exec(multi);
     assert.ok(am, multi);
-    assert.equal(expand(am[1]!).length, 2);
+    assert.equal(expandSet(am[1]!).length, 2);
     await imap.logout();
   });
 
@@ -990,7 +958,7 @@ describe('LITERAL+ (RFC 7888) and SASL-IR (RFC 4959)', () => {
     // RFC 7888 §3: with LITERAL+ the client may send non-synchronizing literals of any size; the
     // 4096-octet ceiling is LITERAL- only (§4).
     const big = short('big', `X-Pad: ${'p'.repeat(6000)}\r\n`);
-    const tagged = await append(imap, box, big);
+    const tagged = await imap.append(box, big);
     assert.match(tagged, /^OK/, tagged);
     assert.match((await imap.ok(`STATUS ${box} (MESSAGES)`)).untagged[0]!, /MESSAGES 1\)/);
     await imap.logout();

@@ -119,18 +119,8 @@ before(async () => {
 after(() => server.close());
 
 async function append(imap: ImapDialog, mailbox: string, message: string, options = ''): Promise<void> {
-  const bytes = Buffer.from(message);
-  const tag = imap.nextTag();
-  const opts = options ? `${options} ` : '';
-  imap.write(
-    Buffer.concat([
-      Buffer.from(`${tag} APPEND ${mailbox} ${opts}{${bytes.length}+}\r\n`),
-      bytes,
-      Buffer.from('\r\n'),
-    ]),
-  );
-  const { tagged } = await imap.until(tag);
-  assert.match(tagged, new RegExp(`^${tag} OK`), tagged);
+  const completion = await imap.append(mailbox, message, options);
+  assert.match(completion, /^OK/, completion);
 }
 
 /** A session with `mailbox` opened (EXAMINE unless `select`), IMAP4rev2 when asked. */

@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { provision, startTestServer, type TestServer } from '../helpers/server.ts';
 import { sendOne } from '../helpers/smtp-send.ts';
 import { type Exchange, ImapDialog } from './dialog.ts';
+import { expandSet } from './responses.ts';
 
 let server: TestServer;
 let port: number;
@@ -69,17 +70,6 @@ async function pipelined(imap: ImapDialog, commands: Piece[][]): Promise<Exchang
   return out;
 }
 
-/** Expands `1:3,7` into numbers. */
-function expand(set: string): number[] {
-  const out: number[] = [];
-  for (const part of set.split(',')) {
-    const [a, b] = part.split(':').map(Number);
-    if (b === undefined) out.push(a!);
-    else for (let i = Math.min(a!, b); i <= Math.max(a!, b); i++) out.push(i);
-  }
-  return out;
-}
-
 /** The message numbers of a SEARCH (IMAP4rev1 `* SEARCH`, IMAP4rev2 `* ESEARCH … ALL`). */
 function numbersOf(exchange: Exchange, what: string): number[] {
   assert.match(exchange.tagged, /^OK\b/, `${what} → ${exchange.tagged}`);
@@ -96,7 +86,7 @@ function numbersOf(exchange: Exchange, what: string): number[] {
       .sort((a, b) => a - b);
   }
   const all = / ALL (\S+)/.exec(esearch[0]!);
-  return all ? expand(all[1]!).sort((a, b) => a - b) : [];
+  return all ? expandSet(all[1]!).sort((a, b) => a - b) : [];
 }
 
 /** Mailbox names of the LIST/LSUB responses (quoted, atom or literal form), unescaped. */

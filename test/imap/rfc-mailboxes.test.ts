@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { provision, startTestServer, type TestServer } from '../helpers/server.ts';
 import { ImapDialog } from './dialog.ts';
+import { expandSet } from './responses.ts';
 import { message, type Reply, Session } from './support.ts';
 
 const APPEND_LIMIT = 2000;
@@ -30,17 +31,6 @@ async function login(user: string, rev2 = false): Promise<Session> {
   const s = await Session.login(port, user);
   if (rev2) await s.ok('ENABLE IMAP4rev2');
   return s;
-}
-
-/** Expands a uid-set such as `1:3,7` (either range order) into its numbers, in order. */
-function expandSet(set: string): number[] {
-  const out: number[] = [];
-  for (const part of set.split(',')) {
-    const [a, b] = part.split(':').map(Number);
-    if (b === undefined) out.push(a!);
-    else for (let i = Math.min(a!, b); i <= Math.max(a!, b); i++) out.push(i);
-  }
-  return out;
 }
 
 function statusItems(reply: Reply): Map<string, string> {

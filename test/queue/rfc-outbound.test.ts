@@ -13,6 +13,7 @@ import { SmtpDialog } from '../helpers/smtp-dialog.ts';
 import {
   B_ZONES,
   eventually,
+  mimeParts,
   type ParsedDsn,
   parseDsn,
   type QueueWorld,
@@ -76,28 +77,14 @@ async function twoHosts(a: FakeScript, b: FakeScript): Promise<[FakeServer, Fake
 /** RFC 3464 §2.3.4: status-code = DIGIT "." 1*3DIGIT "." 1*3DIGIT, first digit 2, 4 or 5. */
 const STATUS = /^[245]\.\d{1,3}\.\d{1,3}$/;
 
-/** The raw body parts of a multipart message, with their headers (RFC 2046 §5.1). */
-function mimeParts(raw: Buffer): { head: string; body: string }[] {
-  const text = raw.toString('utf8');
-  const headEnd = text.indexOf('\r\n\r\n');
-  const boundary = /boundary="?([^";\r\n]+)"?/i.exec(text.slice(0, headEnd).replace(/\r\n[ \t]+/g, ' '))?.[1];
-  assert.ok(boundary, 'a multipart boundary');
-  return text
-    .slice(headEnd)
-    .split(`--${boundary}`)
-    .slice(1, -1)
-    .map((part) => {
-      const end = part.indexOf('\r\n\r\n');
-      return { head: part.slice(0, end), body: part.slice(end + 4) };
-    });
-}
-
 /**
  * RFC 3464 §2.1: the delivery-status body is groups of RFC 822-style fields, separated by blank
  * lines; every line is a field ("Name: value") or the continuation of one (leading WSP).
  */
 function assertWellFormedStatus(raw: Buffer): void {
-  const part = mimeParts(raw).find((p) => /content-type:\s*message\/(global-)?delivery-status/i.test(p.head));
+  const part = mimeParts(raw).parts.find((p) =>
+    /content-type:\s*message\/(global-)?delivery-status/i.test(p.head),
+  );
   assert.ok(part, 'a delivery-status part');
   for (const line of part.body.replace(/\r\n$/, '').split('\r\n')) {
     if (line === '') continue;
@@ -739,7 +726,7 @@ describe('outbound delivery and DSNs against the RFCs', { concurrency: 4 }, () =
       // RFC 6522 §3 / RFC 3464 §2: multipart/report; report-type=delivery-status.
       assert.match(dsn.headers, /^Content-Type:\s*multipart\/report/im);
       assert.equal(dsn.reportType?.toLowerCase(), 'delivery-status');
-      const parts = mimeParts(raw);
+      const { parts } = mimeParts(raw);
       assert.ok(parts.length >= 2 && parts.length <= 3, `${parts.length} parts`);
       // RFC 6522 §3: the first part is the human-readable explanation, the second the
       // machine-readable report, the optional third the returned message (RFC 3464 §2).

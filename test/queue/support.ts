@@ -101,14 +101,13 @@ export interface ParsedDsn {
   returned: { type: string; content: string } | undefined;
 }
 
-/** Parses a multipart/report DSN as stored (RFC 6522, RFC 3464). */
-export function parseDsn(raw: Buffer): ParsedDsn {
+/** A multipart message's header (unfolded) and its body parts, each with its own header (RFC 2046 §5.1). */
+export function mimeParts(raw: Buffer): { headers: string; parts: { head: string; body: string }[] } {
   const text = raw.toString('utf8');
   const headEnd = text.indexOf('\r\n\r\n');
   const headers = text.slice(0, headEnd).replace(/\r\n[ \t]+/g, ' ');
-  const boundary = /boundary="([^"]+)"/.exec(headers)?.[1];
-  assert.ok(boundary, 'a multipart report with a boundary');
-  const reportType = /report-type=([\w-]+)/i.exec(headers)?.[1];
+  const boundary = /boundary="?([^";\r\n]+)"?/i.exec(headers)?.[1];
+  assert.ok(boundary, 'a multipart message with a boundary');
   const parts = text
     .slice(headEnd)
     .split(`--${boundary}`)
@@ -117,6 +116,13 @@ export function parseDsn(raw: Buffer): ParsedDsn {
       const end = part.indexOf('\r\n\r\n');
       return { head: part.slice(0, end), body: part.slice(end + 4) };
     });
+  return { headers, parts };
+}
+
+/** Parses a multipart/report DSN as stored (RFC 6522, RFC 3464). */
+export function parseDsn(raw: Buffer): ParsedDsn {
+  const { headers, parts } = mimeParts(raw);
+  const reportType = /report-type=([\w-]+)/i.exec(headers)?.[1];
   const status = parts.find((p) => /content-type:\s*message\/(global-)?delivery-status/i.test(p.head));
   assert.ok(status, 'a message/delivery-status (or RFC 6533 global) part');
   const blocks = status.body

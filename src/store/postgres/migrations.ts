@@ -203,7 +203,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   // 10: each body part's MIME header fields are indexed too (SQLite migration 12): every message
   // is indexed again; until it is, a search reads it instead.
   `
-  DELETE FROM search_docs;
+  TRUNCATE search_docs;
   INSERT INTO search_pending (blob_id)
     SELECT b.id FROM blobs b
     WHERE EXISTS (SELECT 1 FROM messages m WHERE m.blob_id = b.id)

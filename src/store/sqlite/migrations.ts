@@ -220,9 +220,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `,
   // 12: the indexed text now holds each body part's MIME header fields (SEARCH TEXT and BODY find
   // an attachment's file name, RFC 9051 §6.4.4): every message is indexed again. Until it is, a
-  // search reads it instead, as for any message not yet indexed.
+  // search reads it instead, as for any message not yet indexed. The text table is made anew
+  // (as migration 5): deleting its rows one by one costs about 100 µs each.
   `
-  DELETE FROM search_text;
+  DROP TABLE search_text;
+  CREATE VIRTUAL TABLE search_text USING fts5(headers, body, tokenize = 'trigram');
   DELETE FROM search_docs;
   INSERT OR IGNORE INTO search_pending (blob_id)
     SELECT b.id FROM blobs b

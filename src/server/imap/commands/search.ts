@@ -59,15 +59,15 @@ export async function search(session: ImapSession, tag: string, command: SearchC
   if (returns === null) {
     const values = searchResponse(hits, command.uid);
     // RFC 7162 §3.1.5: `(MODSEQ n)`, the highest of the messages returned; none when none match.
-    if (modseq) {
-      const result = await modseqResult(session, hits, null);
-      if (result.length > 0) values.push(result);
-    }
+    const result = modseq ? await modseqResult(session, hits, null) : undefined;
+    if (result) values.push(result);
     session.untagged(...values);
   } else {
     const esearch = esearchResponse(tag, hits, command.uid, returns);
-    if (esearch && modseq) esearch.push(...(await modseqResult(session, hits, returns)));
-    if (esearch) session.untagged(...esearch);
+    if (esearch) {
+      if (modseq) esearch.push(...((await modseqResult(session, hits, returns)) ?? []));
+      session.untagged(...esearch);
+    }
     if (returns.save) saveResult(selected, savedUids(hits, returns));
   }
   return { kind: 'OK', text: `${command.uid ? 'UID SEARCH' : 'SEARCH'} completed` };

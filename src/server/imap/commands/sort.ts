@@ -59,15 +59,17 @@ export async function sort(session: ImapSession, tag: string, command: SortComma
     // RFC 5256 §4: `* SORT` with the numbers in sort order; RFC 7162 §3.1.9: `(MODSEQ n)` after
     // them when the criteria use MODSEQ and something matched.
     const numbers = sorted.map((h) => (command.uid ? h.uid : h.seq));
-    const result = modseq ? await modseqResult(session, sorted, null) : [];
-    session.untagged(atom('SORT'), ...numbers, ...(result.length > 0 ? [result] : []));
+    const result = modseq ? await modseqResult(session, sorted, null) : undefined;
+    session.untagged(atom('SORT'), ...numbers, ...(result ? [result] : []));
     return { kind: 'OK', text: done };
   }
   // RFC 5267 §3.2: ESEARCH with MIN and MAX the first and last in sort order, ALL in sort order.
   const esearch = esearchResponse(tag, sorted, command.uid, returns);
-  // RFC 7162 §3.1.10: and the MODSEQ result option.
-  if (esearch && modseq) esearch.push(...(await modseqResult(session, sorted, returns)));
-  if (esearch) session.untagged(...esearch);
+  if (esearch) {
+    // RFC 7162 §3.1.10: and the MODSEQ result option.
+    if (modseq) esearch.push(...((await modseqResult(session, sorted, returns)) ?? []));
+    session.untagged(...esearch);
+  }
   // RFC 5182 §2.4: `$` keeps the messages, not their order.
   if (returns.save)
     saveResult(

@@ -11,15 +11,15 @@ import type { SearchHit } from './evaluate.ts';
 /**
  * `MODSEQ n` for a response returning `hits`, ordered so that the first is MIN and the last MAX
  * (ascending for SEARCH, sort order for SORT). With only MIN and/or MAX asked for, those
- * messages' MODSEQ (RFC 4731 §3.2 with RFC 7162 §3.1.5); otherwise the highest of all. Nothing
- * when nothing matched.
+ * messages' MODSEQ (RFC 4731 §3.2 with RFC 7162 §3.1.5); otherwise the highest of all.
+ * Undefined when nothing matched.
  */
 export async function modseqResult(
   session: ImapSession,
   hits: readonly SearchHit[],
   returns: SearchReturn | null,
-): Promise<ImapValue[]> {
-  if (hits.length === 0) return [];
+): Promise<ImapValue[] | undefined> {
+  if (hits.length === 0) return undefined;
   const returned =
     returns === null || returns.all || returns.count
       ? hits

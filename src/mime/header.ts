@@ -131,6 +131,13 @@ export function headerEncoding(bytes: Uint8Array): 'utf8' | 'latin1' {
   return 'latin1';
 }
 
+/** True when the header section of `message` (up to its blank line) holds an octet above 0x7F. */
+export function hasEightBitHeader(message: Buffer): boolean {
+  const end = parseHeaderBlock(message, 0, { maxFields: 0 }).end;
+  for (let i = 0; i < end; i++) if (message[i]! >= 0x80) return true;
+  return false;
+}
+
 /** The raw value of a field: everything after the colon, folding kept, final line break removed. */
 export function rawValue(buf: Buffer, field: HeaderField): string {
   let end = field.end;

@@ -28,6 +28,7 @@ export {
   findFields,
   type HeaderBlock,
   type HeaderField,
+  hasEightBitHeader,
   headerValue,
   indexFields,
   parseHeaderBlock,

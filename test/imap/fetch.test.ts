@@ -53,6 +53,9 @@ describe('FETCH', () => {
     port = server.ports.imap!;
     const s = await Session.login(port, 'dora@loft.test');
     try {
+      // The fixtures have UTF-8 header fields, which an IMAP4rev1 client may only APPEND with
+      // UTF8=ACCEPT enabled (RFC 9755 §4); the FETCH sessions below do not enable it.
+      await s.ok('ENABLE UTF8=ACCEPT');
       await s.ok(...appendOf(message('plain "quoted" \\ subject')));
       await s.ok(
         ...appendOf(

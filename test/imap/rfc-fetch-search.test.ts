@@ -111,12 +111,22 @@ before(async () => {
   server = await startTestServer();
   await provision(server, ['loft.test'], [USER]);
   port = server.ports.imap!;
-  const imap = await ImapDialog.login(port, USER);
+  const imap = await setupSession();
   for (const message of INBOX) await append(imap, 'INBOX', message);
   await imap.ok('CREATE Empty');
   await imap.logout();
 });
 after(() => server.close());
+
+/**
+ * A session that fills mailboxes. Some messages have 8-bit header fields, which an IMAP4rev1
+ * client may only APPEND with UTF8=ACCEPT enabled (RFC 9755 §4); the sessions under test do not.
+ */
+async function setupSession(): Promise<ImapDialog> {
+  const imap = await ImapDialog.login(port, USER);
+  await imap.ok('ENABLE UTF8=ACCEPT');
+  return imap;
+}
 
 async function append(imap: ImapDialog, mailbox: string, message: string, options = ''): Promise<void> {
   const completion = await imap.append(mailbox, message, options);
@@ -138,7 +148,7 @@ async function open(
 async function freshMailbox(messages: string[]): Promise<string> {
   boxes += 1;
   const name = `Box${boxes}`;
-  const imap = await ImapDialog.login(port, USER);
+  const imap = await setupSession();
   await imap.ok(`CREATE ${name}`);
   for (const message of messages) await append(imap, name, message);
   await imap.logout();

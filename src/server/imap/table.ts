@@ -93,6 +93,7 @@ export function capabilities(session: ImapSession): string[] {
   const caps = [
     'IMAP4rev1',
     'IMAP4rev2',
+    'UTF8=ACCEPT',
     'LITERAL+',
     'SASL-IR',
     'ENABLE',

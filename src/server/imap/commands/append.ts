@@ -6,8 +6,12 @@
  * message is checked before any is stored, then all are committed in one storage transaction,
  * and the new messages are announced to other sessions only after that commit. Messages holding
  * NUL are refused (RFC 3516 §4.4, see below); literal8 content without NUL is stored as given.
+ * An IMAP4rev1 client that did not ENABLE UTF8=ACCEPT may not append a message whose header holds
+ * 8-bit octets (RFC 9755 §4, a MUST for servers that advertise UTF8=ACCEPT, as Loft does);
+ * IMAP4rev2 clients may (RFC 9051 carries UTF-8 headers).
  */
 
+import { hasEightBitHeader } from '../../../mime/index.ts';
 import { containsNul, UNKNOWN_CTE } from '../../../proto/imap/fetch/binary.ts';
 import { FLAG_BITS } from '../../../proto/imap/fetch/flags-dates.ts';
 import type { AppendCommand, AppendMessage } from '../../../proto/imap/parse/index.ts';
@@ -44,6 +48,8 @@ export async function append(
           : 'NUL is not allowed in a literal',
         code: message.binary ? { name: UNKNOWN_CTE } : undefined,
       };
+    if (!session.utf8 && hasEightBitHeader(raw))
+      return { kind: 'NO', text: '8-bit octets in the header need ENABLE UTF8=ACCEPT first (RFC 9755 §4)' };
     // RFC 7889 §4: over APPENDLIMIT is NO [TOOBIG] (the framer refuses larger literals earlier).
     if (raw.length > limit)
       return { kind: 'NO', text: `Message larger than APPENDLIMIT ${limit}`, code: { name: 'TOOBIG' } };

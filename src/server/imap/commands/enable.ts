@@ -1,5 +1,5 @@
 /**
- * ENABLE (RFC 5161): IMAP4rev2 (RFC 9051 §6.3.1) and UTF8=ACCEPT (RFC 6855) change how Loft
+ * ENABLE (RFC 5161): IMAP4rev2 (RFC 9051 §6.3.1) and UTF8=ACCEPT (RFC 9755) change how Loft
  * talks; CONDSTORE and QRESYNC (RFC 7162 §3.1, §3.2.3) turn on MODSEQ in FETCH responses and
  * VANISHED for expunges. QRESYNC implies CONDSTORE.
  */

@@ -25,6 +25,13 @@ export async function search(session: ImapSession, tag: string, command: SearchC
     if (save) saveResult(selected, []);
     return completion;
   };
+  // RFC 9755 §3: once UTF8=ACCEPT is enabled an IMAP4rev1 client sends no CHARSET (its strings
+  // are UTF-8); one that does gets BAD for the conflicting labels. IMAP4rev2 keeps CHARSET.
+  if (command.charset !== null && session.enabled.has('UTF8=ACCEPT') && !session.rev2)
+    return fail({
+      kind: 'BAD',
+      text: 'No CHARSET after ENABLE UTF8=ACCEPT: strings are UTF-8 (RFC 9755 §3)',
+    });
   const compiled = compileSearch(command.key, {
     charset: command.charset,
     count: selected.count,

@@ -7,7 +7,9 @@ describe('APPEND (RFC 9051 §6.3.12)', () => {
     assert.deepEqual(ok('A003 APPEND saved-messages (\\Seen) {5}\r\nhello'), {
       name: 'APPEND',
       mailbox: box('saved-messages'),
-      messages: [{ flags: ['\\Seen'], internalDate: null, data: Buffer.from('hello'), binary: false }],
+      messages: [
+        { flags: ['\\Seen'], internalDate: null, data: Buffer.from('hello'), binary: false, utf8: false },
+      ],
     });
     const dated = ok('A1 APPEND INBOX " 7-Feb-1994 22:43:04 -0800" {2+}\r\nhi');
     assert.deepEqual(dated.name === 'APPEND' && dated.messages[0]!.internalDate, {
@@ -16,7 +18,7 @@ describe('APPEND (RFC 9051 §6.3.12)', () => {
     });
     const bare = ok('A1 APPEND INBOX {0}\r\n\r\n');
     assert.deepEqual(bare.name === 'APPEND' && bare.messages, [
-      { flags: [], internalDate: null, data: Buffer.alloc(0), binary: false },
+      { flags: [], internalDate: null, data: Buffer.alloc(0), binary: false, utf8: false },
     ]);
     const both = ok('A1 APPEND INBOX (\\seen $Forwarded) "01-Jan-2024 00:00:00 +0000" {1}\r\nx');
     assert.deepEqual(both.name === 'APPEND' && both.messages[0]!.flags, ['\\Seen', '$Forwarded']);
@@ -29,6 +31,7 @@ describe('APPEND (RFC 9051 §6.3.12)', () => {
       internalDate: null,
       data: Buffer.from('a\0b'),
       binary: true,
+      utf8: false,
     });
   });
 
@@ -50,6 +53,33 @@ describe('APPEND (RFC 9051 §6.3.12)', () => {
         [[], null, 'three', true],
       ],
     );
+  });
+
+  it('reads the UTF8 (literal8) form of UTF8=ACCEPT clients (RFC 6855 §4), also in MULTIAPPEND', () => {
+    const c = ok('A1 APPEND INBOX (\\Seen) UTF8 (~{3}\r\nGr\xfc) UTF8 (~{1+}\r\nx) {1}\r\ny');
+    assert.ok(c.name === 'APPEND');
+    assert.deepEqual(
+      c.messages.map((m) => [m.flags, m.data.toString('latin1'), m.utf8]),
+      [
+        [['\\Seen'], 'Gr\xfc', true],
+        [[], 'x', true],
+        [[], 'y', false],
+      ],
+    );
+    const spaced = ok('A1 APPEND INBOX utf8  (~{1}\r\nz)');
+    assert.equal(
+      spaced.name === 'APPEND' && spaced.messages[0]!.utf8,
+      true,
+      'case-insensitive, runs of spaces',
+    );
+  });
+
+  it('refuses a malformed UTF8 form', () => {
+    assert.match(bad('A1 APPEND INBOX UTF8 ({1}\r\nx)'), /literal8/);
+    bad('A1 APPEND INBOX UTF8 (~{1}\r\nx');
+    bad('A1 APPEND INBOX UTF8 ~{1}\r\nx');
+    bad('A1 APPEND INBOX UTF8(~{1}\r\nx)');
+    bad('A1 APPEND INBOX UTF8 (~{1}\r\nx))');
   });
 
   it('refuses malformed commands', () => {

@@ -25,6 +25,7 @@ import { pop3Listener } from './server/pop3/server.ts';
 import type { Pop3Services } from './server/pop3/services.ts';
 import { smtpListener } from './server/smtp/server.ts';
 import type { SmtpServices } from './server/smtp/services.ts';
+import { queuedWork } from './services/delivery/delivery.ts';
 import { sweepOrphanBlobs } from './services/delivery/sweeper.ts';
 import { QueueRunner } from './services/queue/runner.ts';
 import { FLAG_BITS } from './store/store.ts';
@@ -236,7 +237,7 @@ function smtpServices(
     credentials: directory,
     deliver: async (message, id) => {
       const receipt = await delivery.deliver(message, id);
-      if (receipt.queueId !== undefined) queue?.wake();
+      if (queuedWork(receipt)) queue?.wake();
       return receipt;
     },
     primaryDomain: async () => (await directory.listDomains())[0]?.name,

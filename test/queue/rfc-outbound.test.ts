@@ -17,6 +17,7 @@ import {
   type ParsedDsn,
   parseDsn,
   type QueueWorld,
+  queueEmpty,
   senderWorld,
   submit,
 } from './support.ts';
@@ -32,13 +33,6 @@ async function reports(world: QueueWorld, count: number, timeoutMs = 10_000): Pr
   }, timeoutMs);
   assert.ok(ok, `expected ${count} report(s) in alice's INBOX, found ${inbox.length}`);
   return inbox.map(parseDsn);
-}
-
-async function queueEmpty(world: QueueWorld, timeoutMs = 10_000): Promise<void> {
-  assert.ok(
-    await eventually(async () => (await world.sender.services.store.listQueue()).length === 0, timeoutMs),
-    'the queue empties',
-  );
 }
 
 async function attempted(world: QueueWorld, atLeast = 1): Promise<void> {

@@ -41,6 +41,14 @@ export async function submit(
   }
 }
 
+/** Waits until the sender's outbound queue is empty (every entry sent or given up). */
+export async function queueEmpty(world: QueueWorld, timeoutMs = 10_000): Promise<void> {
+  assert.ok(
+    await eventually(async () => (await world.sender.services.store.listQueue()).length === 0, timeoutMs),
+    'the queue empties',
+  );
+}
+
 /** Fast retry settings for tests (seconds). */
 export const FAST_QUEUE = {
   retry_initial: 0.3,

@@ -12,10 +12,11 @@ import type { MailboxEvents } from '../../core/events.ts';
 import { nextId } from '../../core/ids.ts';
 import { encodeStructure, indexMessage } from '../../mime/index.ts';
 import type { BlobRef, BlobStore } from '../../store/blob/blob-store.ts';
-import type { DeliveryCommit, QueueRecipientInput, Store } from '../../store/store.ts';
+import type { DeliveryCommit, DeliveryResult, QueueRecipientInput, Store } from '../../store/store.ts';
 
 export type { QueueRecipientInput };
 
+import { successNotice } from './success-notice.ts';
 import { receivedHeader, returnPathHeader, type TraceInfo } from './trace.ts';
 
 /** One accepted recipient: where it resolved (local accounts, or a remote address) and its DSN parameters. */
@@ -58,7 +59,15 @@ export interface MessageSigner {
 export interface DeliveryReceipt {
   id: string;
   localCopies: number;
+  /** The outbound queue entry of the remote recipients, if any. */
   queueId: number | undefined;
+  /** The queue entry of the success notice to the sender (RFC 3461 NOTIFY=SUCCESS), if any. */
+  noticeQueueId?: number | undefined;
+}
+
+/** True when the delivery left work for the queue runner (remote recipients or a notice). */
+export function queuedWork(receipt: DeliveryReceipt): boolean {
+  return receipt.queueId !== undefined || receipt.noticeQueueId !== undefined;
 }
 
 /** A message with this many Received fields or more is refused as a loop (RFC 5321 §6.3). */
@@ -138,10 +147,16 @@ export class DeliveryService {
       inboxes.push(await this.#targetMailbox(accountId, message.junk ?? false, known.get(accountId)));
     }
 
+    // RFC 3461 §5.2.3: a `delivered` notice for NOTIFY=SUCCESS, committed with the message.
+    const notice = successNotice(message, raw, { id, date, hostname: message.trace.hostname });
+    const noticeBlob = notice && (await this.#blobs.put([notice.report], { handOver: true }));
     // `raw` was made here and is read no more once stored: no copy on its way to storage.
-    const blob = await this.#blobs.put([raw], { handOver: true });
+    const blob = await this.#blobs.put([raw], { handOver: true }).catch(async (err: unknown) => {
+      if (noticeBlob) await this.#blobs.remove(noticeBlob.id).catch(() => {});
+      throw err;
+    });
     try {
-      const result = await this.#store.commitDelivery({
+      const main: DeliveryCommit = {
         blob,
         structure,
         internalDate: date.getTime(),
@@ -163,7 +178,18 @@ export class DeliveryService {
                 accountId: message.accountId,
               }
             : undefined,
-      });
+      };
+      const { result, noticeQueueId } = await this.#commit(
+        main,
+        notice &&
+          noticeBlob && {
+            blob: noticeBlob,
+            structure: structureOf(notice.report),
+            internalDate: date.getTime(),
+            placements: [],
+            queue: { ...notice.queue, blob: noticeBlob },
+          },
+      );
       for (const placed of result.placed) {
         this.#events.publish({
           kind: 'append',
@@ -172,11 +198,23 @@ export class DeliveryService {
           modseq: placed.modseq,
         });
       }
-      return { id, localCopies: result.placed.length, queueId: result.queueId };
+      return { id, localCopies: result.placed.length, queueId: result.queueId, noticeQueueId };
     } catch (err) {
       await this.#blobs.remove(blob.id).catch(() => {});
+      if (noticeBlob) await this.#blobs.remove(noticeBlob.id).catch(() => {});
       throw err;
     }
+  }
+
+  /** Commits the message, and its success notice in the same transaction when there is one. */
+  async #commit(
+    main: DeliveryCommit,
+    notice: DeliveryCommit | undefined,
+  ): Promise<{ result: DeliveryResult; noticeQueueId?: number | undefined }> {
+    if (!notice) return { result: await this.#store.commitDelivery(main) };
+    const [result, noticeResult] = await this.#store.commitDeliveries([main, notice]);
+    if (!result) throw new LoftError('INTERNAL', 'delivery committed no message');
+    return { result, noticeQueueId: noticeResult?.queueId };
   }
 
   /**

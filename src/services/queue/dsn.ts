@@ -130,15 +130,19 @@ export function buildDsn(input: DsnInput): Buffer {
     `${human.join('\r\n')}\r\n`,
     `--${boundary}\r\nContent-Type: ${statusType}\r\nContent-Description: Delivery report\r\n\r\n`,
     `${status}\r\n\r\n`,
-    `--${boundary}\r\nContent-Type: ${returned.type}\r\nContent-Description: ${
-      full ? 'Undelivered message' : 'Undelivered message header'
-    }\r\n\r\n`,
+    `--${boundary}\r\nContent-Type: ${returned.type}\r\nContent-Description: ${describeReturned(action, full)}\r\n\r\n`,
   ];
   return Buffer.concat([
     Buffer.from(parts.join('')),
     withFinalCrlf(returned.body),
     Buffer.from(`--${boundary}--\r\n`),
   ]);
+}
+
+/** The third part's description: the message, or its header, delivered or not. */
+function describeReturned(action: DsnAction, full: boolean): string {
+  const undelivered = action === 'failed' || action === 'delayed';
+  return `${undelivered ? 'Undelivered message' : 'Message'}${full ? '' : ' header'}`;
 }
 
 /** The header section of a message, with its ending blank line (RFC 5322 §2.1). */

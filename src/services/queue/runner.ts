@@ -15,7 +15,7 @@ import { isLoftError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import type { BlobStore } from '../../store/blob/blob-store.ts';
 import type { QueueBatch, QueueMessageHead, Store } from '../../store/store.ts';
-import type { AcceptedRecipient, DeliveryService } from '../delivery/delivery.ts';
+import { type AcceptedRecipient, type DeliveryService, queuedWork } from '../delivery/delivery.ts';
 import { buildDsn, type DsnRecipient } from './dsn.ts';
 import { decide, type QueueSchedule } from './reports.ts';
 import type { OutboundOutcome, OutboundResult, Transport } from './transport.ts';
@@ -277,12 +277,14 @@ export class QueueRunner {
     }
     if (accepted.length > 0) {
       try {
-        await this.#deps.delivery.deliver({
+        const receipt = await this.#deps.delivery.deliver({
           sender: batch.message.sender,
           recipients: accepted,
           content: [content],
           trace: this.#trace(),
         });
+        // A success notice (NOTIFY=SUCCESS) was queued with the message.
+        if (queuedWork(receipt)) this.wake();
       } catch (err) {
         const permanent = isLoftError(err) && err.code === 'PERM';
         const failed: OutboundOutcome = permanent

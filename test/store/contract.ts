@@ -315,6 +315,50 @@ export function storeContract(name: string, factory: StoreFactory): void {
       assert.equal(box.uidNext, before.uidNext + 1, 'the failed set used no UID');
     });
 
+    test('commitDeliveries: a message and a queue-only notice about it, together (RFC 3461 §5.2.3)', async () => {
+      const domain = await store.addDomain('notice.test');
+      const a = await store.addAccount({
+        address: 'a@notice.test',
+        domainId: domain.id,
+        passwordHash: 'h',
+        scram: undefined,
+        mailboxes: MAILBOXES,
+      });
+      const inbox = (await store.getMailbox(a.id, 'INBOX'))!;
+      const notice = fakeBlob(300);
+      const queued = (await store.listQueue()).length;
+      const [message, report] = await store.commitDeliveries([
+        { blob: fakeBlob(), structure: '{}', internalDate: 1, placements: [{ mailboxId: inbox.id }] },
+        {
+          blob: notice,
+          structure: '{}',
+          internalDate: 1,
+          placements: [],
+          queue: {
+            sender: '',
+            recipients: [{ address: 'sender@remote.example', notify: ['NEVER'] }],
+            blob: notice,
+            blobOffset: 0,
+            requireTls: false,
+            smtpUtf8: false,
+            eightBit: false,
+          },
+        },
+      ]);
+      assert.equal(message!.placed.length, 1);
+      assert.equal(message!.queueId, undefined);
+      assert.deepEqual(report!.placed, []);
+      assert.ok(report!.queueId !== undefined);
+      const entry = await store.getQueued(report!.queueId!);
+      assert.equal(entry?.sender, '');
+      assert.equal(entry?.blobId, notice.id);
+      assert.deepEqual(
+        entry?.recipients.map((r) => [r.address, r.notify]),
+        [['sender@remote.example', ['NEVER']]],
+      );
+      assert.equal((await store.listQueue()).length, queued + 1);
+    });
+
     test('queue: a delivery with remote recipients is queued with its DSN parameters', async () => {
       const blob = fakeBlob(500);
       const result = await store.commitDelivery({

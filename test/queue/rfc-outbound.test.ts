@@ -13,6 +13,7 @@ import { SmtpDialog } from '../helpers/smtp-dialog.ts';
 import {
   B_ZONES,
   eventually,
+  inboxHolding,
   mimeParts,
   type ParsedDsn,
   parseDsn,
@@ -26,13 +27,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until alice's INBOX holds at least `count` messages; returns them parsed as DSNs. */
 async function reports(world: QueueWorld, count: number, timeoutMs = 10_000): Promise<ParsedDsn[]> {
-  let inbox: Buffer[] = [];
-  const ok = await eventually(async () => {
-    inbox = await mailboxContents(world.sender, 'alice@a.test');
-    return inbox.length >= count;
-  }, timeoutMs);
-  assert.ok(ok, `expected ${count} report(s) in alice's INBOX, found ${inbox.length}`);
-  return inbox.map(parseDsn);
+  return (await inboxHolding(world, 'alice@a.test', count, timeoutMs)).map(parseDsn);
 }
 
 async function attempted(world: QueueWorld, atLeast = 1): Promise<void> {

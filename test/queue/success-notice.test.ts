@@ -12,7 +12,7 @@ import { mailboxContents } from '../helpers/server.ts';
 import { SmtpDialog } from '../helpers/smtp-dialog.ts';
 import {
   B_ZONES,
-  eventually,
+  inboxHolding,
   mimeParts,
   parseDsn,
   type QueueWorld,
@@ -22,16 +22,6 @@ import {
 } from './support.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function inbox(world: QueueWorld, address: string, count: number): Promise<Buffer[]> {
-  let messages: Buffer[] = [];
-  const ok = await eventually(async () => {
-    messages = await mailboxContents(world.sender, address);
-    return messages.length >= count;
-  }, 10_000);
-  assert.ok(ok, `expected ${count} message(s) for ${address}, found ${messages.length}`);
-  return messages;
-}
 
 /** Sends one message to Loft's port 25 as a server from outside would. */
 async function fromOutside(world: QueueWorld, from: string, rcpts: string[], params: string): Promise<void> {
@@ -61,9 +51,9 @@ describe('success notices for local delivery (RFC 3461 §5.2.3)', () => {
         subject: 'please confirm',
       });
       assert.equal(code, 250);
-      const [delivered] = await inbox(world, 'bob@a.test', 1);
+      const [delivered] = await inboxHolding(world, 'bob@a.test', 1);
       assert.match(delivered!.toString(), /Subject: please confirm/);
-      const [raw] = await inbox(world, 'alice@a.test', 1);
+      const [raw] = await inboxHolding(world, 'alice@a.test', 1);
       const text = raw!.toString();
       // RFC 3461 §6.1: sent with the null reverse path.
       assert.match(text, /^Return-Path: <>\r\n/);
@@ -108,7 +98,7 @@ describe('success notices for local delivery (RFC 3461 §5.2.3)', () => {
       smtp.write('Subject: bounce\r\n\r\nx\r\n.\r\n');
       assert.equal((await smtp.reply())?.code, 250);
       smtp.close();
-      await inbox(world, 'bob@a.test', 4);
+      await inboxHolding(world, 'bob@a.test', 4);
       await queueEmpty(world);
       await sleep(300);
       assert.deepEqual(await mailboxContents(world.sender, 'alice@a.test'), [], 'no report');
@@ -122,7 +112,7 @@ describe('success notices for local delivery (RFC 3461 §5.2.3)', () => {
     const world = await senderWorld(B_ZONES, remote.port);
     try {
       await fromOutside(world, 'carol@b.test', ['alice@a.test'], 'NOTIFY=SUCCESS ORCPT=rfc822;alice@a.test');
-      await inbox(world, 'alice@a.test', 1);
+      await inboxHolding(world, 'alice@a.test', 1);
       await queueEmpty(world);
       const session = remote.sessions.find((s) => s.messages.length > 0);
       assert.ok(session, 'the notice reached b.test');
@@ -158,7 +148,7 @@ describe('success notices for local delivery (RFC 3461 §5.2.3)', () => {
         rcptParams: 'NOTIFY=SUCCESS',
       });
       assert.equal(code, 250);
-      const [raw] = await inbox(world, 'alice@a.test', 1);
+      const [raw] = await inboxHolding(world, 'alice@a.test', 1);
       const dsn = parseDsn(raw!);
       const byAddress = new Map(dsn.recipients.map((r) => [r.get('final-recipient'), r.get('action')]));
       assert.deepEqual(

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { startDnsServer, type TestDnsServer, type TestZones } from '../helpers/dns-server.ts';
-import { provision, startTestServer, type TestServer } from '../helpers/server.ts';
+import { mailboxContents, provision, startTestServer, type TestServer } from '../helpers/server.ts';
 import { SmtpDialog } from '../helpers/smtp-dialog.ts';
 import { eventually, plainResponse } from '../smtp/support.ts';
 
@@ -47,6 +47,22 @@ export async function queueEmpty(world: QueueWorld, timeoutMs = 10_000): Promise
     await eventually(async () => (await world.sender.services.store.listQueue()).length === 0, timeoutMs),
     'the queue empties',
   );
+}
+
+/** Waits until `address`'s INBOX on the sender holds at least `count` messages; returns them all. */
+export async function inboxHolding(
+  world: QueueWorld,
+  address: string,
+  count: number,
+  timeoutMs = 10_000,
+): Promise<Buffer[]> {
+  let messages: Buffer[] = [];
+  const ok = await eventually(async () => {
+    messages = await mailboxContents(world.sender, address);
+    return messages.length >= count;
+  }, timeoutMs);
+  assert.ok(ok, `expected ${count} message(s) in ${address}'s INBOX, found ${messages.length}`);
+  return messages;
 }
 
 /** Fast retry settings for tests (seconds). */

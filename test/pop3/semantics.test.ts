@@ -21,7 +21,14 @@ before(async () => {
   await provision(
     server,
     ['loft.test'],
-    ['keep@loft.test', 'del@loft.test', 'snap@loft.test', 'drop@loft.test', 'many@loft.test'],
+    [
+      'keep@loft.test',
+      'del@loft.test',
+      'snap@loft.test',
+      'drop@loft.test',
+      'many@loft.test',
+      'seen@loft.test',
+    ],
   );
 });
 after(() => server.close());
@@ -58,6 +65,47 @@ describe('download-and-keep', () => {
       'RETR marks it seen',
     );
     await pop.quit();
+  });
+});
+
+describe('when \\Seen is stored (as Dovecot: after the download, in one commit)', () => {
+  const seenUids = async (): Promise<number[]> =>
+    (await inbox(server, 'seen@loft.test')).messages.filter((m) => m.flags & SEEN).map((m) => m.uid);
+
+  test('RETRs in a row are stored by the next other command, together', async () => {
+    await deliverMany(server, 'seen@loft.test', 3);
+    const uids = (await inbox(server, 'seen@loft.test')).messages.map((m) => m.uid);
+    const watch = await watchInbox(server, 'seen@loft.test');
+    const pop = await Pop3Dialog.login(server.ports.pop3!, 'seen@loft.test');
+    await pop.multi('RETR 1');
+    // A client downloading one message at a time may pause between RETRs.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await pop.multi('RETR 2');
+    await pop.multi('RETR 3');
+    assert.deepEqual(await seenUids(), [], 'not yet: the client may still be downloading');
+    await pop.command('STAT', true);
+    assert.deepEqual(await seenUids(), uids, 'stored before STAT was answered');
+    const modseqs = new Set(watch.changes.filter((c) => c.kind === 'flags').map((c) => c.modseq));
+    assert.equal(modseqs.size, 1, 'one flag change (one MODSEQ) for the three messages');
+    watch.stop();
+    await pop.quit();
+  });
+
+  test('a connection dropped after RETR still stores \\Seen for what was sent; DELE is forgotten', async () => {
+    await deliverMany(server, 'seen@loft.test', 2, 'dropped');
+    const { messages } = await inbox(server, 'seen@loft.test');
+    const count = messages.length;
+    const pop = await Pop3Dialog.login(server.ports.pop3!, 'seen@loft.test');
+    await pop.command(`DELE ${count - 1}`, true);
+    await pop.multi(`RETR ${count}`);
+    pop.close();
+    assert.ok(
+      await eventually(async () => (await seenUids()).includes(messages[count - 1]!.uid)),
+      'the retrieved message got \\Seen when the session ended',
+    );
+    const after = (await inbox(server, 'seen@loft.test')).messages;
+    assert.equal(after.length, count, 'nothing removed');
+    assert.equal(after[count - 2]!.flags & SEEN, 0, 'the message deleted and not retrieved stays unseen');
   });
 });
 

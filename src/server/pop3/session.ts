@@ -116,39 +116,27 @@ export class Pop3Session {
   }
 
   /**
-   * UIDs retrieved whose \Seen flag is still to be stored. They are stored together in one
-   * transaction when the session next waits for input, and at its end however it ends (as
-   * Dovecot stores flag changes in batches): one commit per pipelined burst, not per RETR.
+   * UIDs retrieved whose \Seen flag is still to be stored. As Dovecot does, they are kept in the
+   * session and stored together in one transaction: before the next command other than RETR is
+   * answered (so that what the client does next, QUIT's UPDATE state included, finds them stored),
+   * and when the session ends however it ends. A download of the whole maildrop thus costs one
+   * commit, made after it, instead of commits competing with the transfer.
    */
   pendingSeen: number[] = [];
 
   /** Read-ahead of small messages for RETR. */
   readonly prefetch: BodyPrefetch;
 
-  #lastSeenStore = 0;
-
-  /** The \Seen writes under way, chained so that they are stored in order, one at a time. */
-  #seenWrites: Promise<void> = Promise.resolve();
-
-  /**
-   * Stores the pending \Seen flags. In the `background` (a client downloading at full speed),
-   * the write goes on while the next RETRs are answered; every other caller waits until all the
-   * writes asked for so far are done.
-   */
-  async storeSeen(background = false): Promise<void> {
-    this.#lastSeenStore = Date.now();
-    if (this.pendingSeen.length > 0 && this.maildrop) {
-      const uids = this.pendingSeen;
-      const mailboxId = this.maildrop.mailboxId;
-      this.pendingSeen = [];
-      this.#seenWrites = this.#seenWrites.then(() =>
-        this.services.markSeen(mailboxId, uids).catch((err: unknown) => {
-          // The messages were delivered to the client; flags that could not be stored are not worth an error.
-          this.log.warn({ event: 'pop3.seen.failed', count: uids.length, err });
-        }),
-      );
+  /** Stores the pending \Seen flags; a failure is logged, not answered (the messages were sent). */
+  async storeSeen(): Promise<void> {
+    if (this.pendingSeen.length === 0 || !this.maildrop) return;
+    const uids = this.pendingSeen;
+    this.pendingSeen = [];
+    try {
+      await this.services.markSeen(this.maildrop.mailboxId, uids);
+    } catch (err) {
+      this.log.warn({ event: 'pop3.seen.failed', count: uids.length, err });
     }
-    if (!background) await this.#seenWrites;
   }
 
   /** Sends queued responses, then `data` at once (message content: never queued whole). */
@@ -188,14 +176,7 @@ export class Pop3Session {
       }
     };
     shutdown.addEventListener('abort', onShutdown, { once: true });
-    this.conn.beforeWait = async () => {
-      await this.flush();
-      // While a client downloads at full speed, \Seen is stored at most every 250 ms (or per 512
-      // messages): one commit per burst, not per pipelined window. Other commands and the end
-      // store the rest.
-      if (this.pendingSeen.length >= 512 || Date.now() - this.#lastSeenStore >= 250)
-        await this.storeSeen(true);
-    };
+    this.conn.beforeWait = () => this.flush();
     const readLimit = Math.max(this.settings.maxCommandLine, this.settings.maxAuthLine);
     try {
       // RFC 1939 §4: the greeting. No APOP timestamp: APOP is not offered.

@@ -83,6 +83,13 @@ export interface MailboxRecord {
   subscribed: boolean;
 }
 
+/** A mailbox as SELECT reads it: its row and its first unseen message, from one snapshot. */
+export interface OpenedMailbox {
+  mailbox: MailboxRecord;
+  /** The lowest UID without \Seen (RFC 3501 §6.3.1 UNSEEN), or undefined when every message is seen. */
+  firstUnseenUid: number | undefined;
+}
+
 /** System flags as a bit set (RFC 9051 §2.3.2); keywords are kept apart. */
 export const FLAG_BITS = {
   '\\Seen': 1,

@@ -24,6 +24,7 @@ import type {
   ImportedMessage,
   MailboxRecord,
   MessageRecord,
+  OpenedMailbox,
   QueueBatch,
   QueueMessageRecord,
   QueueOutcome,
@@ -129,8 +130,11 @@ export interface Store {
   ): Promise<{ messages: number; unseen: number; deleted: number; size: number }>;
   /** The UIDs of a mailbox in ascending order (cheap: for SELECT on large mailboxes). */
   listUids(mailboxId: number, afterUid?: number): Promise<number[]>;
-  /** The lowest UID without \Seen (RFC 3501 §6.3.1 UNSEEN), or undefined; served by an index. */
-  firstUnseenUid(mailboxId: number): Promise<number | undefined>;
+  /**
+   * What SELECT needs in one read: the mailbox and the lowest UID without \Seen (RFC 3501 §6.3.1
+   * UNSEEN; served by an index), or undefined when there is no such mailbox.
+   */
+  openMailbox(accountId: number, name: string): Promise<OpenedMailbox | undefined>;
   /** The messages with these UIDs (absent ones skipped), in ascending UID order. */
   getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]>;
   /**

@@ -1131,7 +1131,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
       await store.removeAccount('a@import.test');
     });
 
-    test('firstUnseenUid: the lowest UID without \\Seen', async () => {
+    test('openMailbox: the mailbox with its lowest UID without \\Seen, read together', async () => {
       const domain = await store.addDomain('unseen.test');
       const a = await store.addAccount({
         address: 'a@unseen.test',
@@ -1141,7 +1141,9 @@ export function storeContract(name: string, factory: StoreFactory): void {
         mailboxes: MAILBOXES,
       });
       const inbox = (await store.getMailbox(a.id, 'INBOX'))!;
-      assert.equal(await store.firstUnseenUid(inbox.id), undefined);
+      const firstUnseen = async () => (await store.openMailbox(a.id, 'INBOX'))!.firstUnseenUid;
+      assert.deepEqual(await store.openMailbox(a.id, 'INBOX'), { mailbox: inbox, firstUnseenUid: undefined });
+      assert.equal(await store.openMailbox(a.id, 'Nonexistent'), undefined);
       for (let i = 0; i < 4; i++)
         await store.commitDelivery({
           blob: fakeBlob(),
@@ -1149,11 +1151,25 @@ export function storeContract(name: string, factory: StoreFactory): void {
           internalDate: 1,
           placements: [{ mailboxId: inbox.id, flags: i === 2 ? 0 : 1 }],
         });
-      assert.equal(await store.firstUnseenUid(inbox.id), 3);
+      assert.equal(await firstUnseen(), 3);
+      const opened = (await store.openMailbox(a.id, 'INBOX'))!;
+      assert.deepEqual(opened.mailbox, await store.getMailbox(a.id, 'INBOX'), 'the same row as getMailbox');
+      assert.equal(opened.mailbox.uidNext, 5);
       await store.updateFlags(inbox.id, [3], { add: 1 });
-      assert.equal(await store.firstUnseenUid(inbox.id), undefined);
+      assert.equal(await firstUnseen(), undefined);
       await store.updateFlags(inbox.id, [2, 4], { remove: 1 });
-      assert.equal(await store.firstUnseenUid(inbox.id), 2);
+      assert.equal(await firstUnseen(), 2);
+      // Another mailbox's unseen messages are not this one's.
+      const sent = (await store.getMailbox(a.id, 'Sent'))!;
+      await store.commitDelivery({
+        blob: fakeBlob(),
+        structure: '{}',
+        internalDate: 1,
+        placements: [{ mailboxId: sent.id, flags: 0 }],
+      });
+      await store.updateFlags(inbox.id, [2, 4], { add: 1 });
+      assert.equal(await firstUnseen(), undefined);
+      assert.equal((await store.openMailbox(a.id, 'Sent'))!.firstUnseenUid, 1);
       await store.removeAccount('a@unseen.test');
     });
 

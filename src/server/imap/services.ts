@@ -14,6 +14,7 @@ import type {
   FlagUpdate,
   MailboxRecord,
   MessageRecord,
+  OpenedMailbox,
   SearchText,
   SpecialUse,
   TextNeedle,
@@ -37,8 +38,8 @@ export interface MailboxAccess {
   mailbox(accountId: number, name: string): Promise<MailboxRecord | undefined>;
   mailboxById(id: number): Promise<MailboxRecord | undefined>;
   uids(mailboxId: number, afterUid?: number): Promise<number[]>;
-  /** The lowest UID without \Seen, or undefined. */
-  firstUnseenUid(mailboxId: number): Promise<number | undefined>;
+  /** The mailbox and its lowest UID without \Seen, read together (for SELECT). */
+  open(accountId: number, name: string): Promise<OpenedMailbox | undefined>;
   /** Every UID of the mailbox now, as runs (subscribe to its events first). */
   uidList(mailboxId: number, highestModseq?: number): Promise<UidList>;
   stats(mailboxId: number): Promise<{ messages: number; unseen: number; deleted: number; size: number }>;

@@ -15,6 +15,7 @@ import type {
   FlagUpdate,
   MailboxRecord,
   MessageRecord,
+  OpenedMailbox,
   SearchText,
   SpecialUse,
   Store,
@@ -31,6 +32,7 @@ export type {
   FlagUpdate,
   MailboxRecord,
   MessageRecord,
+  OpenedMailbox,
   SearchText,
   SpecialUse,
   TextNeedle,
@@ -114,9 +116,9 @@ export class MailboxService {
     return this.#uidLists.get(mailboxId, modseq);
   }
 
-  /** The lowest UID without \Seen, or undefined. */
-  firstUnseenUid(mailboxId: number): Promise<number | undefined> {
-    return this.#store.firstUnseenUid(mailboxId);
+  /** The mailbox and its lowest UID without \Seen, read together (for SELECT). */
+  open(accountId: number, name: string): Promise<OpenedMailbox | undefined> {
+    return this.#store.openMailbox(accountId, name);
   }
 
   /** The messages with these UIDs, ascending. */

@@ -1,7 +1,7 @@
 /**
  * Reading mailboxes and subscriptions in PostgreSQL, as src/store/sqlite/mailbox-reads.ts.
  */
-import type { MailboxRecord } from '../store.ts';
+import type { MailboxRecord, OpenedMailbox } from '../store.ts';
 import type { Queryable, Row } from './database.ts';
 import { toMailbox } from './rows.ts';
 
@@ -27,6 +27,23 @@ export async function getMailbox(
     [accountId, name],
   );
   return rows[0] ? toMailbox(rows[0]) : undefined;
+}
+
+/** The mailbox and its first unseen UID in one statement (one round trip), as SQLite's. */
+export async function openMailbox(
+  db: Queryable,
+  accountId: number,
+  name: string,
+): Promise<OpenedMailbox | undefined> {
+  const { rows } = await db.query(
+    `SELECT ${MAILBOX_COLUMNS},
+       (SELECT min(uid) FROM messages WHERE mailbox_id = m.id AND (flags & 1) = 0) AS first_unseen
+     FROM mailboxes m WHERE account_id = $1 AND name = $2`,
+    [accountId, name],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return { mailbox: toMailbox(row), firstUnseenUid: (row.first_unseen as number | null) ?? undefined };
 }
 
 export async function getMailboxById(db: Queryable, id: number): Promise<MailboxRecord | undefined> {

@@ -72,15 +72,6 @@ export async function getMessages(
   return rows.map(toMessage);
 }
 
-/** The lowest UID without \Seen (RFC 3501 §6.3.1 UNSEEN), or undefined. */
-export async function firstUnseenUid(db: Queryable, mailboxId: number): Promise<number | undefined> {
-  const { rows } = await db.query(
-    'SELECT min(uid) AS uid FROM messages WHERE mailbox_id = $1 AND (flags & 1) = 0',
-    [mailboxId],
-  );
-  return (rows[0]?.uid as number | null) ?? undefined;
-}
-
 /** The structure stored with a blob; NOTFOUND if absent. */
 export async function getStructure(db: Queryable, blobId: string): Promise<string> {
   const { rows } = await db.query('SELECT structure FROM blobs WHERE id = $1', [blobId]);

@@ -23,6 +23,7 @@ import type {
   ImportedMessage,
   MailboxRecord,
   MessageRecord,
+  OpenedMailbox,
   QueueBatch,
   QueueMessageRecord,
   QueueOutcome,
@@ -64,11 +65,11 @@ import {
   getMailboxById,
   listMailboxes,
   listSubscriptions,
+  openMailbox,
   readNewMailbox,
 } from './mailbox-reads.ts';
 import { copyMessages, createMailbox, deleteMailbox, renameMailboxes, setSubscribed } from './mailboxes.ts';
 import {
-  firstUnseenUid,
   getMessages,
   getStructure,
   getStructures,
@@ -358,8 +359,8 @@ export class PostgresStore implements Store {
     await this.#db.tx('importing messages', (db) => importMessages(db, mailboxId, messages));
   }
 
-  async firstUnseenUid(mailboxId: number): Promise<number | undefined> {
-    return this.#db.read('reading messages', (db) => firstUnseenUid(db, mailboxId));
+  async openMailbox(accountId: number, name: string): Promise<OpenedMailbox | undefined> {
+    return this.#db.read('reading mailbox', (db) => openMailbox(db, accountId, name));
   }
 
   async getStructure(blobId: string): Promise<string> {

@@ -92,14 +92,6 @@ function toRecords(mailboxId: number, rows: readonly SpanRow[], wanted?: Set<num
   return out;
 }
 
-/** The lowest UID without \Seen (RFC 3501 §6.3.1 UNSEEN), or undefined. */
-export function firstUnseenUid(prepare: Prepare, mailboxId: number): number | undefined {
-  const row = prepare('SELECT min(uid) AS uid FROM messages WHERE mailbox_id = ? AND (flags & 1) = 0').get(
-    mailboxId,
-  ) as Row | undefined;
-  return (row?.uid as number | null) ?? undefined;
-}
-
 /** The structure stored with a blob; NOTFOUND if absent. */
 export function getStructure(prepare: Prepare, blobId: string): string {
   const row = prepare('SELECT structure FROM blobs WHERE id = ?').get(blobId) as Row | undefined;

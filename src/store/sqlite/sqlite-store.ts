@@ -21,6 +21,7 @@ import type {
   ImportedMessage,
   MailboxRecord,
   MessageRecord,
+  OpenedMailbox,
   QueueBatch,
   QueueMessageRecord,
   QueueOutcome,
@@ -59,11 +60,11 @@ import {
   getMailboxById,
   listMailboxes,
   listSubscriptions,
+  openMailbox,
   readNewMailbox,
 } from './mailbox-reads.ts';
 import { copyMessages, createMailbox, deleteMailbox, renameMailboxes, setSubscribed } from './mailboxes.ts';
 import {
-  firstUnseenUid,
   getMessages,
   getStructure,
   getStructures,
@@ -301,8 +302,8 @@ export class SqliteStore implements Store {
     this.#tx('importing messages', () => importMessages(this.#prepare, mailboxId, messages));
   }
 
-  async firstUnseenUid(mailboxId: number): Promise<number | undefined> {
-    return this.#query('reading messages', () => firstUnseenUid(this.#prepare, mailboxId));
+  async openMailbox(accountId: number, name: string): Promise<OpenedMailbox | undefined> {
+    return this.#query('reading mailbox', () => openMailbox(this.#prepare, accountId, name));
   }
 
   async getStructure(blobId: string): Promise<string> {

@@ -29,8 +29,10 @@ export async function select(
   if (command.condstore) session.enabled.add('CONDSTORE'); // RFC 7162 §3.1.8
   const name = session.mailboxName(command.mailbox);
   if (name === undefined) return { kind: 'NO', text: 'Invalid mailbox name', code: { name: 'CANNOT' } };
-  const mailbox = await session.services.mailboxes.mailbox(session.account!.id, name);
-  if (!mailbox) return { kind: 'NO', text: 'No such mailbox', code: { name: 'NONEXISTENT' } };
+  // One read for the mailbox and its first unseen message (one storage round trip, not two).
+  const opened = await session.services.mailboxes.open(session.account!.id, name);
+  if (!opened) return { kind: 'NO', text: 'No such mailbox', code: { name: 'NONEXISTENT' } };
+  const { mailbox } = opened;
   const readOnly = command.name === 'EXAMINE';
   const selected = await SelectedMailbox.open(session.services.mailboxes, mailbox, readOnly);
   session.selected = selected;
@@ -47,7 +49,8 @@ export async function select(
   sendHighestModseq(session, mailbox.highestModseq);
   if (!session.rev2) {
     // RFC 3501 §6.3.1: UNSEEN is the first unseen message; sent only when there is one.
-    const firstUnseen = await firstUnseenSeq(session, selected);
+    const firstUnseen =
+      opened.firstUnseenUid === undefined ? undefined : selected.seqOf(opened.firstUnseenUid);
     if (firstUnseen !== undefined)
       session.untaggedStatus('OK', 'First unseen', { name: 'UNSEEN', args: [firstUnseen] });
   }
@@ -63,11 +66,6 @@ export async function select(
     text: `${command.name} completed`,
     code: { name: readOnly ? 'READ-ONLY' : 'READ-WRITE' },
   };
-}
-
-async function firstUnseenSeq(session: ImapSession, selected: SelectedMailbox): Promise<number | undefined> {
-  const uid = await session.services.mailboxes.firstUnseenUid(selected.mailbox.id);
-  return uid === undefined ? undefined : selected.seqOf(uid);
 }
 
 function listAttributes(specialUse: string | undefined) {

@@ -296,18 +296,33 @@ describe('CONDSTORE mod-sequences (RFC 7162 §3.1)', () => {
   });
 });
 
+/**
+ * A fresh mailbox of three messages (subjects mc, ma, mb) selected with CONDSTORE, changed in the
+ * order 1, 3, 2 so that the middle message has the highest mod-sequence: the session, the
+ * HIGHESTMODSEQ before the changes, and each message's MODSEQ after them.
+ */
+async function threeChangedMessages(): Promise<{
+  imap: ImapDialog;
+  start: number;
+  m1: number;
+  m2: number;
+  m3: number;
+}> {
+  const box = await freshBox([short('c'), short('a'), short('b')]);
+  const imap = await session();
+  const start = highestModseq((await imap.ok(`SELECT ${box} (CONDSTORE)`)).untagged);
+  await imap.ok('STORE 1 +FLAGS.SILENT (\\Seen)');
+  await imap.ok('STORE 3 +FLAGS.SILENT (\\Seen)');
+  await imap.ok('STORE 2 +FLAGS.SILENT (\\Seen)');
+  const m = modseqs((await imap.ok('FETCH 1:3 (MODSEQ)')).untagged);
+  const [m1, m2, m3] = [m.get(1)!, m.get(2)!, m.get(3)!];
+  assert.ok(m2 > m3 && m3 > m1);
+  return { imap, start, m1, m2, m3 };
+}
+
 describe('MODSEQ with ESEARCH and SORT (RFC 4731 §3.2, RFC 7162 §3.1.9-3.1.10)', () => {
   test('ESEARCH: RETURN (MIN MAX) carries the higher MODSEQ of those two, MIN or MAX its own, COUNT that of all', async () => {
-    const box = await freshBox([short('c'), short('a'), short('b')]);
-    const imap = await session();
-    const start = highestModseq((await imap.ok(`SELECT ${box} (CONDSTORE)`)).untagged);
-    // Change 1, then 3, then 2: the middle message gets the highest mod-sequence.
-    await imap.ok('STORE 1 +FLAGS.SILENT (\\Seen)');
-    await imap.ok('STORE 3 +FLAGS.SILENT (\\Seen)');
-    await imap.ok('STORE 2 +FLAGS.SILENT (\\Seen)');
-    const m = modseqs((await imap.ok('FETCH 1:3 (MODSEQ)')).untagged);
-    const [m1, m2, m3] = [m.get(1)!, m.get(2)!, m.get(3)!];
-    assert.ok(m2 > m3 && m3 > m1);
+    const { imap, start, m1, m2, m3 } = await threeChangedMessages();
     const esearch = async (line: string): Promise<string> => {
       const reply = await imap.ok(line);
       assert.equal(reply.untagged.length, 1, reply.untagged.join(' | '));
@@ -325,14 +340,7 @@ describe('MODSEQ with ESEARCH and SORT (RFC 4731 §3.2, RFC 7162 §3.1.9-3.1.10)
   });
 
   test('SORT with a MODSEQ criterion appends (MODSEQ n); ESORT answers ESEARCH with MODSEQ', async () => {
-    const box = await freshBox([short('c'), short('a'), short('b')]);
-    const imap = await session();
-    const start = highestModseq((await imap.ok(`SELECT ${box} (CONDSTORE)`)).untagged);
-    await imap.ok('STORE 1 +FLAGS.SILENT (\\Seen)');
-    await imap.ok('STORE 3 +FLAGS.SILENT (\\Seen)');
-    await imap.ok('STORE 2 +FLAGS.SILENT (\\Seen)');
-    const m = modseqs((await imap.ok('FETCH 1:3 (MODSEQ)')).untagged);
-    const [m2, m3] = [m.get(2)!, m.get(3)!];
+    const { imap, start, m2, m3 } = await threeChangedMessages();
     // RFC 7162 §3.1.9: with a MODSEQ criterion "the server MUST also append (to the end of the
     // untagged SORT response) the highest mod-sequence for all messages being returned";
     // "(omitted if no match)". Subjects ma (2), mb (3), mc (1).

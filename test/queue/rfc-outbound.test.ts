@@ -7,6 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TestZones } from '../helpers/dns-server.ts';
 import { type FakeScript, type FakeServer, startFakeServer } from '../helpers/fake-smtp.ts';
 import { mailboxContents } from '../helpers/server.ts';
 import { SmtpDialog } from '../helpers/smtp-dialog.ts';
@@ -23,7 +25,17 @@ import {
   submit,
 } from './support.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** b.test with two MX hosts: preference 10 on 127.0.0.2, preference 20 (the backup) on 127.0.0.3. */
+const TWO_MX: TestZones = {
+  'b.test': {
+    MX: [
+      [10, 'mx10.b.test'],
+      [20, 'mx20.b.test'],
+    ],
+  },
+  'mx10.b.test': { A: ['127.0.0.2'] },
+  'mx20.b.test': { A: ['127.0.0.3'] },
+};
 
 /** Waits until alice's INBOX holds at least `count` messages; returns them parsed as DSNs. */
 async function reports(world: QueueWorld, count: number, timeoutMs = 10_000): Promise<ParsedDsn[]> {
@@ -123,20 +135,7 @@ describe('outbound delivery and DSNs against the RFCs', { concurrency: 4 }, () =
 
   test('the most preferred MX refuses connections: the next MX gets the message in the same attempt', async () => {
     const backup = await startFakeServer({}, { host: '127.0.0.3' }); // nothing listens on 127.0.0.2 at that port
-    const world = await senderWorld(
-      {
-        'b.test': {
-          MX: [
-            [10, 'mx10.b.test'],
-            [20, 'mx20.b.test'],
-          ],
-        },
-        'mx10.b.test': { A: ['127.0.0.2'] },
-        'mx20.b.test': { A: ['127.0.0.3'] },
-      },
-      backup.port,
-      { retry_initial: 60, retry_max: 60 },
-    );
+    const world = await senderWorld(TWO_MX, backup.port, { retry_initial: 60, retry_max: 60 });
     try {
       assert.equal(await submit(world.sender, 'alice@a.test', ['bob@b.test'], 'to the backup'), 250);
       // RFC 5321 §5.1: "the SMTP client MUST be able to try (and retry) each of the relevant
@@ -155,20 +154,7 @@ describe('outbound delivery and DSNs against the RFCs', { concurrency: 4 }, () =
       { greeting: { reply: '421 4.3.2 mx10 busy', thenClose: true } },
       {},
     );
-    const world = await senderWorld(
-      {
-        'b.test': {
-          MX: [
-            [10, 'mx10.b.test'],
-            [20, 'mx20.b.test'],
-          ],
-        },
-        'mx10.b.test': { A: ['127.0.0.2'] },
-        'mx20.b.test': { A: ['127.0.0.3'] },
-      },
-      busy.port,
-      { retry_initial: 60, retry_max: 60 },
-    );
+    const world = await senderWorld(TWO_MX, busy.port, { retry_initial: 60, retry_max: 60 });
     try {
       assert.equal(await submit(world.sender, 'alice@a.test', ['bob@b.test'], 'greeting 421'), 250);
       // RFC 5321 §3.1/§4.2.1: 421 is transient; §5.1: the next MX in order is tried.

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startFakeServer } from '../helpers/fake-smtp.ts';
 import { mailboxContents } from '../helpers/server.ts';
 import { SmtpDialog } from '../helpers/smtp-dialog.ts';
@@ -20,8 +21,6 @@ import {
   senderWorld,
   submit,
 } from './support.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Sends one message to Loft's port 25 as a server from outside would. */
 async function fromOutside(world: QueueWorld, from: string, rcpts: string[], params: string): Promise<void> {

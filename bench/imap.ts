@@ -11,6 +11,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DovecotServer, dovecotUnavailable, dovecotVersion } from './lib/dovecot-server.ts';
 import { type HostInfo, hostInfo } from './lib/host.ts';
 import { fatalError, fillLoftStorage, type ImapLoading, startFilledLoft } from './lib/imap-loft.ts';
@@ -32,6 +33,9 @@ export const IMAP_MESSAGES = 100_000;
 export const IMAP_CONNECTIONS = 10_000;
 export const IMAP_QUICK_MESSAGES = 2_000;
 export const IMAP_QUICK_CONNECTIONS = 200;
+/** Short sessions per server that time SELECT INBOX again (see `ImapOptions.selectSamples`). */
+export const IMAP_SELECT_SAMPLES = 20;
+export const IMAP_QUICK_SELECT_SAMPLES = 3;
 
 export interface ImapOptions {
   servers: ImapServerName[];
@@ -40,6 +44,8 @@ export interface ImapOptions {
   seed: number;
   /** Later sessions per server, servers taking turns; each operation's row is the median. */
   repeat: number;
+  /** Extra sessions per server that only log in and SELECT, for SELECT's median. */
+  selectSamples: number;
   keep: boolean;
   /** Longest time spent opening idle connections to one server, in seconds. */
   idleSeconds: number;
@@ -72,6 +78,9 @@ export interface ImapResult {
   loftLifetimePeakRssMb: Partial<Record<LoftServerName, number>>;
   notes: string[];
 }
+
+/** Between two SELECT samples: the server is idle, as between a user's commands. */
+const SELECT_SAMPLE_PAUSE_MS = 200;
 
 const DOMAIN = 'bench.test';
 const USER = `u1@${DOMAIN}`;
@@ -106,7 +115,12 @@ function generate(
 }
 
 /** Runs one checked session against `target` and turns it into rows, with the server's CPU per operation. */
-async function session(target: Target, phase: ImapPhase, expected: ExpectedMailbox): Promise<ImapRow[]> {
+async function session(
+  target: Target,
+  phase: ImapPhase,
+  expected: ExpectedMailbox,
+  selectOnly = false,
+): Promise<ImapRow[]> {
   const pid = target.rootPid();
   if (pid === undefined) {
     return [
@@ -130,6 +144,7 @@ async function session(target: Target, phase: ImapPhase, expected: ExpectedMailb
     user: USER,
     password: DEFAULT_PASSWORD,
     expected,
+    selectOnly,
     around: (operation, when) => {
       const seconds = target.cpuSeconds();
       cpu.set(operation, when === 'before' ? seconds : (seconds - (cpu.get(operation) ?? seconds)) * 1000);
@@ -334,6 +349,18 @@ export async function runImap(options: ImapOptions): Promise<ImapResult> {
         const result = await session(target, 'later', expected);
         log(target, `later session ${round}/${options.repeat}`, result);
         later.push(...result);
+      }
+    }
+    // SELECT takes about a millisecond: one sample per later session is too few for a median, so
+    // each server also gets short sessions (LOGIN, SELECT INBOX, LOGOUT), taking turns.
+    if (options.selectSamples > 0)
+      options.log(`${options.selectSamples} more sessions per server to time SELECT INBOX…`);
+    for (let round = 1; round <= options.selectSamples; round++) {
+      const order = round % 2 === 1 ? targets : [...targets].reverse();
+      for (const target of order) {
+        const result = await session(target, 'later', expected, true);
+        later.push(...result.filter((r) => r.operation === 'select' || !r.verified));
+        await sleep(SELECT_SAMPLE_PAUSE_MS);
       }
     }
     rows.push(...medianImapRows(later));

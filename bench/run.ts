@@ -14,6 +14,8 @@ import {
   IMAP_MESSAGES,
   IMAP_QUICK_CONNECTIONS,
   IMAP_QUICK_MESSAGES,
+  IMAP_QUICK_SELECT_SAMPLES,
+  IMAP_SELECT_SAMPLES,
   IMAP_SERVER_NAMES,
   type ImapOptions,
   type ImapServerName,
@@ -91,6 +93,8 @@ imap:
   --messages N            messages in the mailbox (default ${IMAP_MESSAGES}, with --quick ${IMAP_QUICK_MESSAGES}; --scale multiplies)
   --connections N         idle connections for the memory measurement (default ${IMAP_CONNECTIONS}, with --quick ${IMAP_QUICK_CONNECTIONS})
   --seed N                the generated mailbox's seed (default ${DEFAULT_SEED})
+  --select-samples N      short sessions per server (LOGIN, SELECT INBOX, LOGOUT) after the later
+                          sessions, for SELECT's median (default ${IMAP_SELECT_SAMPLES}, with --quick ${IMAP_QUICK_SELECT_SAMPLES})
   --idle-seconds N        stop opening idle connections to a server after N seconds (default 300); also
                           stopped when Loft's RSS grew by 8 GB or the machine's available memory runs low
   --profile               run Loft under node --cpu-prof (the profile is kept in the temporary folder;
@@ -192,6 +196,7 @@ function parseOptions(argv: string[]) {
       'pipelined-only': { type: 'boolean', default: false },
       connections: { type: 'string' },
       seed: { type: 'string', default: String(DEFAULT_SEED) },
+      'select-samples': { type: 'string' },
       profile: { type: 'boolean', default: false },
       'idle-seconds': { type: 'string', default: '300' },
       setup: { type: 'boolean', default: false },
@@ -380,6 +385,12 @@ async function imapBenchmark(
     connections,
     seed: parseCount(values.seed, '--seed', 2 ** 31),
     repeat: common.repeat,
+    selectSamples:
+      values['select-samples'] !== undefined
+        ? parseCount(values['select-samples'], '--select-samples', 1000)
+        : values.quick
+          ? IMAP_QUICK_SELECT_SAMPLES
+          : IMAP_SELECT_SAMPLES,
     keep: values.keep,
     profile: values.profile,
     idleSeconds: parseCount(values['idle-seconds'], '--idle-seconds', 86_400),

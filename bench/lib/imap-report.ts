@@ -113,6 +113,15 @@ export function speedRatio(
   return dovecot.ms / loft.ms;
 }
 
+/** The runs of a row: each one when a few, else their count and quartiles. */
+function formatRuns(runs: readonly number[]): string {
+  if (runs.length <= 1) return '';
+  if (runs.length <= 5) return runs.map(formatMs).join(' ');
+  const sorted = [...runs].sort((a, b) => a - b);
+  const at = (q: number): string => formatMs(sorted[Math.floor(q * (sorted.length - 1))]!);
+  return `${runs.length} runs: min ${at(0)}, quartiles ${at(0.25)} ${at(0.75)}, max ${at(1)}`;
+}
+
 /** Milliseconds with a precision that suits their size. */
 export function formatMs(ms: number): string {
   return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
@@ -152,7 +161,7 @@ export function formatImapTable(rows: readonly ImapRow[]): string {
       mb(r.octets),
       r.cpuMs.toFixed(0),
       r.verified ? 'ok' : 'FAILED',
-      r.runs.length > 1 ? r.runs.map(formatMs).join(' ') : '',
+      formatRuns(r.runs),
     ];
   });
   return alignColumns(header, cells, [false, false, false, true, true, true, true, true, false, false]);

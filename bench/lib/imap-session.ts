@@ -76,6 +76,8 @@ export interface SessionOptions {
   bodies?: number;
   /** Called before and after each operation (for the server's CPU time). */
   around?: (operation: ImapOperation, when: 'before' | 'after') => void;
+  /** Log in and SELECT only, then LOGOUT (the extra samples of SELECT). */
+  selectOnly?: boolean;
 }
 
 /**
@@ -148,6 +150,10 @@ export async function runImapSession(options: SessionOptions): Promise<Operation
       () => (exists === messages ? undefined : `EXISTS ${exists}, expected ${messages}`),
     );
     if (!selected) return results;
+    if (options.selectOnly) {
+      await client.logout();
+      return results;
+    }
 
     let uidSum = 0;
     let seen = 0;

@@ -176,6 +176,14 @@ describe('IMAP rows and report', () => {
     assert.match(lines[4]!, /^dovecot\s+later\s+SELECT INBOX\s+25\.0\s+7/);
   });
 
+  it('sums up many runs as their count, extremes and quartiles', () => {
+    const runs = [1.9, 0.8, 1.2, 0.9, 1.0, 1.1, 3.5, 1.3, 1.4];
+    const [loft] = medianImapRows(runs.map((ms) => row({ ms })));
+    assert.equal(loft!.ms, 1.2);
+    const line = formatImapTable([loft!]).split('\n')[2]!;
+    assert.match(line, /ok\s+9 runs: min 0\.80, quartiles 1\.00 1\.40, max 3\.50$/);
+  });
+
   it('prints the memory table with the basis of each figure', () => {
     const table = formatMemoryTable([
       memoryRow({}),
@@ -246,6 +254,14 @@ describe('IMAP rows and report', () => {
     assert.match(lines[2]!, /^loft\s+later\s+SELECT INBOX\s+10\.0\s+2\.50×/);
     assert.match(lines[3]!, /^loft-pg\s+later\s+SELECT INBOX\s+50\.0\s+0\.50×/);
     assert.match(lines[4]!, /^dovecot\s+later\s+SELECT INBOX\s+25\.0\s+7/);
+  });
+
+  it('sums up many runs as their count, extremes and quartiles', () => {
+    const runs = [1.9, 0.8, 1.2, 0.9, 1.0, 1.1, 3.5, 1.3, 1.4];
+    const [loft] = medianImapRows(runs.map((ms) => row({ ms })));
+    assert.equal(loft!.ms, 1.2);
+    const line = formatImapTable([loft!]).split('\n')[2]!;
+    assert.match(line, /ok\s+9 runs: min 0\.80, quartiles 1\.00 1\.40, max 3\.50$/);
   });
 
   it("checks Loft on PostgreSQL's targets in lines of its own, its memory only when measured", () => {

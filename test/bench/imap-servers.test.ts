@@ -141,6 +141,7 @@ describe('runImap, a small whole run', () => {
       connections: 20,
       seed: SEED,
       repeat: 1,
+      selectSamples: 2,
       keep: false,
       profile: false,
       idleSeconds: 120,
@@ -156,6 +157,9 @@ describe('runImap, a small whole run', () => {
     assert.equal(result.rows.length, servers.length * 2 * IMAP_OPERATIONS.length);
     for (const row of result.rows)
       assert.equal(row.verified, true, `${row.server} ${row.operation}: ${row.error}`);
+    // SELECT of the later session and of the two short sessions; every other operation once.
+    for (const row of result.rows.filter((r) => r.phase === 'later'))
+      assert.equal(row.runs.length, row.operation === 'select' ? 3 : 1, `${row.server} ${row.operation}`);
     assert.deepEqual(
       result.memory.map((m) => `${m.server} ${m.idling}`),
       servers.map((s) => `${s} 20`),

@@ -81,22 +81,25 @@ export class UidList {
   }
 
   /**
-   * Calls `fn(seq, uid)` for each sequence number from `fromSeq` to `toSeq` (clamped to the list),
-   * in order, walking the runs rather than searching each one.
+   * Writes the UIDs of sequence numbers `fromSeq` to `toSeq` (clamped to the list), in order, into
+   * `out` from index `at`, walking the runs rather than searching each one; returns the index
+   * after the last one written. `out` must have room.
    */
-  forEachInSeqRange(fromSeq: number, toSeq: number, fn: (seq: number, uid: number) => void): void {
+  copyUids(fromSeq: number, toSeq: number, out: Uint32Array, at: number): number {
     const first = Math.max(1, fromSeq);
     const last = Math.min(this.#count, toSeq);
-    if (first > last) return;
+    if (first > last) return at;
     let i = this.#runOfSeq(first);
     let seq = first;
+    let n = at;
     while (seq <= last) {
       const start = this.#starts[i]!;
       const before = this.#before[i]!;
       const end = Math.min(last, before + this.#lengths[i]!);
-      for (; seq <= end; seq++) fn(seq, start + (seq - 1 - before));
+      for (let uid = start + (seq - 1 - before); seq <= end; seq++, uid++) out[n++] = uid;
       i++;
     }
+    return n;
   }
 
   /** Removes the message at sequence number `seq`; returns its UID. */

@@ -53,13 +53,13 @@ test('UidList agrees with a plain array under appends and removals', () => {
           list.seqRange(from, to),
           inside.length === 0 ? undefined : [inside[0]![1], inside.at(-1)![1]],
         );
-        // Sequence numbers from..to (clamped to the list), walked in order.
-        const walked: [number, number][] = [];
-        list.forEachInSeqRange(from, to, (seq, uid) => walked.push([seq, uid]));
-        const expected = model
-          .map((uid, i) => [i + 1, uid] as [number, number])
-          .filter(([seq]) => seq >= from && seq <= to);
-        assert.deepEqual(walked, expected);
+        // The UIDs of sequence numbers from..to (clamped to the list), in order, after what `out` holds.
+        const out = new Uint32Array(model.length + 2).fill(7);
+        const end = list.copyUids(from, to, out, 1);
+        const expected = model.filter((_, i) => i + 1 >= from && i + 1 <= to);
+        assert.equal(end, 1 + expected.length);
+        assert.deepEqual([...out.subarray(1, end)], expected);
+        assert.equal(out[0], 7);
       },
     ),
     { numRuns: 400 },

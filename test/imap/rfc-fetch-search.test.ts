@@ -883,6 +883,36 @@ describe('sequence sets and UID sets in FETCH', () => {
     }
   });
 
+  test('sets in any order, overlapping or repeated, name each message once, in ascending order', async () => {
+    // RFC 9051 §6.4.8 and §9 (sequence-set): ranges in either order; the server answers each
+    // message once. A mailbox with gaps in its UIDs (messages 3, 4 and 8 expunged), so sequence
+    // numbers and UIDs differ.
+    const box = await freshMailbox(Array.from({ length: 10 }, (_, i) => short(i + 1)));
+    const setup = await open(box, { select: true });
+    await setup.ok('STORE 3:4,8 +FLAGS (\\Deleted)');
+    await setup.ok('EXPUNGE');
+    await setup.logout();
+    const uids = [1, 2, 5, 6, 7, 9, 10];
+    const imap = await open(box);
+    try {
+      const order = async (command: string): Promise<[number, number][]> => {
+        const { untagged } = await imap.ok(command);
+        return untagged
+          .filter((l) => / FETCH \(/.test(l))
+          .map((l) => [Number(/^\* (\d+) FETCH/.exec(l)![1]), Number(items(l).get('UID'))]);
+      };
+      const bySeq = (seqs: number[]): [number, number][] => seqs.map((seq) => [seq, uids[seq - 1]!]);
+      assert.deepEqual(await order('FETCH 5:2,3,1:2,7:* UID'), bySeq([1, 2, 3, 4, 5, 7]));
+      assert.deepEqual(await order('FETCH 2:3,3:4,4:6 UID'), bySeq([2, 3, 4, 5, 6]));
+      assert.deepEqual(await order('FETCH *,1,*:6 UID'), bySeq([1, 6, 7]));
+      // UIDs 3, 4 and 8 are gone: ignored, and 4:1 is the same range as 1:4.
+      assert.deepEqual(await order('UID FETCH 10,4:1,8:6,5 UID'), bySeq([1, 2, 3, 4, 5, 7]));
+      assert.deepEqual(await order('UID FETCH 9:*,1:2,2:1 FLAGS'), bySeq([1, 2, 6, 7]));
+    } finally {
+      await imap.logout();
+    }
+  });
+
   test('empty mailbox: FETCH * is BAD, UID FETCH 1:* is OK with nothing', async () => {
     // RFC 9051 §9 (seq-number): the BAD "includes "*" if the selected mailbox is empty"; for UIDs,
     // "*" is then the mailbox's UIDNEXT, and nonexistent UIDs are ignored (§6.4.9).

@@ -14,12 +14,7 @@ import type { FetchItem } from '../../proto/imap/parse/index.ts';
 import { fetchCache, fetchCacheVariant } from './fetch-cache.ts';
 import { needsStructure, structureItemValue } from './fetch-items.ts';
 import type { MailboxAccess } from './services.ts';
-
-/** The slice's messages: sequence numbers and UIDs, ascending. */
-export interface IndexTarget {
-  readonly seq: number;
-  readonly uid: number;
-}
+import type { Targets } from './sets.ts';
 
 /** What the messages have: their states, and their blobs (by index) when an item needs the structure. */
 export interface IndexRows {
@@ -43,7 +38,7 @@ export interface IndexOptions {
  */
 export async function writeIndexFetches(
   access: MailboxAccess,
-  targets: readonly IndexTarget[],
+  targets: Targets,
   rows: IndexRows,
   items: readonly FetchItem[],
   options: IndexOptions,
@@ -68,11 +63,11 @@ export async function writeIndexFetches(
   const structures = missing.size > 0 ? await readStructures(access, [...missing]) : undefined;
   const scratch = new ResponseSink();
   const systemFlags = new Map<number, string>();
-  for (let t = 0; t < targets.length; t++) {
+  for (let t = 0; t < at.length; t++) {
     const i = at[t]!;
     if (i < 0) continue;
     if (changedSince !== undefined && states.modseqs[i]! <= changedSince) continue;
-    out.text(`* ${targets[t]!.seq} FETCH (`);
+    out.text(`* ${targets.seqs[t]} FETCH (`);
     let variantIndex = 0;
     for (let k = 0; k < items.length; k++) {
       const item = items[k]!;
@@ -138,12 +133,12 @@ export async function writeIndexFetches(
  * For each target, the index of its message in `states`, or -1: by walking both side by side
  * while the targets ascend (a range does), by search otherwise.
  */
-function align(targets: readonly IndexTarget[], states: MessageStates): Int32Array {
-  const at = new Int32Array(targets.length);
+function align({ uids }: Targets, states: MessageStates): Int32Array {
+  const at = new Int32Array(uids.length);
   let j = 0;
-  for (let t = 0; t < targets.length; t++) {
-    const uid = targets[t]!.uid;
-    if (t === 0 || uid <= targets[t - 1]!.uid) j = states.lowerBound(uid);
+  for (let t = 0; t < uids.length; t++) {
+    const uid = uids[t]!;
+    if (t === 0 || uid <= uids[t - 1]!) j = states.lowerBound(uid);
     while (j < states.length && states.uids[j]! < uid) j++;
     at[t] = j < states.length && states.uids[j] === uid ? j : -1;
   }

@@ -80,9 +80,9 @@ export class SelectedMailbox {
     return this.#uids.seqRange(from, to);
   }
 
-  /** Calls `fn(seq, uid)` for each sequence number from `fromSeq` to `toSeq` known, in order. */
-  forEachInSeqRange(fromSeq: number, toSeq: number, fn: (seq: number, uid: number) => void): void {
-    this.#uids.forEachInSeqRange(fromSeq, toSeq, fn);
+  /** Writes the UIDs of sequence numbers `fromSeq`…`toSeq` known into `out` from `at` (see `UidList.copyUids`). */
+  copyUids(fromSeq: number, toSeq: number, out: Uint32Array, at: number): number {
+    return this.#uids.copyUids(fromSeq, toSeq, out, at);
   }
 
   /** The UID of sequence number `seq` (1-based), or undefined. */

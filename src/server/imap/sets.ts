@@ -27,6 +27,14 @@ export function savedResult(selected: SelectedMailbox): readonly number[] {
   return savedResults.get(selected) ?? [];
 }
 
+/** The messages a set names as two columns, ascending without repeats: no object per message. */
+export interface Targets {
+  /** Message sequence numbers. */
+  readonly seqs: Uint32Array;
+  /** Their UIDs. */
+  readonly uids: Uint32Array;
+}
+
 /**
  * The messages a set names, in ascending order without repeats. For sequence numbers, numbers
  * beyond the last message make the whole set invalid (`undefined`, answered BAD); for UIDs, UIDs
@@ -38,13 +46,29 @@ export function resolveSet(
   set: SequenceSet,
   byUid: boolean,
 ): Target[] | undefined {
+  const targets = resolveTargets(selected, set, byUid);
+  if (!targets) return undefined;
+  const out: Target[] = new Array(targets.seqs.length);
+  for (let i = 0; i < out.length; i++) out[i] = { seq: targets.seqs[i]!, uid: targets.uids[i]! };
+  return out;
+}
+
+/** {@link resolveSet} as columns (for FETCH of a whole large mailbox). */
+export function resolveTargets(
+  selected: SelectedMailbox,
+  set: SequenceSet,
+  byUid: boolean,
+): Targets | undefined {
   if (set.kind === 'saved') {
-    const out: Target[] = [];
+    const seqs: number[] = [];
+    const uids: number[] = [];
     for (const uid of savedResult(selected)) {
       const seq = selected.seqOf(uid);
-      if (seq !== undefined) out.push({ seq, uid });
+      if (seq === undefined) continue;
+      seqs.push(seq);
+      uids.push(uid);
     }
-    return out;
+    return { seqs: Uint32Array.from(seqs), uids: Uint32Array.from(uids) };
   }
   const count = selected.count;
   // Each range as a run of sequence numbers; the runs sorted and joined, then walked once.
@@ -69,12 +93,27 @@ export function resolveSet(
     }
   }
   runs.sort((a, b) => a[0] - b[0]);
-  const out: Target[] = [];
-  let next = 1; // the lowest sequence number not yet taken
+  // Overlapping runs joined, so that the columns can be sized before they are filled.
+  const joined: [number, number][] = [];
+  let total = 0;
   for (const [from, to] of runs) {
-    if (to < next) continue;
-    selected.forEachInSeqRange(Math.max(from, next), to, (seq, uid) => out.push({ seq, uid }));
-    next = to + 1;
+    const last = joined.at(-1);
+    if (last && from <= last[1] + 1) {
+      if (to > last[1]) {
+        total += to - last[1];
+        last[1] = to;
+      }
+    } else {
+      joined.push([from, to]);
+      total += to - from + 1;
+    }
   }
-  return out;
+  const seqs = new Uint32Array(total);
+  const uids = new Uint32Array(total);
+  let at = 0;
+  for (const [from, to] of joined) {
+    for (let seq = from; seq <= to; seq++) seqs[at + seq - from] = seq;
+    at = selected.copyUids(from, to, uids, at);
+  }
+  return { seqs, uids };
 }

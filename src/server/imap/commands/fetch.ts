@@ -17,7 +17,7 @@ import { type IndexRows, writeIndexFetches } from '../fetch-index.ts';
 import { itemValue, MessageData, needsBytes, needsStructure, setsSeen } from '../fetch-items.ts';
 import type { MailboxAccess, MessageRecord } from '../services.ts';
 import type { Completion, ImapSession } from '../session.ts';
-import { resolveSet } from '../sets.ts';
+import { resolveTargets } from '../sets.ts';
 import { sendVanishedEarlier, uidRanges, vanishedSince } from '../vanished.ts';
 
 const SLICE = 500;
@@ -30,7 +30,7 @@ export async function fetch(session: ImapSession, _tag: string, command: FetchCo
   if (command.vanished && !session.qresync)
     return { kind: 'BAD', text: 'VANISHED needs ENABLE QRESYNC first' };
   const selected = session.selected!;
-  const targets = resolveSet(selected, command.set, command.uid);
+  const targets = resolveTargets(selected, command.set, command.uid);
   if (!targets) return { kind: 'BAD', text: 'Message sequence number out of range' };
   const items: FetchItem[] = [...command.items];
   const since = command.changedSince === null ? undefined : Number(command.changedSince);
@@ -62,9 +62,12 @@ export async function fetch(session: ImapSession, _tag: string, command: FetchCo
   const statesOnly = !all.some(needsStructure);
   let unknownCte: string | undefined;
   const sliceSize = needBytes ? SLICE : INDEX_SLICE;
-  for (let i = 0; i < targets.length; i += sliceSize) {
-    const slice = targets.slice(i, i + sliceSize);
-    const uids = slice.map((t) => t.uid);
+  for (let i = 0; i < targets.uids.length; i += sliceSize) {
+    const slice = {
+      seqs: targets.seqs.subarray(i, i + sliceSize),
+      uids: targets.uids.subarray(i, i + sliceSize),
+    };
+    const uids = Array.from(slice.uids);
     if (!needBytes) {
       // No message bytes: every item comes from the message's state and structure (or its cached
       // encoding), without an await per message, into one buffer for the slice. Marking \Seen
@@ -98,8 +101,8 @@ export async function fetch(session: ImapSession, _tag: string, command: FetchCo
       if (marksSeen) await markSeen(session, rows, byUid);
       // Every item that needs bytes reads the whole message (`MessageData.raw`): read them by slice.
       const bodies = await prefetchBodies(access, rows);
-      for (const target of slice) {
-        const row = byUid.get(target.uid);
+      for (let t = 0; t < uids.length; t++) {
+        const row = byUid.get(uids[t]!);
         if (!row) continue; // expunged meanwhile, or unchanged since CHANGEDSINCE (RFC 9051 §7.5.1)
         const data = new MessageData(row, access, undefined, bodies?.get(row.blobId));
         const values: ImapValue[] = [];
@@ -111,7 +114,7 @@ export async function fetch(session: ImapSession, _tag: string, command: FetchCo
           }
           values.push(...value);
         }
-        session.untagged(target.seq, FETCH, values);
+        session.untagged(slice.seqs[t]!, FETCH, values);
       }
     }
     await session.flush();

@@ -256,14 +256,6 @@ describe('IMAP rows and report', () => {
     assert.match(lines[4]!, /^dovecot\s+later\s+SELECT INBOX\s+25\.0\s+7/);
   });
 
-  it('sums up many runs as their count, extremes and quartiles', () => {
-    const runs = [1.9, 0.8, 1.2, 0.9, 1.0, 1.1, 3.5, 1.3, 1.4];
-    const [loft] = medianImapRows(runs.map((ms) => row({ ms })));
-    assert.equal(loft!.ms, 1.2);
-    const line = formatImapTable([loft!]).split('\n')[2]!;
-    assert.match(line, /ok\s+9 runs: min 0\.80, quartiles 1\.00 1\.40, max 3\.50$/);
-  });
-
   it("checks Loft on PostgreSQL's targets in lines of its own, its memory only when measured", () => {
     const rows = [row({ ms: 5 }), row({ server: 'loft-pg', ms: 20 }), row({ server: 'dovecot', ms: 10 })];
     const lines = formatImapTargets(imapTargetChecks(rows, [memoryRow({})]));

@@ -41,6 +41,25 @@ export class MessageStates {
     return states;
   }
 
+  /**
+   * From columns already in UID order (ascending), and the keywords of the messages that have any,
+   * by UID. The columns are taken, not copied.
+   */
+  static fromColumns(columns: {
+    uids: Uint32Array;
+    flags: Uint16Array;
+    modseqs: Float64Array;
+    sizes: Float64Array;
+    dates: Float64Array;
+    keywords: Map<number, readonly string[]>;
+  }): MessageStates {
+    const { uids, flags, modseqs, sizes, dates, keywords } = columns;
+    const n = uids.length;
+    if (flags.length !== n || modseqs.length !== n || sizes.length !== n || dates.length !== n)
+      throw new Error('message state columns of different lengths');
+    return new MessageStates(uids, flags, modseqs, sizes, dates, keywords);
+  }
+
   private constructor(
     uids: Uint32Array,
     flags: Uint16Array,

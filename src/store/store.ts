@@ -8,6 +8,7 @@
  * domains, lower-case addresses) by the services.
  */
 import type { MailboxEvents } from '../core/events.ts';
+import type { MessageStates } from '../core/message-states.ts';
 import type {
   AccountRecord,
   AddressLookup,
@@ -137,6 +138,11 @@ export interface Store {
   openMailbox(accountId: number, name: string): Promise<OpenedMailbox | undefined>;
   /** The messages with these UIDs (absent ones skipped), in ascending UID order. */
   getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]>;
+  /**
+   * UID, flags, keywords, MODSEQ, size and INTERNALDATE of every message of a mailbox, in
+   * columns by ascending UID: what `getMessages` gives of each, read faster (no blob ids).
+   */
+  readMessageStates(mailboxId: number): Promise<MessageStates>;
   /**
    * Changes the flags of the given messages (absent UIDs are ignored): `add` and `remove` are
    * system-flag bit sets and keyword lists. Each message actually changed gets a new MODSEQ,

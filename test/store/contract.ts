@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isLoftError } from '../../src/core/errors.ts';
+import type { MessageStates } from '../../src/core/message-states.ts';
 import type { BlobRef } from '../../src/store/blob/blob-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { dkimKeysContract } from './contract-dkim.ts';
@@ -1129,6 +1130,57 @@ export function storeContract(name: string, factory: StoreFactory): void {
       const fresh = await store.createMailbox(a.id, 'Later');
       assert.ok(fresh.uidValidity > 4_000_000_000);
       await store.removeAccount('a@import.test');
+    });
+
+    test('readMessageStates: every message of the mailbox as getMessages gives it, in columns', async () => {
+      const domain = await store.addDomain('states.test');
+      const a = await store.addAccount({
+        address: 'a@states.test',
+        domainId: domain.id,
+        passwordHash: 'h',
+        scram: undefined,
+        mailboxes: MAILBOXES,
+      });
+      const inbox = (await store.getMailbox(a.id, 'INBOX'))!;
+      const columnsOf = (states: MessageStates) =>
+        Array.from({ length: states.length }, (_, i) => states.row(i));
+      assert.equal((await store.readMessageStates(inbox.id)).length, 0);
+      for (let i = 0; i < 6; i++)
+        await store.commitDelivery({
+          blob: fakeBlob(100 + i),
+          structure: '{}',
+          internalDate: 1_700_000_000_000 + i * 60_000,
+          placements: [{ mailboxId: inbox.id, flags: i % 3 }],
+        });
+      // Keywords (one with a quote and a non-ASCII letter), a gap in the UIDs, another mailbox.
+      await store.updateFlags(inbox.id, [2, 5], { addKeywords: ['$Forwarded', 'Été"x'] });
+      await store.updateFlags(inbox.id, [3], { add: 4 });
+      await store.expunge(inbox.id, [4]);
+      const sent = (await store.getMailbox(a.id, 'Sent'))!;
+      await store.commitDelivery({
+        blob: fakeBlob(),
+        structure: '{}',
+        internalDate: 1,
+        placements: [{ mailboxId: sent.id, flags: 0 }],
+      });
+      const states = await store.readMessageStates(inbox.id);
+      const rows = await store.getMessages(inbox.id, [1, 2, 3, 4, 5, 6]);
+      assert.deepEqual(
+        columnsOf(states),
+        rows.map(({ uid, flags, keywords, modseq, size, internalDate }) => ({
+          uid,
+          flags,
+          keywords,
+          modseq,
+          size,
+          internalDate,
+        })),
+      );
+      assert.deepEqual([...states.uids], [1, 2, 3, 5, 6]);
+      assert.deepEqual(states.keywords(1), ['$Forwarded', 'Été"x']);
+      assert.deepEqual(states.keywords(0), []);
+      assert.equal(states.sizes[4], 105);
+      await store.removeAccount('a@states.test');
     });
 
     test('openMailbox: the mailbox with its lowest UID without \\Seen, read together', async () => {

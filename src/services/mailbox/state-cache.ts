@@ -85,10 +85,10 @@ export class MessageStateCache {
     };
     this.#entries.set(mailboxId, entry);
     const read = (async () => {
-      const rows = await this.#store.getMessages(mailboxId, await this.#store.listUids(mailboxId));
+      const columns = await this.#store.readMessageStates(mailboxId);
       if (this.#entries.get(mailboxId) !== entry) return;
-      entry.columns = MessageStates.of(rows);
-      this.#cached += rows.length;
+      entry.columns = columns;
+      this.#cached += columns.length;
       for (const id of [...this.#entries.keys()]) {
         if (this.#cached <= this.#maxMessages) break;
         if (id !== mailboxId) this.#drop(id);

@@ -4,6 +4,7 @@
  * stored with the blobs.
  */
 import { LoftError } from '../../core/errors.ts';
+import { MessageStates } from '../../core/message-states.ts';
 import type { MessageRecord } from '../store.ts';
 import { uidSpan } from '../uid-span.ts';
 import type { Queryable, Row } from './database.ts';
@@ -36,6 +37,24 @@ export async function mailboxStats(db: Queryable, mailboxId: number): Promise<Ma
     deleted: row.deleted as number,
     size: row.size as number,
   };
+}
+
+/** The state of every message of a mailbox, ascending by UID, without the blob ids. */
+export async function readMessageStates(db: Queryable, mailboxId: number): Promise<MessageStates> {
+  const { rows } = await db.query(
+    'SELECT uid, size, internal_date, flags, keywords, modseq FROM messages WHERE mailbox_id = $1 ORDER BY uid',
+    [mailboxId],
+  );
+  return MessageStates.of(
+    rows.map((row) => ({
+      uid: row.uid as number,
+      size: row.size as number,
+      internalDate: row.internal_date as number,
+      flags: row.flags as number,
+      keywords: JSON.parse(row.keywords as string) as string[],
+      modseq: row.modseq as number,
+    })),
+  );
 }
 
 /** The UIDs of a mailbox above `afterUid` (all by default), ascending. */

@@ -7,6 +7,7 @@
 
 import { LoftError } from '../../core/errors.ts';
 import type { MailboxChange, MailboxEvents } from '../../core/events.ts';
+import type { MessageStates } from '../../core/message-states.ts';
 import type {
   AccountRecord,
   AddressLookup,
@@ -77,6 +78,7 @@ import {
   listUids,
   type MailboxStats,
   mailboxStats,
+  readMessageStates,
 } from './message-reads.ts';
 import { expunge, isBlobReferenced, releaseLock, tryLock, updateFlags } from './messages.ts';
 import { changedSince, expungedSince, updateFlagsUnchangedSince } from './modseq.ts';
@@ -283,6 +285,10 @@ export class PostgresStore implements Store {
 
   async getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]> {
     return this.#db.read('reading messages', (db) => getMessages(db, mailboxId, uids));
+  }
+
+  async readMessageStates(mailboxId: number): Promise<MessageStates> {
+    return this.#db.read('reading messages', (db) => readMessageStates(db, mailboxId));
   }
 
   async updateFlags(mailboxId: number, uids: readonly number[], change: FlagChange): Promise<FlagUpdate[]> {

@@ -4,6 +4,7 @@
  * cached statement.
  */
 import { LoftError } from '../../core/errors.ts';
+import { MessageStates } from '../../core/message-states.ts';
 import type { MessageRecord } from '../store.ts';
 import { uidSpan } from '../uid-span.ts';
 import type { Prepare } from './messages.ts';
@@ -40,6 +41,50 @@ export function listUids(prepare: Prepare, mailboxId: number, afterUid = 0): num
     'SELECT json_group_array(uid ORDER BY uid) AS uids FROM messages WHERE mailbox_id = ? AND uid > ?',
   ).get(mailboxId, afterUid) as Row | undefined;
   return JSON.parse((row?.uids as string | undefined) ?? '[]') as number[];
+}
+
+/**
+ * The state of every message of a mailbox (FETCH of flags, sizes and dates over a large mailbox,
+ * `MessageStateCache`): each column as one JSON array built by SQLite, as {@link listUids}, and
+ * the keywords only of the messages that have any. About three times faster than rows for
+ * 100,000 messages, and no blob id is read.
+ */
+export function readMessageStates(prepare: Prepare, mailboxId: number): MessageStates {
+  const row = prepare(
+    `SELECT json_group_array(uid) AS uids, json_group_array(flags) AS flags,
+       json_group_array(modseq) AS modseqs, json_group_array(size) AS sizes,
+       json_group_array(internal_date) AS dates,
+       json_group_object(uid, json(keywords)) FILTER (WHERE keywords != '[]') AS keywords
+     FROM (SELECT uid, flags, modseq, size, internal_date, keywords FROM messages
+           WHERE mailbox_id = ? ORDER BY uid)`,
+  ).get(mailboxId) as Row;
+  const keywords = new Map<number, readonly string[]>();
+  for (const [uid, list] of Object.entries(JSON.parse((row.keywords as string | null) ?? '{}'))) {
+    keywords.set(Number(uid), list as string[]);
+  }
+  const uids = JSON.parse(row.uids as string) as number[];
+  const columns = [row.flags, row.modseqs, row.sizes, row.dates].map(
+    (c) => JSON.parse(c as string) as number[],
+  );
+  // The arrays follow the subquery's rows (the primary key, in UID order); should a plan ever
+  // deliver them otherwise, they are put in UID order together.
+  let order: number[] | undefined;
+  for (let i = 1; i < uids.length; i++) {
+    if (uids[i]! <= uids[i - 1]!) {
+      order = uids.map((_, j) => j).sort((a, b) => uids[a]! - uids[b]!);
+      break;
+    }
+  }
+  const ordered = (values: number[]): number[] => (order ? order.map((j) => values[j]!) : values);
+  const [flags, modseqs, sizes, dates] = columns.map(ordered) as [number[], number[], number[], number[]];
+  return MessageStates.fromColumns({
+    uids: Uint32Array.from(ordered(uids)),
+    flags: Uint16Array.from(flags),
+    modseqs: Float64Array.from(modseqs),
+    sizes: Float64Array.from(sizes),
+    dates: Float64Array.from(dates),
+    keywords,
+  });
 }
 
 const COLUMNS = 'uid, blob_id, size, internal_date, flags, keywords, modseq';

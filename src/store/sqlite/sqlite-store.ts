@@ -5,6 +5,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { LoftError } from '../../core/errors.ts';
+import type { MessageStates } from '../../core/message-states.ts';
 import type {
   AccountRecord,
   AddressLookup,
@@ -72,6 +73,7 @@ import {
   listUids,
   type MailboxStats,
   mailboxStats,
+  readMessageStates,
 } from './message-reads.ts';
 import { expunge, isBlobReferenced, type Prepare, releaseLock, tryLock } from './messages.ts';
 import { changedSince, expungedSince, updateFlagsUnchangedSince } from './modseq.ts';
@@ -290,6 +292,10 @@ export class SqliteStore implements Store {
 
   async getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]> {
     return this.#query('reading messages', () => getMessages(this.#prepare, mailboxId, uids));
+  }
+
+  async readMessageStates(mailboxId: number): Promise<MessageStates> {
+    return this.#query('reading messages', () => readMessageStates(this.#prepare, mailboxId));
   }
 
   async importMailbox(input: ImportedMailbox): Promise<MailboxRecord> {

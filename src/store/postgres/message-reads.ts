@@ -8,7 +8,7 @@ import { MessageStates } from '../../core/message-states.ts';
 import type { MessageRecord } from '../store.ts';
 import { uidSpan } from '../uid-span.ts';
 import type { Queryable, Row } from './database.ts';
-import { toMessage } from './rows.ts';
+import { toMessage, toMessageState } from './rows.ts';
 
 export interface MailboxStats {
   messages: number;
@@ -45,16 +45,7 @@ export async function readMessageStates(db: Queryable, mailboxId: number): Promi
     'SELECT uid, size, internal_date, flags, keywords, modseq FROM messages WHERE mailbox_id = $1 ORDER BY uid',
     [mailboxId],
   );
-  return MessageStates.of(
-    rows.map((row) => ({
-      uid: row.uid as number,
-      size: row.size as number,
-      internalDate: row.internal_date as number,
-      flags: row.flags as number,
-      keywords: JSON.parse(row.keywords as string) as string[],
-      modseq: row.modseq as number,
-    })),
-  );
+  return MessageStates.of(rows.map(toMessageState));
 }
 
 /** The UIDs of a mailbox above `afterUid` (all by default), ascending. */

@@ -2,6 +2,7 @@
  * Turning PostgreSQL rows into the storage interface's records (int8 arrive as numbers, see
  * database.ts; booleans as booleans; bytea as Buffer).
  */
+import type { StateRow } from '../../core/message-states.ts';
 import type { AccountRecord, DomainRecord, MailboxRecord, MessageRecord, SpecialUse } from '../store.ts';
 import type { Row } from './database.ts';
 
@@ -42,10 +43,13 @@ export function toMailbox(row: Row): MailboxRecord {
 }
 
 export function toMessage(row: Row): MessageRecord {
+  return { mailboxId: row.mailbox_id as number, blobId: row.blob_id as string, ...toMessageState(row) };
+}
+
+/** The state columns of a message row (uid, size, internal_date, flags, keywords, modseq). */
+export function toMessageState(row: Row): StateRow & { keywords: string[] } {
   return {
-    mailboxId: row.mailbox_id as number,
     uid: row.uid as number,
-    blobId: row.blob_id as string,
     size: row.size as number,
     internalDate: row.internal_date as number,
     flags: row.flags as number,
